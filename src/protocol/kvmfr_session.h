@@ -1,0 +1,90 @@
+#pragma once
+// The viewer's side of KVMFR: a self-healing session over an untrusted region. It joins the
+// agent's LGMP session, checks the KVMFR header, subscribes to both queues, and recovers by
+// itself from an agent restart (new session), an agent that stopped (no heartbeat), an
+// eviction (queue timeout) and corrupt data, always with a message the user can read.
+//
+// Threading: one thread owns a KvmfrSession (the client's render/session thread).
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "protocol/kvmfr_cursor.h"
+#include "protocol/kvmfr_frame.h"
+#include "protocol/kvmfr_udata.h"
+#include "protocol/lgmp_client.h"
+
+namespace kagami::protocol {
+
+enum class SessionState {
+  waiting_for_agent,  // no LGMP header yet, or no heartbeat since we looked
+  incompatible,       // another LGMP or KVMFR version; retried every second
+  connected,          // subscribed to both queues
+  agent_stopped,      // heartbeat stopped; waiting for it to come back
+  corrupted,          // the region holds impossible values; retried
+};
+
+struct SessionStatus {
+  SessionState state = SessionState::waiting_for_agent;
+  std::string message;  // for the user, e.g. "waiting for the agent (no LGMP header in the region)"
+};
+
+struct SessionCounters {
+  std::uint64_t sessions = 0;         // successful session joins
+  std::uint64_t resubscribes = 0;     // after an eviction
+  std::uint64_t rejected_frames = 0;  // frame messages that failed validation
+  std::uint64_t rejected_cursors = 0;
+};
+
+class KvmfrSession {
+ public:
+  KvmfrSession(std::span<std::byte> region, Clock& clock, RandomSource& random);
+
+  // Advances the connection state machine; cheap, call every loop iteration.
+  const SessionStatus& poll();
+  const SessionStatus& status() const { return status_; }
+  bool connected() const { return status_.state == SessionState::connected; }
+  const GuestInfo& guest() const { return guest_; }
+  std::uint32_t session_id() const { return lgmp_.session_id(); }
+  const SessionCounters& counters() const { return counters_; }
+  std::span<std::byte> region() const { return region_; }
+
+  // The next new frame, validated, or nullopt when none is waiting. The message is held
+  // (the agent will not reuse the buffer) until frame_done(). Repeats of the last frame
+  // serial are released and skipped. An error means a frame failed validation: it was
+  // released and the message says why; the session carries on.
+  Result<std::optional<ValidatedFrame>> receive_frame();
+  void frame_done();
+
+  // The next cursor update, copied out and already released.
+  Result<std::optional<CursorUpdate>> receive_cursor();
+
+  // Asks the agent to move the guest cursor (KVMFR_MESSAGE_SETCURSORPOS).
+  Result<void> set_cursor_position(std::int32_t x, std::int32_t y);
+  bool can_set_cursor_position() const;
+
+ private:
+  void try_connect();
+  void disconnect(SessionState state, std::string message);
+  // Handles a non-OK status from a queue call; returns true if the session went down.
+  bool handle_queue_status(LgmpStatus status, LgmpSubscription& sub, std::uint32_t queue_id);
+
+  std::span<std::byte> region_;
+  Clock& clock_;
+  LgmpClient lgmp_;
+  LgmpSubscription frames_;
+  LgmpSubscription pointer_;
+  GuestInfo guest_;
+  SessionStatus status_;
+  SessionCounters counters_;
+  bool initialised_ = false;
+  bool holding_frame_ = false;
+  bool have_serial_ = false;
+  std::uint32_t last_serial_ = 0;
+  std::uint64_t next_attempt_ms_ = 0;
+};
+
+}  // namespace kagami::protocol

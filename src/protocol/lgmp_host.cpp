@@ -1,0 +1,212 @@
+#include "protocol/lgmp_host.h"
+
+#include <cstring>
+#include <limits>
+
+#include "protocol/shared_atomic.h"
+
+namespace kagami::protocol {
+
+namespace {
+constexpr std::uint64_t align4(std::uint64_t x) { return (x + 3) & ~std::uint64_t{3}; }
+constexpr std::uint64_t round_up(std::uint64_t x, std::uint64_t a) { return (x + a - 1) / a * a; }
+}  // namespace
+
+LgmpHost::LgmpHost(Clock& clock, RandomSource& random) : clock_(clock), random_(random) {}
+
+LgmpHeaderMessage& LgmpHost::slot(const QueueState& q, std::uint32_t index) const {
+  return reinterpret_cast<LgmpHeaderMessage*>(memory_.data() + q.messages_offset)[index];
+}
+
+LgmpStatus LgmpHost::init(std::span<std::byte> memory, std::span<const std::byte> udata) {
+  const std::uint64_t now = clock_.now_ms();
+  if (now == 0) return LgmpStatus::clock_failure;
+  // LGMP takes the size as a u32.
+  if (memory.size() < kLgmpHeaderSize + udata.size() ||
+      memory.size() > std::numeric_limits<std::uint32_t>::max())
+    return LgmpStatus::invalid_size;
+
+  memory_ = memory;
+  num_queues_ = 0;
+  queues_ = {};
+  next_free_ = static_cast<std::uint32_t>(align4(kLgmpHeaderSize + udata.size()));
+  avail_ = static_cast<std::uint32_t>(memory.size() - next_free_);
+
+  LgmpHeader& h = header();
+  const std::uint32_t old_session = h.session_id;
+  do {
+    session_id_ = random_.next_u32();
+  } while (session_id_ == old_session);
+  h.session_id = session_id_;
+
+  // Queue records and everything past the user data are deliberately left as they are
+  // (reference §5.1); magic goes last so a client never sees a half-written header as valid
+  // on fresh memory.
+  atomic_store(h.timestamp, now);
+  h.version = kLgmpVersion;
+  h.num_queues = 0;
+  h.udata_size = static_cast<std::uint32_t>(udata.size());
+  if (!udata.empty()) std::memcpy(memory_.data() + kLgmpUdataOffset, udata.data(), udata.size());
+  h.magic = kLgmpMagic;
+  return LgmpStatus::ok;
+}
+
+LgmpStatus LgmpHost::queue_new(const LgmpQueueConfig& config, std::uint32_t* index) {
+  if (num_queues_ == kLgmpMaxQueues) return LgmpStatus::no_queues;
+  const std::uint64_t slots = std::uint64_t{config.length} + 1;
+  if (avail_ < 16 * slots) return LgmpStatus::no_shared_mem;
+
+  const std::uint32_t i = num_queues_;
+  LgmpHeaderQueue& hq = record(i);
+  hq.queue_id = config.queue_id;
+  hq.num_messages = static_cast<std::uint32_t>(slots);
+  atomic_store(hq.new_sub_count, 0u);
+  atomic_store(hq.lock, 0u);
+  atomic_store(hq.subs, std::uint64_t{0});
+  atomic_store(hq.position, 0u);
+  hq.messages_offset = next_free_;
+  hq.start = 0;
+  atomic_store(hq.msg_timeout, std::uint64_t{0});
+  hq.max_time = config.sub_timeout_ms;
+  atomic_store(hq.count, 0u);
+  atomic_store(hq.cmsg_lock, 0u);
+  atomic_store(hq.cmsg_avail, kLgmpMsgsMax);
+  atomic_store(hq.cmsg_wpos, 0u);
+  atomic_store(hq.cmsg_wserial, 0u);
+  atomic_store(hq.cmsg_rserial, 0u);
+
+  queues_[i] = QueueState{static_cast<std::uint32_t>(slots), next_free_, config.sub_timeout_ms, 0, 0};
+  const auto bytes = static_cast<std::uint32_t>(align4(16 * slots));
+  next_free_ += bytes;
+  avail_ -= bytes;
+  header().num_queues = ++num_queues_;
+  if (index) *index = i;
+  return LgmpStatus::ok;
+}
+
+LgmpStatus LgmpHost::mem_alloc_aligned(std::uint32_t size, std::uint32_t alignment, LgmpAllocation* out) {
+  if (alignment == 0) alignment = 1;
+  if ((alignment & (alignment - 1)) != 0) return LgmpStatus::invalid_alignment;
+  const std::uint64_t rounded = round_up(size, alignment);
+  const std::uint64_t start = round_up(next_free_, alignment);
+  const std::uint64_t gap = start - next_free_;
+  if (gap > avail_ || rounded > avail_ - gap) return LgmpStatus::no_shared_mem;
+  out->offset = static_cast<std::uint32_t>(start);
+  out->size = static_cast<std::uint32_t>(rounded);
+  avail_ -= static_cast<std::uint32_t>(gap + rounded);
+  next_free_ = static_cast<std::uint32_t>(start + rounded);
+  return LgmpStatus::ok;
+}
+
+LgmpStatus LgmpHost::post(std::uint32_t queue, std::uint32_t udata, const LgmpAllocation& memory) {
+  QueueState& q = queues_[queue];
+  LgmpHeaderQueue& hq = record(queue);
+  SpinGuard guard(hq.lock);
+  if (!guard.locked()) return LgmpStatus::corrupted;  // a client holds our lock forever
+
+  const std::uint64_t subs = atomic_load(hq.subs);
+  const std::uint32_t pend = subs_on(subs) & ~subs_bad(subs);
+  if (pend == 0) return LgmpStatus::ok;
+  if (atomic_load(hq.count) >= q.num_messages - 1) return LgmpStatus::queue_full;
+
+  LgmpHeaderMessage& m = slot(q, q.position);
+  m.udata = udata;
+  m.size = memory.size;
+  m.offset = memory.offset;
+  atomic_store(m.pending_subs, pend);
+
+  if (atomic_fetch_add(hq.count, 1u) == 0)
+    atomic_store(hq.msg_timeout, clock_.now_ms() + q.max_time);
+
+  q.position = (q.position + 1) % q.num_messages;
+  atomic_store(hq.position, q.position);  // publishes the message
+  return LgmpStatus::ok;
+}
+
+LgmpStatus LgmpHost::process() {
+  if (header().magic != kLgmpMagic) return LgmpStatus::corrupted;
+  const std::uint64_t now = clock_.now_ms();
+  atomic_store(header().timestamp, now);
+  for (std::uint32_t i = 0; i < num_queues_; ++i) {
+    if (LgmpStatus status = process_queue(i, now); status != LgmpStatus::ok) return status;
+  }
+  return LgmpStatus::ok;
+}
+
+LgmpStatus LgmpHost::process_queue(std::uint32_t queue, std::uint64_t now) {
+  const QueueState& q = queues_[queue];
+  LgmpHeaderQueue& hq = record(queue);
+  SpinGuard guard(hq.lock);
+  if (!guard.locked()) return LgmpStatus::corrupted;
+
+  std::uint32_t count = atomic_load(hq.count);
+  if (count == 0) return LgmpStatus::ok;
+  // Clients write start and count: never trust them to index our ring.
+  std::uint32_t start = hq.start;
+  if (start >= q.num_messages || count > q.num_messages - 1) return LgmpStatus::corrupted;
+
+  std::uint64_t s = atomic_load(hq.subs);
+  for (std::uint32_t step = 0; step < q.num_messages; ++step) {
+    LgmpHeaderMessage& m = slot(q, start);
+    std::uint32_t pend = atomic_load(m.pending_subs) & subs_on(s);
+    const std::uint32_t new_bad = pend & ~subs_bad(s);
+    if (new_bad != 0 && now > atomic_load(hq.msg_timeout)) {
+      s |= new_bad;  // the low half is the BAD mask
+      for (std::uint32_t b = 0; b < kLgmpMaxSubscribers; ++b)
+        if (new_bad & (1u << b)) hq.timeout[b] = now + q.max_time;
+      atomic_store(m.pending_subs, 0u);
+      pend = 0;
+    }
+    if ((pend & ~subs_bad(s)) != 0) break;  // a healthy subscriber still holds the oldest message
+
+    start = (start + 1) % q.num_messages;
+    hq.start = start;
+    if (atomic_fetch_sub(hq.count, 1u) == 1) break;
+    atomic_store(hq.msg_timeout, now + q.max_time);
+  }
+  atomic_store(hq.subs, s);
+  return LgmpStatus::ok;
+}
+
+bool LgmpHost::has_subs(std::uint32_t queue) const { return subs_on(atomic_load(record(queue).subs)) != 0; }
+
+std::uint32_t LgmpHost::new_subs(std::uint32_t queue) { return atomic_exchange(record(queue).new_sub_count, 0u); }
+
+std::uint32_t LgmpHost::pending(std::uint32_t queue) const { return atomic_load(record(queue).count); }
+
+LgmpStatus LgmpHost::read_data(std::uint32_t queue, std::span<std::uint8_t, kLgmpMsgsSize> out,
+                               std::uint32_t* size) {
+  QueueState& q = queues_[queue];
+  LgmpHeaderQueue& hq = record(queue);
+  if (atomic_load(hq.cmsg_avail) >= kLgmpMsgsMax) return LgmpStatus::queue_empty;
+
+  SpinGuard guard(hq.cmsg_lock);
+  if (!guard.locked()) return LgmpStatus::corrupted;
+  const LgmpClientMessage& m = hq.cmsgs[q.cmsg_pos];
+  const std::uint32_t length = m.size;  // read once
+  q.cmsg_pos = (q.cmsg_pos + 1) % kLgmpMsgsMax;
+  atomic_fetch_add(hq.cmsg_avail, 1u);
+  if (length > kLgmpMsgsSize) return LgmpStatus::invalid_size;  // LGMP itself overflows here
+  std::memcpy(out.data(), m.data, length);
+  *size = length;
+  return LgmpStatus::ok;
+}
+
+void LgmpHost::ack_data(std::uint32_t queue) { atomic_fetch_add(record(queue).cmsg_rserial, 1u); }
+
+std::vector<std::uint32_t> LgmpHost::client_ids(std::uint32_t queue) {
+  std::vector<std::uint32_t> ids;
+  LgmpHeaderQueue& hq = record(queue);
+  SpinGuard guard(hq.lock);
+  if (!guard.locked()) return ids;
+  const std::uint64_t now = clock_.now_ms();
+  const std::uint64_t s = atomic_load(hq.subs);
+  for (std::uint32_t b = 0; b < kLgmpMaxSubscribers; ++b) {
+    if (!(subs_on(s) & (1u << b))) continue;
+    if ((subs_bad(s) & (1u << b)) && now > hq.timeout[b]) continue;
+    ids.push_back(hq.client_id[b]);
+  }
+  return ids;
+}
+
+}  // namespace kagami::protocol
