@@ -1,0 +1,57 @@
+#pragma once
+// Draws the guest image: keeps the frame texture, uploads frames into it, and draws it into the
+// layout's rectangle with rotation, filtering and tone mapping.
+#include <cstdint>
+#include <memory>
+
+#include "client/frame_texture.h"
+#include "client/gl_program.h"
+#include "client/layout.h"
+#include "protocol/kvmfr_frame.h"
+
+namespace kagami::client {
+
+// The geometry of the frame on screen, shared with the cursor: guest desktop pixels -> window.
+struct FrameGeometry {
+  std::uint32_t frame_width = 0, frame_height = 0;    // buffer orientation
+  std::uint32_t screen_width = 0, screen_height = 0;  // guest desktop (cursor coordinates)
+  protocol::FrameRotation rotation = protocol::FrameRotation::r0;
+  // Displayed (rotated) size.
+  std::uint32_t image_width() const;
+  std::uint32_t image_height() const;
+};
+
+// Window pixel of a guest desktop point, for this geometry and layout.
+void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, double gy, double& wx, double& wy);
+
+class FrameRenderer {
+ public:
+  static Result<std::unique_ptr<FrameRenderer>> create();
+  ~FrameRenderer();
+
+  // Uploads a validated frame. The texture is re-created when the format or size changes, and
+  // then (or when `full` is set, e.g. after frames were missed) everything is uploaded.
+  UploadStats upload(const protocol::ValidatedFrame& frame, const std::byte* pixels, bool full,
+                     const WaitReady& wait_ready);
+  bool has_frame() const { return texture_.valid(); }
+  const FrameGeometry& geometry() const { return geometry_; }
+  // Forget the image (shows black until the next frame).
+  void reset();
+
+  // Draws into the current framebuffer (window_width x window_height drawable pixels).
+  void draw(const Layout& layout, int window_width, int window_height);
+
+ private:
+  explicit FrameRenderer(std::unique_ptr<GlProgram> program);
+
+  std::unique_ptr<GlProgram> program_;
+  GLuint vertex_array_ = 0;
+  FrameTexture texture_;
+  FrameGeometry geometry_;
+  protocol::FrameType type_ = protocol::FrameType::invalid;
+  std::uint32_t flags_ = 0;
+  GLint u_dest_, u_rotation_, u_frame_size_, u_tex_, u_type_, u_filter_, u_tex_size_, u_frame_size_i_, u_footprint_,
+      u_transfer_;
+};
+
+}  // namespace kagami::client
