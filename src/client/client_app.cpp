@@ -1,0 +1,381 @@
+#include "client/client_app.h"
+
+#include <GLES3/gl3.h>
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+#include "client/cursor_image.h"
+#include "client/layout.h"
+#include "client/screenshot.h"
+
+namespace kagami::client {
+namespace {
+
+constexpr std::uint64_t kRegionRetryNs = 1'000'000'000;
+constexpr std::uint64_t kStallTimeoutMs = 500;  // a write pointer that stops: show what arrived
+constexpr std::uint64_t kDisconnectedSleepNs = 10'000'000;
+constexpr const char* kViewOnly = "view-only: no SPICE connection, keyboard and mouse stay on this machine";
+
+const char* frame_type_label(protocol::FrameType type) {
+  switch (type) {
+    case protocol::FrameType::bgra: return "BGRA";
+    case protocol::FrameType::rgba: return "RGBA";
+    case protocol::FrameType::rgba10: return "RGBA10";
+    case protocol::FrameType::rgba16f: return "RGBA16F";
+    case protocol::FrameType::bgr_32: return "BGR_32";
+    case protocol::FrameType::rgb_24: return "RGB_24";
+    default: return "?";
+  }
+}
+
+}  // namespace
+
+ClientApp::ClientApp(Options options) : options_(std::move(options)) {}
+
+ClientApp::~ClientApp() {
+  // GL objects go before the context (the window owns it).
+  overlay_.reset();
+  cursor_.reset();
+  renderer_.reset();
+  window_.reset();
+}
+
+Result<void> ClientApp::start() {
+  auto escape = parse_escape_key(options_.escape_key);
+  if (!escape) return escape.error();
+  keys_.emplace(*escape);
+
+  WindowSettings ws;
+  ws.title = options_.title;
+  ws.width = options_.width;
+  ws.height = options_.height;
+  ws.x = options_.x;
+  ws.y = options_.y;
+  ws.fullscreen = options_.fullscreen;
+  ws.borderless = options_.borderless;
+  ws.vsync = options_.vsync;
+  auto window = Window::create(ws);
+  if (!window) return window.error();
+  window_ = std::move(*window);
+  auto renderer = FrameRenderer::create();
+  if (!renderer) return renderer.error();
+  renderer_ = std::move(*renderer);
+  auto cursor = CursorRenderer::create();
+  if (!cursor) return cursor.error();
+  cursor_ = std::move(*cursor);
+  overlay_ = std::make_unique<Overlay>(window_->sdl(), window_->gl_context());
+  spdlog::info("GL: {} / {}", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
+               reinterpret_cast<const char*>(glGetString(GL_VERSION)));
+  spdlog::info("{}", kViewOnly);
+  return {};
+}
+
+void ClientApp::set_status(std::string status) {
+  if (status == status_) return;
+  spdlog::info("status: {}", status);
+  status_ = std::move(status);
+  dirty_ = true;
+  settle_frames_ = 3;
+}
+
+void ClientApp::try_open_region(std::uint64_t now_ns) {
+  if (region_ || now_ns < next_region_attempt_ns_) return;
+  next_region_attempt_ns_ = now_ns + kRegionRetryNs;
+  auto region = shm::open_region(options_.shm);
+  if (!region) {
+    set_status(fmt::format("no region at {}: {}. Waiting for it (start the VM, or run kagami-setup).",
+                           options_.shm, region.error().message));
+    return;
+  }
+  // The LGMP header, the KVMFR user data, the queues and one small frame need at least this much.
+  constexpr std::size_t kMinimumRegion = 2 * 1024 * 1024;
+  const std::size_t size = (*region)->bytes().size();
+  if (size < kMinimumRegion) {
+    set_status(fmt::format("region too small: {} is {} KiB; at least 2 MiB are needed, 32 MiB for 1920x1080 "
+                           "(kagami-setup size 1920x1080)",
+                           (*region)->describe(), size / 1024));
+    return;
+  }
+  region_ = std::move(*region);
+  spdlog::info("region: {}", region_->describe());
+  session_ = std::make_unique<protocol::KvmfrSession>(region_->bytes(), clock_, random_);
+}
+
+void ClientApp::handle_events() {
+  SDL_Event e;
+  while (SDL_PollEvent(&e)) {
+    overlay_->process_event(e);
+    switch (e.type) {
+      case SDL_QUIT:
+        running_ = false;
+        break;
+      case SDL_WINDOWEVENT:
+        switch (e.window.event) {
+          case SDL_WINDOWEVENT_HIDDEN:
+          case SDL_WINDOWEVENT_MINIMIZED:
+            hidden_ = true;
+            break;
+          case SDL_WINDOWEVENT_SHOWN:
+          case SDL_WINDOWEVENT_RESTORED:
+          case SDL_WINDOWEVENT_EXPOSED:
+          case SDL_WINDOWEVENT_SIZE_CHANGED:
+            hidden_ = false;
+            dirty_ = true;
+            break;
+          default:
+            break;
+        }
+        break;
+      case SDL_KEYDOWN:
+      case SDL_KEYUP: {
+        std::optional<Command> command;
+        const bool was_held = keys_->escape_held();
+        keys_->on_key(e.key.keysym.scancode, e.type == SDL_KEYDOWN, command);
+        if (was_held != keys_->escape_held()) dirty_ = true;  // the help shows while it is held
+        if (command && !e.key.repeat) run_command(*command);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+void ClientApp::run_command(Command command) {
+  const std::uint64_t now = monotonic_ns();
+  dirty_ = true;
+  settle_frames_ = 3;
+  switch (command) {
+    case Command::toggle_fullscreen:
+      window_->set_fullscreen(!window_->fullscreen());
+      break;
+    case Command::toggle_stats:
+      options_.show_stats = !options_.show_stats;
+      break;
+    case Command::toggle_help:
+      break;  // shown while the escape key is held
+    case Command::screenshot: {
+      std::uint32_t w = 0, h = 0;
+      auto rgb = capture_guest_image(*renderer_, w, h);
+      const std::string path = screenshot_path(options_.screenshot_dir);
+      Result<void> written = rgb ? write_png(path, w, h, *rgb) : Result<void>(rgb.error());
+      if (written) {
+        spdlog::info("screenshot: {} ({}x{})", path, w, h);
+        overlay_->notify("screenshot saved to " + path, now);
+      } else {
+        spdlog::warn("screenshot failed: {}", written.error().message);
+        overlay_->notify("screenshot failed: " + written.error().message, now);
+      }
+      break;
+    }
+    case Command::resize_to_guest:
+      if (image_width_) window_->resize_to(image_width_, image_height_);
+      break;
+    case Command::toggle_vsync:
+      window_->set_vsync(!window_->vsync());
+      overlay_->notify(window_->vsync() ? "vsync on" : "vsync off", now);
+      break;
+    case Command::toggle_cursor:
+      options_.show_cursor = !options_.show_cursor;
+      break;
+    case Command::cycle_filter: {
+      const int next = (static_cast<int>(options_.filter) + 1) % 4;
+      options_.filter = static_cast<FilterMode>(next);
+      overlay_->notify(fmt::format("filter: {}", to_string(options_.filter)), now);
+      break;
+    }
+    case Command::quit:
+      running_ = false;
+      break;
+  }
+}
+
+void ClientApp::poll_session() {
+  const protocol::SessionStatus& status = session_->poll();
+  if (status.state != last_state_) {
+    last_state_ = status.state;
+    dirty_ = true;
+  }
+  set_status(status.message);
+  if (session_->counters().sessions != last_sessions_) {
+    // A new agent session: its frames say nothing about what we hold.
+    last_sessions_ = session_->counters().sessions;
+    need_full_upload_ = true;
+    have_serial_ = false;
+  }
+}
+
+void ClientApp::take_cursor_updates() {
+  for (int i = 0; i < 64; ++i) {  // bounded: a flood of cursor messages must not starve frames
+    auto update = session_->receive_cursor();
+    if (!update) {
+      spdlog::debug("cursor update rejected: {}", update.error().message);
+      continue;
+    }
+    if (!update->has_value()) return;
+    const protocol::CursorUpdate& u = **update;
+    if (u.has_position) {
+      cursor_x_ = u.x;
+      cursor_y_ = u.y;
+    }
+    cursor_visible_ = u.visible;
+    if (u.shape) {
+      auto image = make_cursor_image(*u.shape);
+      if (image) cursor_->set_image(*image);
+      else spdlog::warn("{}", image.error().message);
+    }
+    if (options_.show_cursor) dirty_ = true;
+  }
+}
+
+void ClientApp::take_frame() {
+  auto received = session_->receive_frame();
+  const std::uint64_t now = monotonic_ns();
+  if (!received) {
+    need_full_upload_ = true;
+    if (now - last_error_log_ns_ > 1'000'000'000) {  // a hostile agent can send thousands a second
+      spdlog::warn("frame rejected: {}", received.error().message);
+      last_error_log_ns_ = now;
+    }
+    return;
+  }
+  if (!received->has_value()) return;
+  const protocol::ValidatedFrame& frame = **received;
+  frame_received_ns_ = now;
+  idle_.activity(now);
+
+  const bool missed = !have_serial_ || frame.frame_serial != last_serial_ + 1;
+  have_serial_ = true;
+  last_serial_ = frame.frame_serial;
+  if (hidden_) {
+    // Nobody sees it; keep consuming so the agent does not evict us, and catch up when shown.
+    need_full_upload_ = true;
+    session_->frame_done();
+    return;
+  }
+  const std::span<std::byte> region = session_->region();
+  const std::byte* pixels = region.data() + frame.pixels_offset;
+  const UploadStats stats = renderer_->upload(
+      frame, pixels, need_full_upload_ || missed, [&](std::uint64_t bytes) {
+        return protocol::wait_frame_bytes(region, frame, bytes, clock_, kStallTimeoutMs);
+      });
+  const std::uint32_t flags = frame.flags;
+  const std::uint32_t frame_w = frame.frame_width, frame_h = frame.frame_height;
+  frame_type_ = frame.type;
+  session_->frame_done();  // the GL copied the pixels: the agent may reuse the buffer
+  need_full_upload_ = false;
+  if (stats.stalled) spdlog::debug("the agent's write pointer stalled; showing the rows that arrived");
+
+  const auto& g = renderer_->geometry();
+  if (g.image_width() != image_width_ || g.image_height() != image_height_) {
+    image_width_ = g.image_width();
+    image_height_ = g.image_height();
+    spdlog::info("guest image {}x{} {}", image_width_, image_height_, frame_type_label(frame_type_));
+    if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
+  }
+  if (flags & protocol::kFrameFlagTruncated) {
+    set_status(fmt::format("region too small for {}x{}: {} MiB needed (kagami-setup size {}x{})", frame_w, frame_h,
+                           protocol::recommended_region_size(frame_w, frame_h, flags & protocol::kFrameFlagHdr) >> 20,
+                           frame_w, frame_h));
+  }
+  if (flags & protocol::kFrameFlagRequestActivation) SDL_RaiseWindow(window_->sdl());
+  const bool block = flags & protocol::kFrameFlagBlockScreensaver;
+  if (block != screensaver_blocked_) {
+    block ? SDL_DisableScreenSaver() : SDL_EnableScreenSaver();
+    screensaver_blocked_ = block;
+  }
+  frame_pending_stats_ = true;
+  dirty_ = true;
+}
+
+bool ClientApp::needs_redraw(std::uint64_t now_ns) const {
+  if (hidden_) return false;
+  if (options_.present == PresentMode::every_vblank) return true;
+  if (dirty_ || settle_frames_ > 0 || overlay_->animating(now_ns)) return true;
+  // The statistics keep moving (fps, graphs) even without frames: 10 times a second is enough.
+  return options_.show_stats && now_ns - last_stats_draw_ns_ > 100'000'000;
+}
+
+void ClientApp::render(std::uint64_t now_ns) {
+  int w = 0, h = 0;
+  window_->drawable_size(w, h);
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  glViewport(0, 0, w, h);
+  glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  const bool have_image = renderer_->has_frame();
+  if (have_image) {
+    const auto& g = renderer_->geometry();
+    const Layout layout =
+        compute_layout(g.image_width(), g.image_height(), w, h, options_.scale, options_.upscale, options_.filter);
+    renderer_->draw(layout, w, h);
+    if (options_.show_cursor && cursor_visible_ && cursor_->has_image()) {
+      double wx = 0, wy = 0;
+      guest_to_window(g, layout, cursor_x_, cursor_y_, wx, wy);
+      const double scale = g.screen_width ? layout.scale * g.frame_width / g.screen_width : layout.scale;
+      cursor_->draw(wx, wy, scale, w, h);
+    }
+  }
+  const bool connected = session_ && session_->connected();
+  const bool overlay_visible = !connected || !have_image || options_.show_stats || keys_->escape_held() ||
+                               overlay_->animating(now_ns);
+  if (overlay_visible) {
+    OverlayState s;
+    s.connected = connected;
+    s.have_image = have_image;
+    s.status = status_;
+    s.region = region_ ? region_->describe() : "";
+    s.view_only_note = kViewOnly;
+    s.guest = session_ && connected ? &session_->guest() : nullptr;
+    s.guest_width = image_width_;
+    s.guest_height = image_height_;
+    s.frame_type = frame_type_label(frame_type_);
+    s.show_stats = options_.show_stats;
+    s.show_help = keys_->escape_held();
+    s.escape_key_name = SDL_GetScancodeName(keys_->escape());
+    s.fps = stats_.fps(now_ns);
+    s.rejected_frames = session_ ? session_->counters().rejected_frames : 0;
+    s.stats = &stats_;
+    overlay_->draw(s, now_ns);
+    last_stats_draw_ns_ = now_ns;
+  }
+  window_->present();
+  if (frame_pending_stats_) {
+    stats_.on_frame(frame_received_ns_, monotonic_ns());
+    frame_pending_stats_ = false;
+  }
+  dirty_ = false;
+  if (settle_frames_ > 0) --settle_frames_;
+}
+
+int ClientApp::run() {
+  if (auto started = start(); !started) {
+    spdlog::error("{}", started.error().message);
+    return 1;
+  }
+  set_status(fmt::format("opening {}", options_.shm));
+  while (running_) {
+    handle_events();
+    std::uint64_t now = monotonic_ns();
+    try_open_region(now);
+    if (session_) {
+      poll_session();
+      if (session_->connected()) {
+        take_cursor_updates();
+        take_frame();
+      }
+    }
+    now = monotonic_ns();
+    if (needs_redraw(now)) {
+      render(now);
+      continue;
+    }
+    const bool connected = session_ && session_->connected();
+    idle_.set_sleep_ns(connected ? 1'000'000 : kDisconnectedSleepNs);
+    idle_.wait(monotonic_ns());
+  }
+  return 0;
+}
+
+}  // namespace kagami::client
