@@ -75,6 +75,8 @@ void ClientApp::set_status(std::string status) {
   if (status == status_) return;
   spdlog::info("status: {}", status);
   status_ = std::move(status);
+  // The title says it too: visible in a task bar, and checkable by tests through the X server.
+  if (window_) window_->set_title(options_.title + " - " + status_);
   dirty_ = true;
   settle_frames_ = 3;
 }
@@ -272,12 +274,20 @@ void ClientApp::take_frame() {
     image_width_ = g.image_width();
     image_height_ = g.image_height();
     spdlog::info("guest image {}x{} {}", image_width_, image_height_, frame_type_label(frame_type_));
+    window_->set_title(fmt::format("{} - {}x{}", options_.title, image_width_, image_height_));
     if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
   }
+  std::string warning;
   if (flags & protocol::kFrameFlagTruncated) {
-    set_status(fmt::format("region too small for {}x{}: {} MiB needed (kagami-setup size {}x{})", frame_w, frame_h,
-                           protocol::recommended_region_size(frame_w, frame_h, flags & protocol::kFrameFlagHdr) >> 20,
-                           frame_w, frame_h));
+    warning = fmt::format("region too small for {}x{}: the agent cut the frame; {} MiB needed (kagami-setup size {}x{})",
+                          frame_w, frame_h,
+                          protocol::recommended_region_size(frame_w, frame_h, flags & protocol::kFrameFlagHdr) >> 20,
+                          frame_w, frame_h);
+  }
+  if (warning != warning_) {
+    if (!warning.empty()) spdlog::warn("{}", warning);
+    warning_ = std::move(warning);
+    settle_frames_ = 3;
   }
   if (flags & protocol::kFrameFlagRequestActivation) SDL_RaiseWindow(window_->sdl());
   const bool block = flags & protocol::kFrameFlagBlockScreensaver;
@@ -318,13 +328,14 @@ void ClientApp::render(std::uint64_t now_ns) {
     }
   }
   const bool connected = session_ && session_->connected();
-  const bool overlay_visible = !connected || !have_image || options_.show_stats || keys_->escape_held() ||
+  const bool overlay_visible = !connected || !have_image || !warning_.empty() || options_.show_stats || keys_->escape_held() ||
                                overlay_->animating(now_ns);
   if (overlay_visible) {
     OverlayState s;
     s.connected = connected;
     s.have_image = have_image;
     s.status = status_;
+    s.warning = warning_;
     s.region = region_ ? region_->describe() : "";
     s.view_only_note = kViewOnly;
     s.guest = session_ && connected ? &session_->guest() : nullptr;

@@ -54,7 +54,7 @@ class ClientApp {
   std::uint64_t next_region_attempt_ns_ = 0;
 
   std::string status_;
-  std::string region_error_;
+  std::string warning_;  // e.g. the frame was truncated: the region is too small
   protocol::SessionState last_state_ = protocol::SessionState::waiting_for_agent;
   std::uint64_t last_sessions_ = 0;
 

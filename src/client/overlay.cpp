@@ -42,7 +42,7 @@ void Overlay::draw(const OverlayState& state, std::uint64_t now_ns) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();
-  if (!state.connected || !state.have_image) draw_status(state);
+  if (!state.connected || !state.have_image || !state.warning.empty()) draw_status(state);
   if (state.show_stats) draw_stats(state);
   if (state.show_help) draw_help(state);
   if (now_ns < notice_until_ns_) {
@@ -72,6 +72,7 @@ void Overlay::draw_status(const OverlayState& s) {
   ImGui::TextUnformatted("kagami");
   ImGui::Separator();
   ImGui::TextUnformatted(s.status.c_str());
+  if (!s.warning.empty()) ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s", s.warning.c_str());
   if (!s.region.empty()) ImGui::TextDisabled("region: %s", s.region.c_str());
   if (!s.view_only_note.empty()) ImGui::TextDisabled("%s", s.view_only_note.c_str());
   ImGui::TextDisabled("%s + F1: key bindings", s.escape_key_name.c_str());

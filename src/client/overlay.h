@@ -16,6 +16,7 @@ struct OverlayState {
   bool connected = false;        // frames are flowing
   bool have_image = false;       // a guest image is on screen
   std::string status;            // what the session says, for the user
+  std::string warning;           // shown even while frames flow ("" = none)
   std::string region;            // the region's description
   std::string view_only_note;    // why input does not reach the guest ("" when it does)
   const protocol::GuestInfo* guest = nullptr;

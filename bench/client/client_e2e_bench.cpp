@@ -1,0 +1,230 @@
+// End-to-end client benchmark on Xvfb + llvmpipe at 1920x1080:
+//  - latency: a publisher (KvmfrHost, the agent side) stamps a marker (frame number + CLOCK_MONOTONIC
+//    ns) into each frame; a probe reads the marker area of the client window back from the X
+//    server in a loop and records when each frame first appears. The probe's floor (one GetImage)
+//    is measured in the same run and reported and subtracted.
+//  - frames per second with full-screen motion (every pixel changes every frame);
+//  - client CPU (utime + stime from /proc) at 60 fps and idle (agent alive, no new frames).
+// Each figure is printed beside its target and a floor measured in this run.
+#include <time.h>
+#include <unistd.h>
+#include <xcb/xcb.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "e2e_harness.h"
+#include "latency_marker.h"
+#include "xvfb.h"
+
+namespace {
+
+using kagami::bench::Marker;
+using namespace kagami::client::test;
+using kagami::monotonic_ns;
+
+constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
+
+class Probe {
+ public:
+  explicit Probe(const std::string& display) : c_(xcb_connect(display.c_str(), nullptr)) {
+    root_ = xcb_setup_roots_iterator(xcb_get_setup(c_)).data->root;
+  }
+  ~Probe() { xcb_disconnect(c_); }
+  // The marker area of the window; nullopt when unreadable or torn.
+  std::optional<Marker> read() {
+    auto* reply = xcb_get_image_reply(
+        c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, kagami::bench::kMarkerWidth,
+                          kagami::bench::kMarkerHeight, ~0u),
+        nullptr);
+    if (!reply) return std::nullopt;
+    std::vector<std::uint32_t> px(reinterpret_cast<const std::uint32_t*>(xcb_get_image_data(reply)),
+                                  reinterpret_cast<const std::uint32_t*>(xcb_get_image_data(reply)) +
+                                      kagami::bench::kMarkerWidth * kagami::bench::kMarkerHeight);
+    free(reply);
+    return kagami::bench::read_marker(px.data(), kagami::bench::kMarkerWidth);
+  }
+
+ private:
+  xcb_connection_t* c_;
+  xcb_window_t root_;
+};
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const auto close = text.rfind(')');
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+// Full-screen motion: a diagonal gradient moved by `step` pixels.
+std::vector<std::byte> motion_frame(int step) {
+  std::vector<std::byte> pixels(std::size_t{kPitch} * kHeight);
+  for (std::uint32_t y = 0; y < kHeight; ++y) {
+    auto* row = reinterpret_cast<std::uint32_t*>(pixels.data() + std::size_t{y} * kPitch);
+    for (std::uint32_t x = 0; x < kWidth; ++x) {
+      const std::uint32_t v = (x + y + static_cast<std::uint32_t>(step) * 16) & 255;
+      row[x] = 0xFF000000u | v << 16 | (255 - v) << 8 | ((v * 3) & 255);
+    }
+  }
+  return pixels;
+}
+
+struct Publisher {
+  TestAgent& agent;
+  const std::vector<std::vector<std::byte>>& frames;
+  std::uint32_t next = 1;
+
+  void publish() {
+    kagami::protocol::FrameDescription d;
+    d.type = kagami::protocol::FrameType::bgra;
+    d.screen_width = d.frame_width = d.data_width = kWidth;
+    d.screen_height = d.frame_height = d.data_height = kHeight;
+    d.stride = kWidth;
+    d.pitch = kPitch;
+    const auto& src = frames[next % frames.size()];
+    const Marker marker{next++, 0};
+    agent.post_with(d, [&](kagami::protocol::FrameWrite& w) {
+      std::byte* out = w.pixels().data();
+      // The marker's timestamp: the moment the agent starts writing this frame.
+      Marker m = marker;
+      m.ns = monotonic_ns();
+      std::size_t done = 0;
+      while (done < src.size()) {
+        const std::size_t n = std::min<std::size_t>(kagami::protocol::kFrameBufferChunk, src.size() - done);
+        std::memcpy(out + done, src.data() + done, n);
+        if (done == 0) kagami::bench::write_marker(m, out, kPitch);
+        done += n;
+        w.advance(done);
+      }
+      w.finish();
+    });
+  }
+};
+
+struct PhaseResult {
+  std::vector<double> latencies_ms;
+  std::uint32_t published = 0;
+  std::uint32_t seen = 0;
+  double seconds = 0;
+  double cpu_percent = 0;
+};
+
+// Publishes at `fps` (0 = as fast as the queue allows) for `seconds` while probing.
+PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, double seconds,
+                      std::vector<double>* probe_ms) {
+  PhaseResult r;
+  std::atomic<bool> done{false};
+  std::atomic<std::uint32_t> published{0};
+  const std::uint32_t first = pub.next;
+  const double cpu0 = cpu_seconds(client);
+  const std::uint64_t t0 = monotonic_ns();
+  std::thread publisher([&] {
+    std::uint64_t due = monotonic_ns();
+    while (monotonic_ns() - t0 < static_cast<std::uint64_t>(seconds * 1e9)) {
+      if (fps > 0) {
+        const timespec ts{static_cast<time_t>(due / 1'000'000'000), static_cast<long>(due % 1'000'000'000)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+        due += static_cast<std::uint64_t>(1e9 / fps);
+      }
+      pub.publish();
+      ++published;
+    }
+    done = true;
+  });
+  std::map<std::uint32_t, double> seen;
+  while (!done) {
+    const std::uint64_t before = monotonic_ns();
+    auto m = probe.read();
+    const std::uint64_t after = monotonic_ns();
+    if (probe_ms) probe_ms->push_back(static_cast<double>(after - before) / 1e6);
+    if (m && m->frame >= first && !seen.count(m->frame) && m->ns <= after) {
+      seen[m->frame] = static_cast<double>(after - m->ns) / 1e6;
+    }
+  }
+  publisher.join();
+  r.seconds = static_cast<double>(monotonic_ns() - t0) / 1e9;
+  r.cpu_percent = (cpu_seconds(client) - cpu0) / r.seconds * 100.0;
+  r.published = published;
+  r.seen = static_cast<std::uint32_t>(seen.size());
+  for (const auto& [frame, ms] : seen) r.latencies_ms.push_back(ms);
+  return r;
+}
+
+}  // namespace
+
+int main() {
+  Xvfb xvfb(kWidth, kHeight);
+  ShmRegion region(32u << 20);
+  TestAgent agent(region.bytes());
+  agent.start();
+  ClientProcess client(xvfb.display(), region.path(), kWidth, kHeight, {"--log-level", "warn"});
+  std::vector<std::vector<std::byte>> frames;
+  for (int i = 0; i < 4; ++i) frames.push_back(motion_frame(i));
+  Publisher pub{agent, frames};
+  Probe probe(xvfb.display());
+
+  // Warm up until the client shows markers.
+  for (int i = 0; i < 500; ++i) {
+    pub.publish();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (auto m = probe.read(); m && m->frame > 0) break;
+  }
+  const pid_t pid = static_cast<pid_t>(std::stoi(client.pid_string()));
+
+  // memcpy of one frame: the speed-of-light floor for a copy of the same bytes.
+  std::vector<std::byte> sink(frames[0].size());
+  const std::uint64_t m0 = monotonic_ns();
+  for (int i = 0; i < 10; ++i) std::memcpy(sink.data(), frames[i % 4].data(), sink.size());
+  const double memcpy_ms = static_cast<double>(monotonic_ns() - m0) / 1e6 / 10;
+
+  std::vector<double> probe_ms;
+  const PhaseResult at60 = run_phase(pub, probe, pid, 60.0, 7.0, &probe_ms);
+  const PhaseResult fastest = run_phase(pub, probe, pid, 0.0, 5.0, nullptr);
+  const double cpu_idle0 = cpu_seconds(pid);
+  const std::uint64_t idle_t0 = monotonic_ns();
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const double idle_percent = (cpu_seconds(pid) - cpu_idle0) / (static_cast<double>(monotonic_ns() - idle_t0) / 1e9) * 100;
+
+  const double floor = percentile(probe_ms, 0.5);
+  const double p50 = percentile(at60.latencies_ms, 0.5), p95 = percentile(at60.latencies_ms, 0.95);
+  const double max = at60.latencies_ms.empty() ? 0 : *std::max_element(at60.latencies_ms.begin(), at60.latencies_ms.end());
+  std::printf("kagami-client end to end, %ux%u BGRA full-screen motion, Xvfb + llvmpipe\n", kWidth, kHeight);
+  std::printf("  floor: memcpy of one frame              %8.3f ms\n", memcpy_ms);
+  std::printf("  floor: probe (one GetImage of marker)   %8.3f ms (p50 of %zu)\n", floor, probe_ms.size());
+  std::printf("  latency @60 fps, samples                %8zu      (need >= 300)\n", at60.latencies_ms.size());
+  std::printf("  latency p50 (raw / minus probe floor)   %8.2f / %.2f ms (target <= 10)\n", p50, p50 - floor);
+  std::printf("  latency p95 (raw / minus probe floor)   %8.2f / %.2f ms (target <= 20)\n", p95, p95 - floor);
+  std::printf("  latency max (raw)                       %8.2f ms\n", max);
+  std::printf("  frames shown @60 fps                    %8u of %u published (target: all)\n", at60.seen,
+              at60.published);
+  std::printf("  client CPU @60 fps                      %8.1f %% of a core (target <= 60)\n", at60.cpu_percent);
+  std::printf("  fps, publisher unthrottled              %8.1f shown, %.1f published\n", fastest.seen / fastest.seconds,
+              fastest.published / fastest.seconds);
+  std::printf("  client CPU unthrottled                  %8.1f %% of a core\n", fastest.cpu_percent);
+  std::printf("  client CPU idle (agent alive, no frames)%8.2f %% of a core (target < 2)\n", idle_percent);
+  agent.stop();
+  return at60.latencies_ms.size() >= 300 ? 0 : 1;
+}
