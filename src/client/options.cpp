@@ -63,6 +63,9 @@ Result<void> read_value(const toml::node& node, T& out, const std::string& where
   return {};
 }
 
+// Flags show "{false}" in CLI11's help whatever their default: say it in words.
+std::string on_off(const std::string& text, bool value) { return text + " (default: " + (value ? "on" : "off") + ")"; }
+
 }  // namespace
 
 const char* to_string(ScaleMode mode) { return name_of(kScaleNames, mode); }
@@ -122,10 +125,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       "kagami-client: shows a KVM guest's screen from the shared-memory region its kagami (or Looking Glass B7)\n"
       "agent writes. Options come from the defaults, then the config file, then the command line.\n"
       "Client commands: hold the escape key (default Scroll Lock) and press a key; Escape+F1 lists them."};
-  app.option_defaults()->always_capture_default();
+  // A later occurrence wins (e.g. an alias or script adds defaults the user then overrides).
+  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_path = default_config_path();
   app.add_option("--config", config_path,
-                 "TOML config file; keys are the long option names without dashes-prefix (e.g. shm = \"...\"). "
+                 "TOML config file; its keys are the long option names without the dashes (e.g. shm = \"/dev/kvmfr0\"). "
                  "A missing default file is fine");
   app.add_option("--shm", o.shm, "shared-memory region: a /dev/shm file or a kvmfr device (/dev/kvmfr0)");
   app.add_option("--width", o.width, "initial window width")->check(CLI::Range(16u, 16384u));
@@ -133,27 +137,30 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.add_option("-x,--x", o.x, "window x position (-1: centred)");
   app.add_option("-y,--y", o.y, "window y position (-1: centred)");
   app.add_option("--title", o.title, "window title");
-  app.add_flag("--fullscreen,!--no-fullscreen", o.fullscreen, "start full screen (desktop resolution)");
-  app.add_flag("--borderless,!--no-borderless", o.borderless, "window without decorations");
+  app.add_flag("--fullscreen,!--no-fullscreen", o.fullscreen, on_off("start full screen (desktop resolution)", o.fullscreen));
+  app.add_flag("--borderless,!--no-borderless", o.borderless, on_off("window without decorations", o.borderless));
   app.add_flag("--follow-guest-size,!--no-follow-guest-size", o.follow_guest_size,
-               "resize the window to the guest's resolution whenever it changes");
+               on_off("resize the window to the guest's resolution whenever it changes", o.follow_guest_size));
   app.add_option("--scale", o.scale, "fit: fill the window keeping the aspect; integer: largest whole factor")
-      ->transform(CLI::CheckedTransformer(kScaleNames, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(kScaleNames, CLI::ignore_case).description(""))
+      ->type_name("fit|integer")
       ->default_str(to_string(o.scale));
-  app.add_flag("--upscale,!--no-upscale", o.upscale, "allow drawing the guest larger than 1:1");
+  app.add_flag("--upscale,!--no-upscale", o.upscale, on_off("allow drawing the guest larger than 1:1", o.upscale));
   app.add_option("--filter", o.filter,
                  "auto: nearest at whole factors, linear when enlarging, sharp when shrinking; or nearest, "
                  "linear, sharp (area average when shrinking)")
-      ->transform(CLI::CheckedTransformer(kFilterNames, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(kFilterNames, CLI::ignore_case).description(""))
+      ->type_name("auto|nearest|linear|sharp")
       ->default_str(to_string(o.filter));
-  app.add_flag("--vsync,!--no-vsync", o.vsync, "wait for the vertical blank when presenting");
+  app.add_flag("--vsync,!--no-vsync", o.vsync, on_off("wait for the vertical blank when presenting", o.vsync));
   app.add_option("--present", o.present,
                  "on-frame: present as soon as a frame arrives (lowest latency); every-vblank: redraw every "
                  "refresh (use with --vsync)")
-      ->transform(CLI::CheckedTransformer(kPresentNames, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(kPresentNames, CLI::ignore_case).description(""))
+      ->type_name("on-frame|every-vblank")
       ->default_str(to_string(o.present));
-  app.add_flag("--show-cursor,!--no-show-cursor", o.show_cursor, "draw the guest cursor the agent sends");
-  app.add_flag("--show-stats,!--no-show-stats", o.show_stats, "show the statistics overlay at start");
+  app.add_flag("--show-cursor,!--no-show-cursor", o.show_cursor, on_off("draw the guest cursor the agent sends", o.show_cursor));
+  app.add_flag("--show-stats,!--no-show-stats", o.show_stats, on_off("show the statistics overlay at start", o.show_stats));
   app.add_option("--escape-key", o.escape_key,
                  "SDL scancode name of the key that starts client commands (bound by position, any layout)");
   app.add_option("--screenshot-dir", o.screenshot_dir, "where screenshots go (empty: $XDG_PICTURES_DIR or $HOME)");

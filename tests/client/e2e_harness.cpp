@@ -135,9 +135,20 @@ void TestAgent::post(const BuiltFrame& frame, std::span<const protocol::FrameDam
 }
 
 void TestAgent::post_cursor(const protocol::CursorUpdate& update) {
-  std::lock_guard lock(mutex_);
-  auto posted = host_->post_cursor(update);
-  if (!posted) throw std::runtime_error("post_cursor: " + posted.error().message);
+  // The queue may be full for a moment (a slow subscriber): retry as B7 does, for a while.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    protocol::LgmpStatus status;
+    {
+      std::lock_guard lock(mutex_);
+      status = host_->post_cursor(update);
+    }
+    if (status == protocol::LgmpStatus::ok) return;
+    if (status != protocol::LgmpStatus::queue_full || std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("post_cursor failed: status " + std::to_string(static_cast<int>(status)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 std::string client_binary() {
