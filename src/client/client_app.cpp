@@ -258,6 +258,7 @@ void ClientApp::take_frame() {
   }
   const std::span<std::byte> region = session_->region();
   const std::byte* pixels = region.data() + frame.pixels_offset;
+  const std::uint64_t upload_start = monotonic_ns();
   const UploadStats stats = renderer_->upload(
       frame, pixels, need_full_upload_ || missed, [&](std::uint64_t bytes) {
         return protocol::wait_frame_bytes(region, frame, bytes, clock_, kStallTimeoutMs);
@@ -266,6 +267,7 @@ void ClientApp::take_frame() {
   const std::uint32_t frame_w = frame.frame_width, frame_h = frame.frame_height;
   frame_type_ = frame.type;
   session_->frame_done();  // the GL copied the pixels: the agent may reuse the buffer
+  timings_.upload_ns += monotonic_ns() - upload_start;
   need_full_upload_ = false;
   if (stats.stalled) spdlog::debug("the agent's write pointer stalled; showing the rows that arrived");
 
@@ -312,13 +314,19 @@ void ClientApp::render(std::uint64_t now_ns) {
   window_->drawable_size(w, h);
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
   glViewport(0, 0, w, h);
-  glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
   const bool have_image = renderer_->has_frame();
+  Layout layout;
   if (have_image) {
     const auto& g = renderer_->geometry();
-    const Layout layout =
-        compute_layout(g.image_width(), g.image_height(), w, h, options_.scale, options_.upscale, options_.filter);
+    layout = compute_layout(g.image_width(), g.image_height(), w, h, options_.scale, options_.upscale, options_.filter);
+  }
+  // Clearing is a full pass over the window: only needed where the image leaves bars.
+  if (layout.dest.x > 0 || layout.dest.y > 0 || layout.dest.width < w || layout.dest.height < h) {
+    glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+  }
+  if (have_image) {
+    const auto& g = renderer_->geometry();
     renderer_->draw(layout, w, h);
     if (options_.show_cursor && cursor_visible_ && cursor_->has_image()) {
       double wx = 0, wy = 0;
@@ -351,7 +359,25 @@ void ClientApp::render(std::uint64_t now_ns) {
     overlay_->draw(s, now_ns);
     last_stats_draw_ns_ = now_ns;
   }
+  const std::uint64_t present_start = monotonic_ns();
   window_->present();
+  const std::uint64_t presented = monotonic_ns();
+  timings_.draw_ns += present_start - now_ns;
+  timings_.present_ns += presented - present_start;
+  ++timings_.draws;
+  if (frame_pending_stats_) ++timings_.frames;
+  if (presented - timings_.since_ns > 1'000'000'000) {
+    if (timings_.draws) {
+      const auto per_draw_ms = [&](std::uint64_t ns) {
+        return static_cast<double>(ns) / 1e6 / static_cast<double>(timings_.draws);
+      };
+      spdlog::debug("last second: {} frames, {} draws; per draw: upload {:.2f} ms, draw {:.2f} ms, present {:.2f} ms",
+                    timings_.frames, timings_.draws, per_draw_ms(timings_.upload_ns), per_draw_ms(timings_.draw_ns),
+                    per_draw_ms(timings_.present_ns));
+    }
+    timings_ = {};
+    timings_.since_ns = presented;
+  }
   if (frame_pending_stats_) {
     stats_.on_frame(frame_received_ns_, monotonic_ns());
     frame_pending_stats_ = false;

@@ -79,6 +79,9 @@ class ClientApp {
   std::uint64_t last_error_log_ns_ = 0;
 
   FrameStats stats_;
+  struct Timings {  // summed over a second, logged at debug level
+    std::uint64_t since_ns = 0, upload_ns = 0, draw_ns = 0, present_ns = 0, draws = 0, frames = 0;
+  } timings_;
   IdleWait idle_{200'000, 1'000'000};
 };
 

@@ -2,6 +2,10 @@
 
 #include "client/frame_shaders.h"
 
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
 namespace kagami::client {
 
 using protocol::FrameRotation;
@@ -32,23 +36,41 @@ void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, do
 }
 
 Result<std::unique_ptr<FrameRenderer>> FrameRenderer::create() {
-  auto program = GlProgram::build(kFrameVertexShader, kFrameFragmentShader);
-  if (!program) return program.error();
-  return std::unique_ptr<FrameRenderer>(new FrameRenderer(std::move(*program)));
+  std::unique_ptr<FrameRenderer> renderer(new FrameRenderer());
+  glGenVertexArrays(1, &renderer->vertex_array_);
+  // Build the most common program now, so a driver that rejects the shaders fails at start.
+  if (!renderer->program(FrameType::bgra, FilterMode::nearest, 0)) {
+    return Error{"the GL driver cannot build the frame shaders (see the log above)"};
+  }
+  return renderer;
 }
 
-FrameRenderer::FrameRenderer(std::unique_ptr<GlProgram> program) : program_(std::move(program)) {
-  glGenVertexArrays(1, &vertex_array_);
-  u_dest_ = program_->uniform("u_dest");
-  u_rotation_ = program_->uniform("u_rotation");
-  u_frame_size_ = program_->uniform("u_frame_size");
-  u_tex_ = program_->uniform("u_tex");
-  u_type_ = program_->uniform("u_type");
-  u_filter_ = program_->uniform("u_filter");
-  u_tex_size_ = program_->uniform("u_tex_size");
-  u_frame_size_i_ = program_->uniform("u_frame_px");
-  u_footprint_ = program_->uniform("u_footprint");
-  u_transfer_ = program_->uniform("u_transfer");
+const FrameRenderer::Program* FrameRenderer::program(FrameType type, FilterMode filter, int transfer) {
+  const int filter_id = filter == FilterMode::nearest ? 0 : filter == FilterMode::sharp ? 2 : 1;
+  const ProgramKey key{static_cast<int>(type), filter_id, transfer};
+  if (auto it = programs_.find(key); it != programs_.end()) return &it->second;
+  const bool simple = filter_id < 2 && transfer == 0 &&
+                      (type == FrameType::bgra || type == FrameType::rgba || type == FrameType::rgb_24 ||
+                       type == FrameType::rgba10);
+  const std::string fragment =
+      simple ? std::string(kFrameFragmentShaderSimple)
+             : fmt::format("#version 300 es\n#define TYPE {}\n#define FILTER {}\n#define TRANSFER {}\n{}",
+                           static_cast<int>(type), filter_id, transfer, kFrameFragmentShaderBody);
+  auto built = GlProgram::build(kFrameVertexShader, fragment.c_str());
+  if (!built) {
+    spdlog::error("{}", built.error().message);
+    return nullptr;
+  }
+  Program p;
+  p.gl = std::move(*built);
+  p.dest = p.gl->uniform("u_dest");
+  p.rotation = p.gl->uniform("u_rotation");
+  p.frame_size = p.gl->uniform("u_frame_size");
+  p.tex = p.gl->uniform("u_tex");
+  p.tex_size = p.gl->uniform("u_tex_size");
+  p.frame_px = p.gl->uniform("u_frame_px");
+  p.footprint = p.gl->uniform("u_footprint");
+  return &programs_.emplace(key, std::move(p)).first->second;
 }
 
 FrameRenderer::~FrameRenderer() { glDeleteVertexArrays(1, &vertex_array_); }
@@ -66,8 +88,29 @@ void FrameRenderer::reset() { texture_.release(); }
 
 void FrameRenderer::draw(const Layout& layout, int window_width, int window_height) {
   if (!texture_.valid() || layout.dest.width <= 0 || layout.dest.height <= 0) return;
+  int transfer = 0;
+  if (flags_ & protocol::kFrameFlagHdrPq) transfer = 2;
+  else if (type_ == FrameType::rgba16f) transfer = 1;
+  // 8-bit SDR, upright, nearest or linear: a framebuffer blit. On llvmpipe a 1:1 blit is a row
+  // copy, several times faster than any shader draw (docs/client.md).
+  const bool blit = transfer == 0 && geometry_.rotation == FrameRotation::r0 && texture_.framebuffer() != 0 &&
+                    (type_ == FrameType::bgra || type_ == FrameType::rgba) &&
+                    (layout.filter == FilterMode::nearest || layout.filter == FilterMode::linear);
+  if (blit) {
+    const Rect& d = layout.dest;
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, texture_.framebuffer());
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    // Texture row 0 is the image's top; the window's y axis points up.
+    glBlitFramebuffer(0, 0, static_cast<GLint>(geometry_.frame_width), static_cast<GLint>(geometry_.frame_height), d.x,
+                      window_height - d.y, d.x + d.width, window_height - (d.y + d.height), GL_COLOR_BUFFER_BIT,
+                      layout.filter == FilterMode::nearest ? GL_NEAREST : GL_LINEAR);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    return;
+  }
+  const Program* p = program(type_, layout.filter, transfer);
+  if (!p) return;
   glViewport(0, 0, window_width, window_height);
-  glUseProgram(program_->id());
+  glUseProgram(p->gl->id());
   glBindVertexArray(vertex_array_);
   glActiveTexture(GL_TEXTURE0);
   glBindTexture(GL_TEXTURE_2D, texture_.id());
@@ -79,23 +122,17 @@ void FrameRenderer::draw(const Layout& layout, int window_width, int window_heig
   const auto ndc_x = [&](int x) { return 2.0f * static_cast<float>(x) / static_cast<float>(window_width) - 1.0f; };
   const auto ndc_y = [&](int y) { return 1.0f - 2.0f * static_cast<float>(y) / static_cast<float>(window_height); };
   const Rect& d = layout.dest;
-  glUniform4f(u_dest_, ndc_x(d.x), ndc_y(d.y), ndc_x(d.x + d.width), ndc_y(d.y + d.height));
-  glUniform1i(u_rotation_, static_cast<GLint>(geometry_.rotation));
-  glUniform2f(u_frame_size_, static_cast<float>(geometry_.frame_width), static_cast<float>(geometry_.frame_height));
-  glUniform1i(u_tex_, 0);
-  glUniform1i(u_type_, static_cast<GLint>(type_));
-  glUniform1i(u_filter_, layout.filter == FilterMode::nearest ? 0 : layout.filter == FilterMode::sharp ? 2 : 1);
-  glUniform2f(u_tex_size_, static_cast<float>(texture_.width()), static_cast<float>(texture_.height()));
-  glUniform2i(u_frame_size_i_, static_cast<GLint>(geometry_.frame_width), static_cast<GLint>(geometry_.frame_height));
+  glUniform4f(p->dest, ndc_x(d.x), ndc_y(d.y), ndc_x(d.x + d.width), ndc_y(d.y + d.height));
+  glUniform1i(p->rotation, static_cast<GLint>(geometry_.rotation));
+  glUniform2f(p->frame_size, static_cast<float>(geometry_.frame_width), static_cast<float>(geometry_.frame_height));
+  glUniform1i(p->tex, 0);
+  glUniform2f(p->tex_size, static_cast<float>(texture_.width()), static_cast<float>(texture_.height()));
+  glUniform2i(p->frame_px, static_cast<GLint>(geometry_.frame_width), static_cast<GLint>(geometry_.frame_height));
   // The footprint is in frame axes: swapped when the image is turned by 90 or 270 degrees.
   const bool turned = geometry_.rotation == FrameRotation::r90 || geometry_.rotation == FrameRotation::r270;
   const float fx = static_cast<float>(geometry_.image_width()) / static_cast<float>(d.width);
   const float fy = static_cast<float>(geometry_.image_height()) / static_cast<float>(d.height);
-  glUniform2f(u_footprint_, turned ? fy : fx, turned ? fx : fy);
-  int transfer = 0;
-  if (flags_ & protocol::kFrameFlagHdrPq) transfer = 2;
-  else if (type_ == FrameType::rgba16f) transfer = 1;
-  glUniform1i(u_transfer_, transfer);
+  glUniform2f(p->footprint, turned ? fy : fx, turned ? fx : fy);
   glDisable(GL_BLEND);
   glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
   glBindVertexArray(0);

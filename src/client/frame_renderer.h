@@ -2,7 +2,9 @@
 // Draws the guest image: keeps the frame texture, uploads frames into it, and draws it into the
 // layout's rectangle with rotation, filtering and tone mapping.
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <tuple>
 
 #include "client/frame_texture.h"
 #include "client/gl_program.h"
@@ -42,16 +44,21 @@ class FrameRenderer {
   void draw(const Layout& layout, int window_width, int window_height);
 
  private:
-  explicit FrameRenderer(std::unique_ptr<GlProgram> program);
+  // One program per (frame type, filter, transfer), built on first use.
+  struct Program {
+    std::unique_ptr<GlProgram> gl;
+    GLint dest, rotation, frame_size, tex, tex_size, frame_px, footprint;
+  };
+  using ProgramKey = std::tuple<int, int, int>;
+  FrameRenderer() = default;
+  const Program* program(protocol::FrameType type, FilterMode filter, int transfer);
 
-  std::unique_ptr<GlProgram> program_;
+  std::map<ProgramKey, Program> programs_;
   GLuint vertex_array_ = 0;
   FrameTexture texture_;
   FrameGeometry geometry_;
   protocol::FrameType type_ = protocol::FrameType::invalid;
   std::uint32_t flags_ = 0;
-  GLint u_dest_, u_rotation_, u_frame_size_, u_tex_, u_type_, u_filter_, u_tex_size_, u_frame_size_i_, u_footprint_,
-      u_transfer_;
 };
 
 }  // namespace kagami::client

@@ -1,6 +1,8 @@
 #pragma once
 // GLSL ES 3.00 sources of the frame pass: rotation in the vertex shader; unpacking, filtering and
-// HDR tone mapping in the fragment shader.
+// HDR tone mapping in the fragment shader. The fragment shader is specialised with #defines per
+// frame type, filter and transfer function: a software rasteriser (llvmpipe) runs every branch of
+// a shader that decides at run time, which made a 1080p draw ~50x slower.
 
 namespace kagami::client {
 
@@ -9,7 +11,9 @@ inline constexpr const char* kFrameVertexShader = R"(#version 300 es
 uniform vec4 u_dest;       // NDC: left, top, right, bottom
 uniform int u_rotation;    // 0..3: 0, 90, 180, 270 degrees clockwise
 uniform vec2 u_frame_size; // frame pixels
+uniform vec2 u_tex_size;   // texture texels
 out vec2 v_frame;          // frame pixel coordinate
+out vec2 v_uv;             // the same, normalised for texture()
 void main() {
   vec2 c = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));  // (0,0) = top left on screen
   gl_Position = vec4(mix(u_dest.x, u_dest.z, c.x), mix(u_dest.y, u_dest.w, c.y), 0.0, 1.0);
@@ -18,20 +22,32 @@ void main() {
   else if (u_rotation == 2) f = vec2(1.0 - c.x, 1.0 - c.y);
   else if (u_rotation == 3) f = vec2(1.0 - c.y, c.x);
   v_frame = f * u_frame_size;
+  v_uv = v_frame / u_tex_size;
 }
 )";
 
-inline constexpr const char* kFrameFragmentShader = R"(#version 300 es
+// The common case (8-bit SDR, nearest or linear): one texture() of an interpolated coordinate and
+// nothing else. llvmpipe recognises this shape and runs it on its fast linear path (~4x faster
+// than a shader that computes its own coordinates); BGRA textures are stored as BGRA for it.
+inline constexpr const char* kFrameFragmentShaderSimple = R"(#version 300 es
+precision mediump float;
+uniform sampler2D u_tex;
+in vec2 v_uv;
+out vec4 o_color;
+void main() { o_color = texture(u_tex, v_uv); }
+)";
+
+// Prefix with "#version 300 es" and #defines of TYPE (KVMFR FrameType), FILTER (0 nearest,
+// 1 linear, 2 area) and TRANSFER (0 SDR, 1 scRGB linear, 2 PQ / BT.2020).
+inline constexpr const char* kFrameFragmentShaderBody = R"(
 precision highp float;
 precision highp int;
 uniform highp sampler2D u_tex;
-uniform int u_type;          // KVMFR FrameType
-uniform int u_filter;        // 0 nearest, 1 linear, 2 area (sharp shrink)
 uniform vec2 u_tex_size;     // texture texels
 uniform ivec2 u_frame_px;   // frame pixels
 uniform vec2 u_footprint;    // frame pixels covered by one output pixel (area filter)
-uniform int u_transfer;      // 0 SDR, 1 scRGB linear (RGBA16F), 2 PQ / BT.2020
 in vec2 v_frame;
+in vec2 v_uv;
 out vec4 o_color;
 
 // BGR_32: pixel x of row y is bytes 3x..3x+2 (B, G, R) of the row, texel = byte / 4.
@@ -48,21 +64,23 @@ vec3 bgr32_pixel(ivec2 p) {
 
 vec3 texel(ivec2 p) {
   p = clamp(p, ivec2(0), u_frame_px - 1);
-  if (u_type == 5) return bgr32_pixel(p);
-  vec4 t = texelFetch(u_tex, p, 0);
-  return u_type == 1 ? t.bgr : t.rgb;
+#if TYPE == 5
+  return bgr32_pixel(p);
+#else
+  return texelFetch(u_tex, p, 0).rgb;
+#endif
 }
 
 vec3 sample_linear(vec2 f) {
-  if (u_type != 5) {
-    vec4 t = texture(u_tex, f / u_tex_size);
-    return u_type == 1 ? t.bgr : t.rgb;
-  }
+#if TYPE != 5
+  return texture(u_tex, f / u_tex_size).rgb;
+#else
   vec2 g = f - 0.5;
   ivec2 i = ivec2(floor(g));
   vec2 w = fract(g);
   return mix(mix(texel(i), texel(i + ivec2(1, 0)), w.x), mix(texel(i + ivec2(0, 1)), texel(i + ivec2(1, 1)), w.x),
              w.y);
+#endif
 }
 
 // Shrinking: average a grid of bilinear taps over the output pixel's footprint.
@@ -99,22 +117,27 @@ vec3 srgb_encode(vec3 l) {
 }
 
 vec3 to_sdr(vec3 c) {
-  if (u_transfer == 0) return c;
-  vec3 linear_709;
-  if (u_transfer == 1) {
-    linear_709 = c;  // scRGB: linear BT.709, 1.0 = SDR white (80 nits)
-  } else {
-    const mat3 bt2020_to_bt709 = mat3(1.6605, -0.1246, -0.0182, -0.5876, 1.1329, -0.1006, -0.0728, -0.0083, 1.1187);
-    linear_709 = bt2020_to_bt709 * (pq_to_nits(c) / 203.0);  // 203 nits: BT.2408 reference white
-  }
+#if TRANSFER == 0
+  return c;
+#else
+#if TRANSFER == 1
+  vec3 linear_709 = c;  // scRGB: linear BT.709, 1.0 = SDR white (80 nits)
+#else
+  const mat3 bt2020_to_bt709 = mat3(1.6605, -0.1246, -0.0182, -0.5876, 1.1329, -0.1006, -0.0728, -0.0083, 1.1187);
+  vec3 linear_709 = bt2020_to_bt709 * (pq_to_nits(c) / 203.0);  // 203 nits: BT.2408 reference white
+#endif
   return srgb_encode(tone_map(max(linear_709, 0.0)));
+#endif
 }
 
 void main() {
-  vec3 c;
-  if (u_filter == 0) c = texel(ivec2(floor(v_frame)));
-  else if (u_filter == 1) c = sample_linear(v_frame);
-  else c = sample_area(v_frame);
+#if FILTER == 0
+  vec3 c = texel(ivec2(floor(v_frame)));
+#elif FILTER == 1
+  vec3 c = sample_linear(v_frame);
+#else
+  vec3 c = sample_area(v_frame);
+#endif
   o_color = vec4(to_sdr(c), 1.0);
 }
 )";

@@ -1,5 +1,7 @@
 #include "client/frame_texture.h"
 
+#include <GLES2/gl2ext.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -11,8 +13,10 @@ using protocol::FrameType;
 
 TexelFormat texel_format(FrameType type) {
   switch (type) {
-    // BGRA is uploaded as RGBA bytes and swizzled in the shader: GLES has no core BGRA upload.
+    // BGRA stays BGRA (EXT_texture_format_BGRA8888, in every Mesa driver): the window's own
+    // format, so drawing it is a plain copy for a software rasteriser.
     case FrameType::bgra:
+      return {GL_BGRA_EXT, GL_BGRA_EXT, GL_UNSIGNED_BYTE, 4};
     case FrameType::rgba:
       return {GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4};
     // R in the low 10 bits of a little-endian u32: exactly GL's 2_10_10_10_REV layout.
@@ -33,7 +37,9 @@ TexelFormat texel_format(FrameType type) {
 FrameTexture::~FrameTexture() { release(); }
 
 void FrameTexture::release() {
+  if (framebuffer_) glDeleteFramebuffers(1, &framebuffer_);
   if (texture_) glDeleteTextures(1, &texture_);
+  framebuffer_ = 0;
   texture_ = 0;
   type_ = FrameType::invalid;
 }
@@ -50,28 +56,36 @@ bool FrameTexture::configure(const protocol::ValidatedFrame& f) {
   if (f.type == FrameType::bgr_32) width = std::max<std::uint32_t>(f.data_width, (f.frame_width * 3 + 3) / 4);
   const std::uint32_t height = std::max(f.data_height, f.frame_height);
 
-  if (texture_) glDeleteTextures(1, &texture_);
+  release();
   glGenTextures(1, &texture_);
   glBindTexture(GL_TEXTURE_2D, texture_);
-  glTexStorage2D(GL_TEXTURE_2D, 1, static_cast<GLenum>(tf.internal_format), static_cast<GLsizei>(width),
-                 static_cast<GLsizei>(height));
+  if (f.type == FrameType::bgra) {
+    // EXT_texture_format_BGRA8888 has no sized format for glTexStorage2D.
+    glTexImage2D(GL_TEXTURE_2D, 0, tf.internal_format, static_cast<GLsizei>(width), static_cast<GLsizei>(height), 0,
+                 tf.format, tf.type, nullptr);
+  } else {
+    glTexStorage2D(GL_TEXTURE_2D, 1, static_cast<GLenum>(tf.internal_format), static_cast<GLsizei>(width),
+                   static_cast<GLsizei>(height));
+  }
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
 
-  // Immutable storage starts undefined: clear it once through a framebuffer (no client buffer).
-  GLuint fbo = 0;
-  glGenFramebuffers(1, &fbo);
-  glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+  // The storage starts undefined: clear it once through a framebuffer (no client buffer), which
+  // is kept for blitting the image to the window.
+  glGenFramebuffers(1, &framebuffer_);
+  glBindFramebuffer(GL_FRAMEBUFFER, framebuffer_);
   glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, texture_, 0);
   if (glCheckFramebufferStatus(GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE) {
     glViewport(0, 0, static_cast<GLsizei>(width), static_cast<GLsizei>(height));
     glClearColor(0, 0, 0, 1);
     glClear(GL_COLOR_BUFFER_BIT);
+  } else {
+    glDeleteFramebuffers(1, &framebuffer_);
+    framebuffer_ = 0;
   }
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
-  glDeleteFramebuffers(1, &fbo);
 
   type_ = f.type;
   data_width_ = f.data_width;

@@ -50,12 +50,15 @@ class FrameTexture {
   void release();
 
   GLuint id() const { return texture_; }
+  // A framebuffer with the texture attached (for glBlitFramebuffer and clearing).
+  GLuint framebuffer() const { return framebuffer_; }
   bool valid() const { return texture_ != 0; }
   std::uint32_t width() const { return width_; }    // texels
   std::uint32_t height() const { return height_; }  // rows
 
  private:
   GLuint texture_ = 0;
+  GLuint framebuffer_ = 0;
   protocol::FrameType type_ = protocol::FrameType::invalid;
   std::uint32_t data_width_ = 0, data_height_ = 0, frame_width_ = 0, frame_height_ = 0;
   std::uint32_t width_ = 0, height_ = 0;
