@@ -132,10 +132,14 @@ void ClientApp::handle_events() {
         break;
       case SDL_KEYDOWN:
       case SDL_KEYUP: {
+        spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode), e.type == SDL_KEYDOWN ? "down" : "up");
         std::optional<Command> command;
         const bool was_held = keys_->escape_held();
         keys_->on_key(e.key.keysym.scancode, e.type == SDL_KEYDOWN, command);
-        if (was_held != keys_->escape_held()) dirty_ = true;  // the help shows while it is held
+        if (was_held != keys_->escape_held()) {  // the help shows while it is held
+          dirty_ = true;
+          settle_frames_ = 3;
+        }
         if (command && !e.key.repeat) run_command(*command);
         break;
       }
@@ -237,9 +241,13 @@ void ClientApp::take_frame() {
   const std::uint64_t now = monotonic_ns();
   if (!received) {
     need_full_upload_ = true;
-    if (now - last_error_log_ns_ > 1'000'000'000) {  // a hostile agent can send thousands a second
-      spdlog::warn("frame rejected: {}", received.error().message);
+    // A hostile agent can send thousands a second: one line a second, with the count.
+    ++rejected_since_log_;
+    if (now - last_error_log_ns_ > 1'000'000'000) {
+      spdlog::warn("frame rejected: {}{}", received.error().message,
+                   rejected_since_log_ > 1 ? fmt::format(" ({} rejected in the last second)", rejected_since_log_) : "");
       last_error_log_ns_ = now;
+      rejected_since_log_ = 0;
     }
     return;
   }

@@ -77,6 +77,7 @@ class ClientApp {
   bool frame_pending_stats_ = false;
   std::uint64_t last_stats_draw_ns_ = 0;
   std::uint64_t last_error_log_ns_ = 0;
+  std::uint64_t rejected_since_log_ = 0;
 
   FrameStats stats_;
   struct Timings {  // summed over a second, logged at debug level

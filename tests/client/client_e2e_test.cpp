@@ -1,6 +1,7 @@
 // The real kagami-client program against a real KvmfrHost (the agent side of the wire format)
 // on a private Xvfb: what the window shows is read back from the X server and compared.
 #include <gtest/gtest.h>
+#include <png.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -248,9 +249,11 @@ TEST_F(ClientEndToEnd, HostileRegionNeverCrashesTheClientAndAValidAgentRecovers)
         std::this_thread::yield();
       }
     });
-    for (int i = 0; i < 60; ++i) {
+    const BuiltFrame frames[2] = {build_frame(FrameType::bgra, 256, 160, 1), build_frame(FrameType::rgba, 200, 100, 2)};
+    const auto phase_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    for (int i = 0; std::chrono::steady_clock::now() < phase_end; ++i) {
       try {
-        agent->post(build_frame(FrameType::bgra, 256, 160, static_cast<std::uint32_t>(i)));
+        agent->post(frames[i % 2]);
       } catch (const std::exception&) {
         // the corrupter may have hit the agent's own bookkeeping: the client is what is tested
       }
@@ -336,6 +339,65 @@ TEST_F(ClientEndToEnd, StatusSaysWhatTheClientIsWaitingFor) {
     munmap(p, kRegionSize);
   }
   unlink(path.c_str());
+}
+
+int xdotool(const std::string& display, const std::string& args) {
+  return std::system(("DISPLAY=" + display + " xdotool " + args + " >/dev/null 2>&1").c_str());
+}
+
+// Reads an 8-bit RGB PNG back into 0x00RRGGBB pixels.
+std::vector<std::uint32_t> read_png_rgb(const std::string& path, std::uint32_t& width, std::uint32_t& height) {
+  std::vector<std::uint32_t> pixels;
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&image, path.c_str())) return pixels;
+  image.format = PNG_FORMAT_RGB;
+  std::vector<std::uint8_t> rgb(PNG_IMAGE_SIZE(image));
+  if (!png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr)) return pixels;
+  width = image.width;
+  height = image.height;
+  for (std::size_t i = 0; i + 2 < rgb.size(); i += 3) {
+    pixels.push_back(std::uint32_t{rgb[i]} << 16 | std::uint32_t{rgb[i + 1]} << 8 | rgb[i + 2]);
+  }
+  return pixels;
+}
+
+TEST_F(ClientEndToEnd, EscapeKeyShowsTheHelpAndEscapeSWritesAPngOfTheGuestImage) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  const BuiltFrame frame = build_frame(FrameType::bgra, 480, 320, 6);
+  const std::filesystem::path shots = std::filesystem::temp_directory_path() / ("kagami-shots-" + std::to_string(getpid()));
+  std::filesystem::create_directories(shots);
+  ClientProcess client(xvfb_->display(), region.path(), 480, 320, {"--screenshot-dir", shots.string()});
+  agent.post(frame);
+  ASSERT_EQ(worst_match(480, 320, frame.expected, 0), 0) << client.log();
+
+  // Holding the escape key (Scroll Lock, by scancode) shows the key bindings over the image.
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 100 100 keydown Scroll_Lock"), 0);
+  int changed = 0;
+  test::read_root_until(xvfb_->display(), 0, 0, 480, 320, [&](const XImage& image) {
+    changed = 0;
+    for (std::size_t i = 0; i < image.pixels.size(); ++i) changed += image.pixels[i] != frame.expected[i];
+    return changed > 1000;
+  });
+  EXPECT_GT(changed, 1000) << "the help overlay did not appear\n" << client.log();
+
+  // Escape + S: a screenshot of the guest image (not of the overlay) at its own resolution.
+  ASSERT_EQ(xdotool(xvfb_->display(), "key s keyup Scroll_Lock"), 0);
+  ASSERT_TRUE(client.wait_for_log("screenshot: ")) << client.log();
+  std::string png;
+  for (const auto& entry : std::filesystem::directory_iterator(shots)) png = entry.path().string();
+  ASSERT_FALSE(png.empty());
+  std::uint32_t w = 0, h = 0;
+  const auto pixels = read_png_rgb(png, w, h);
+  EXPECT_EQ(w, 480u);
+  EXPECT_EQ(h, 320u);
+  EXPECT_EQ(pixels, frame.expected);
+  // The help goes away with the key.
+  EXPECT_EQ(worst_match(480, 320, frame.expected, 0), 0) << client.log();
+  std::filesystem::remove_all(shots);
 }
 
 }  // namespace
