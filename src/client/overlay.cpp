@@ -5,12 +5,48 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "client/key_bindings.h"
 
 namespace kagami::client {
+namespace {
+
+// ImGui's built-in font has ASCII only: typographic punctuation becomes its ASCII twin, anything
+// else a '?', instead of boxes in the middle of a status line.
+std::string for_font(const std::string& text) {
+  static const std::pair<const char*, const char*> kReplacements[] = {
+      {"\u2014", "-"}, {"\u2013", "-"}, {"\u2018", "'"}, {"\u2019", "'"}, {"\u201c", "\""}, {"\u201d", "\""},
+      {"\u2026", "..."}, {"\u00d7", "x"}, {"\u2192", "->"}};
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += text[i++];
+      continue;
+    }
+    bool replaced = false;
+    for (const auto& [from, to] : kReplacements) {
+      if (text.compare(i, std::strlen(from), from) == 0) {
+        out += to;
+        i += std::strlen(from);
+        replaced = true;
+        break;
+      }
+    }
+    if (replaced) continue;
+    out += '?';
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;  // rest of the sequence
+  }
+  return out;
+}
+
+}  // namespace
 
 Overlay::Overlay(SDL_Window* window, void* gl_context) {
   IMGUI_CHECKVERSION();
@@ -52,7 +88,7 @@ void Overlay::draw(const OverlayState& state, std::uint64_t now_ns) {
     ImGui::Begin("##notice", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
                      ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
-    ImGui::TextUnformatted(notice_.c_str());
+    ImGui::TextUnformatted(for_font(notice_).c_str());
     ImGui::End();
   }
   ImGui::Render();
@@ -61,19 +97,20 @@ void Overlay::draw(const OverlayState& state, std::uint64_t now_ns) {
 
 void Overlay::draw_status(const OverlayState& s) {
   const ImVec2 size = ImGui::GetIO().DisplaySize;
-  // Over the last image (the agent stopped) a banner at the top; on an empty window, the centre.
+  // Over the last image (the agent stopped) a banner low in the window, clear of the statistics
+  // and the help at the top; on an empty window, the centre.
   const bool banner = s.have_image;
-  ImGui::SetNextWindowPos(banner ? ImVec2(size.x * 0.5f, 10.0f) : ImVec2(size.x * 0.5f, size.y * 0.5f),
-                          ImGuiCond_Always, banner ? ImVec2(0.5f, 0.0f) : ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowPos(banner ? ImVec2(size.x * 0.5f, size.y - 60.0f) : ImVec2(size.x * 0.5f, size.y * 0.5f),
+                          ImGuiCond_Always, banner ? ImVec2(0.5f, 1.0f) : ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowBgAlpha(0.85f);
   ImGui::Begin("##status", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
                    ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::TextUnformatted("kagami");
   ImGui::Separator();
-  ImGui::TextUnformatted(s.status.c_str());
-  if (!s.warning.empty()) ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s", s.warning.c_str());
-  if (!s.region.empty()) ImGui::TextDisabled("region: %s", s.region.c_str());
+  ImGui::TextUnformatted(for_font(s.status).c_str());
+  if (!s.warning.empty()) ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s", for_font(s.warning).c_str());
+  if (!s.region.empty()) ImGui::TextDisabled("region: %s", for_font(s.region).c_str());
   if (!s.view_only_note.empty()) ImGui::TextDisabled("%s", s.view_only_note.c_str());
   ImGui::TextDisabled("%s + F1: key bindings", s.escape_key_name.c_str());
   ImGui::End();
@@ -104,12 +141,12 @@ void Overlay::draw_stats(const OverlayState& s) {
   if (s.guest) {
     const auto& g = *s.guest;
     ImGui::Separator();
-    ImGui::Text("agent: %s", g.host_version.empty() ? "(unknown)" : g.host_version.c_str());
-    if (g.os) ImGui::Text("guest OS: %s %s", protocol::os_name(g.os->os), g.os->name.c_str());
+    ImGui::Text("agent: %s", g.host_version.empty() ? "(unknown)" : for_font(g.host_version).c_str());
+    if (g.os) ImGui::Text("guest OS: %s %s", protocol::os_name(g.os->os), for_font(g.os->name).c_str());
     if (g.vm) {
-      ImGui::Text("CPU: %s", g.vm->model.c_str());
+      ImGui::Text("CPU: %s", for_font(g.vm->model).c_str());
       ImGui::Text("%u CPUs, %u cores, %u sockets; capture: %s", g.vm->cpus, g.vm->cores, g.vm->sockets,
-                  g.vm->capture.c_str());
+                  for_font(g.vm->capture).c_str());
     }
   }
   ImGui::End();
