@@ -43,10 +43,11 @@ class Probe {
   ~Probe() { xcb_disconnect(c_); }
   // The marker area of the window; nullopt when unreadable or torn.
   std::optional<Marker> read() {
-    auto* reply = xcb_get_image_reply(
-        c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, kagami::bench::kMarkerWidth,
-                          kagami::bench::kMarkerHeight, ~0u),
-        nullptr);
+    auto* reply =
+        xcb_get_image_reply(c_,
+                            xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0,
+                                          kagami::bench::kMarkerWidth, kagami::bench::kMarkerHeight, ~0u),
+                            nullptr);
     if (!reply) return std::nullopt;
     std::vector<std::uint32_t> px(reinterpret_cast<const std::uint32_t*>(xcb_get_image_data(reply)),
                                   reinterpret_cast<const std::uint32_t*>(xcb_get_image_data(reply)) +
@@ -211,24 +212,28 @@ int main() {
   const double cpu_idle0 = cpu_seconds(pid);
   const std::uint64_t idle_t0 = monotonic_ns();
   std::this_thread::sleep_for(std::chrono::seconds(5));
-  const double idle_percent = (cpu_seconds(pid) - cpu_idle0) / (static_cast<double>(monotonic_ns() - idle_t0) / 1e9) * 100;
+  const double idle_percent =
+      (cpu_seconds(pid) - cpu_idle0) / (static_cast<double>(monotonic_ns() - idle_t0) / 1e9) * 100;
 
   const double floor = percentile(probe_ms, 0.5);
   const double p50 = percentile(at60.latencies_ms, 0.5), p95 = percentile(at60.latencies_ms, 0.95);
-  const double max = at60.latencies_ms.empty() ? 0 : *std::max_element(at60.latencies_ms.begin(), at60.latencies_ms.end());
+  const double max =
+      at60.latencies_ms.empty() ? 0 : *std::max_element(at60.latencies_ms.begin(), at60.latencies_ms.end());
   std::printf("kagami-client end to end, %ux%u BGRA full-screen motion, Xvfb + llvmpipe\n", kWidth, kHeight);
   std::printf("  floor: memcpy of one frame              %8.3f ms\n", memcpy_ms);
   std::printf("  floor: probe (one GetImage of marker)   %8.3f ms (p50 of %zu)\n", floor, probe_ms.size());
   std::printf("  probe period (sampling error bound)      %8.3f ms\n", kProbePeriodNs / 1e6);
-  std::printf("  latency @60 fps, samples                %8zu      (need >= 300)\n", at60.latencies_ms.size());
+  std::printf("  latency @60 fps, samples                %8zu      (need >= 300)\n",
+              at60.latencies_ms.size());
   std::printf("  latency p50 (raw / minus probe floor)   %8.2f / %.2f ms (target <= 10)\n", p50, p50 - floor);
   std::printf("  latency p95 (raw / minus probe floor)   %8.2f / %.2f ms (target <= 20)\n", p95, p95 - floor);
   std::printf("  latency max (raw)                       %8.2f ms\n", max);
   std::printf("  frames shown @60 fps                    %8u of %u published (target: all)\n", at60.seen,
               at60.published);
-  std::printf("  client CPU @60 fps                      %8.1f %% of a core (target <= 60)\n", at60.cpu_percent);
-  std::printf("  fps, publisher unthrottled              %8.1f shown, %.1f published\n", fastest.seen / fastest.seconds,
-              fastest.published / fastest.seconds);
+  std::printf("  client CPU @60 fps                      %8.1f %% of a core (target <= 60)\n",
+              at60.cpu_percent);
+  std::printf("  fps, publisher unthrottled              %8.1f shown, %.1f published\n",
+              fastest.seen / fastest.seconds, fastest.published / fastest.seconds);
   std::printf("  client CPU unthrottled                  %8.1f %% of a core\n", fastest.cpu_percent);
   std::printf("  client CPU idle (agent alive, no frames)%8.2f %% of a core (target < 2)\n", idle_percent);
   if (std::getenv("KAGAMI_BENCH_LOG")) std::fputs(client.log().c_str(), stderr);

@@ -51,9 +51,12 @@ inline std::optional<Marker> read_marker(const std::uint32_t* pixels, int width)
   for (int i = 0; i < kMarkerBits; ++i) {
     const std::uint32_t p = row[i * kMarkerBlock + kMarkerBlock / 2];
     const bool bit = ((p >> 8) & 0xFF) > 0x80;
-    if (i < 32) m.frame |= std::uint32_t{bit} << i;
-    else if (i < 96) m.ns |= std::uint64_t{bit} << (i - 32);
-    else check = static_cast<std::uint16_t>(check | (bit << (i - 96)));
+    if (i < 32)
+      m.frame |= std::uint32_t{bit} << i;
+    else if (i < 96)
+      m.ns |= std::uint64_t{bit} << (i - 32);
+    else
+      check = static_cast<std::uint16_t>(check | (bit << (i - 96)));
   }
   if (check != marker_check(m)) return std::nullopt;
   return m;

@@ -1,9 +1,8 @@
 #include "client/client_app.h"
 
 #include <GLES3/gl3.h>
-#include <spdlog/spdlog.h>
-
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "client/cursor_image.h"
 #include "client/layout.h"
@@ -20,13 +19,20 @@ constexpr const char* kViewOnly = "view-only: no SPICE connection, keyboard and 
 
 const char* frame_type_label(protocol::FrameType type) {
   switch (type) {
-    case protocol::FrameType::bgra: return "BGRA";
-    case protocol::FrameType::rgba: return "RGBA";
-    case protocol::FrameType::rgba10: return "RGBA10";
-    case protocol::FrameType::rgba16f: return "RGBA16F";
-    case protocol::FrameType::bgr_32: return "BGR_32";
-    case protocol::FrameType::rgb_24: return "RGB_24";
-    default: return "?";
+    case protocol::FrameType::bgra:
+      return "BGRA";
+    case protocol::FrameType::rgba:
+      return "RGBA";
+    case protocol::FrameType::rgba10:
+      return "RGBA10";
+    case protocol::FrameType::rgba16f:
+      return "RGBA16F";
+    case protocol::FrameType::bgr_32:
+      return "BGR_32";
+    case protocol::FrameType::rgb_24:
+      return "RGB_24";
+    default:
+      return "?";
   }
 }
 
@@ -95,9 +101,10 @@ void ClientApp::try_open_region(std::uint64_t now_ns) {
   constexpr std::size_t kMinimumRegion = 2 * 1024 * 1024;
   const std::size_t size = (*region)->bytes().size();
   if (size < kMinimumRegion) {
-    set_status(fmt::format("region too small: {} is {} KiB; at least 2 MiB are needed, 32 MiB for 1920x1080 "
-                           "(kagami-setup size 1920x1080)",
-                           (*region)->describe(), size / 1024));
+    set_status(
+        fmt::format("region too small: {} is {} KiB; at least 2 MiB are needed, 32 MiB for 1920x1080 "
+                    "(kagami-setup size 1920x1080)",
+                    (*region)->describe(), size / 1024));
     return;
   }
   region_ = std::move(*region);
@@ -132,7 +139,8 @@ void ClientApp::handle_events() {
         break;
       case SDL_KEYDOWN:
       case SDL_KEYUP: {
-        spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode), e.type == SDL_KEYDOWN ? "down" : "up");
+        spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode),
+                      e.type == SDL_KEYDOWN ? "down" : "up");
         std::optional<Command> command;
         const bool was_held = keys_->escape_held();
         keys_->on_key(e.key.keysym.scancode, e.type == SDL_KEYDOWN, command);
@@ -229,8 +237,10 @@ void ClientApp::take_cursor_updates() {
     cursor_visible_ = u.visible;
     if (u.shape) {
       auto image = make_cursor_image(*u.shape);
-      if (image) cursor_->set_image(*image);
-      else spdlog::warn("{}", image.error().message);
+      if (image)
+        cursor_->set_image(*image);
+      else
+        spdlog::warn("{}", image.error().message);
     }
     if (options_.show_cursor) dirty_ = true;
   }
@@ -245,7 +255,9 @@ void ClientApp::take_frame() {
     ++rejected_since_log_;
     if (now - last_error_log_ns_ > 1'000'000'000) {
       spdlog::warn("frame rejected: {}{}", received.error().message,
-                   rejected_since_log_ > 1 ? fmt::format(" ({} rejected in the last second)", rejected_since_log_) : "");
+                   rejected_since_log_ > 1
+                       ? fmt::format(" ({} rejected in the last second)", rejected_since_log_)
+                       : "");
       last_error_log_ns_ = now;
       rejected_since_log_ = 0;
     }
@@ -268,8 +280,8 @@ void ClientApp::take_frame() {
   const std::span<std::byte> region = session_->region();
   const std::byte* pixels = region.data() + frame.pixels_offset;
   const std::uint64_t upload_start = monotonic_ns();
-  const UploadStats stats = renderer_->upload(
-      frame, pixels, need_full_upload_ || missed, [&](std::uint64_t bytes) {
+  const UploadStats stats =
+      renderer_->upload(frame, pixels, need_full_upload_ || missed, [&](std::uint64_t bytes) {
         return protocol::wait_frame_bytes(region, frame, bytes, clock_, kStallTimeoutMs);
       });
   const std::uint32_t flags = frame.flags;
@@ -290,10 +302,11 @@ void ClientApp::take_frame() {
   }
   std::string warning;
   if (flags & protocol::kFrameFlagTruncated) {
-    warning = fmt::format("region too small for {}x{}: the agent cut the frame; {} MiB needed (kagami-setup size {}x{})",
-                          frame_w, frame_h,
-                          protocol::recommended_region_size(frame_w, frame_h, flags & protocol::kFrameFlagHdr) >> 20,
-                          frame_w, frame_h);
+    warning = fmt::format(
+        "region too small for {}x{}: the agent cut the frame; {} MiB needed (kagami-setup size {}x{})",
+        frame_w, frame_h,
+        protocol::recommended_region_size(frame_w, frame_h, flags & protocol::kFrameFlagHdr) >> 20, frame_w,
+        frame_h);
   }
   if (warning != warning_) {
     if (!warning.empty()) spdlog::warn("{}", warning);
@@ -327,7 +340,8 @@ void ClientApp::render(std::uint64_t now_ns) {
   Layout layout;
   if (have_image) {
     const auto& g = renderer_->geometry();
-    layout = compute_layout(g.image_width(), g.image_height(), w, h, options_.scale, options_.upscale, options_.filter);
+    layout = compute_layout(g.image_width(), g.image_height(), w, h, options_.scale, options_.upscale,
+                            options_.filter);
   }
   // Clearing is a full pass over the window: only needed where the image leaves bars.
   if (layout.dest.x > 0 || layout.dest.y > 0 || layout.dest.width < w || layout.dest.height < h) {
@@ -345,8 +359,8 @@ void ClientApp::render(std::uint64_t now_ns) {
     }
   }
   const bool connected = session_ && session_->connected();
-  const bool overlay_visible = !connected || !have_image || !warning_.empty() || options_.show_stats || keys_->escape_held() ||
-                               overlay_->animating(now_ns);
+  const bool overlay_visible = !connected || !have_image || !warning_.empty() || options_.show_stats ||
+                               keys_->escape_held() || overlay_->animating(now_ns);
   if (overlay_visible) {
     OverlayState s;
     s.connected = connected;
@@ -380,9 +394,10 @@ void ClientApp::render(std::uint64_t now_ns) {
       const auto per_draw_ms = [&](std::uint64_t ns) {
         return static_cast<double>(ns) / 1e6 / static_cast<double>(timings_.draws);
       };
-      spdlog::debug("last second: {} frames, {} draws; per draw: upload {:.2f} ms, draw {:.2f} ms, present {:.2f} ms",
-                    timings_.frames, timings_.draws, per_draw_ms(timings_.upload_ns), per_draw_ms(timings_.draw_ns),
-                    per_draw_ms(timings_.present_ns));
+      spdlog::debug(
+          "last second: {} frames, {} draws; per draw: upload {:.2f} ms, draw {:.2f} ms, present {:.2f} ms",
+          timings_.frames, timings_.draws, per_draw_ms(timings_.upload_ns), per_draw_ms(timings_.draw_ns),
+          per_draw_ms(timings_.present_ns));
     }
     timings_ = {};
     timings_.since_ns = presented;

@@ -71,8 +71,8 @@ class ClientApp {
   bool cursor_visible_ = false;
   std::int32_t cursor_x_ = 0, cursor_y_ = 0;
 
-  bool dirty_ = true;          // something changed: redraw
-  int settle_frames_ = 0;      // extra redraws so ImGui windows can size themselves
+  bool dirty_ = true;      // something changed: redraw
+  int settle_frames_ = 0;  // extra redraws so ImGui windows can size themselves
   std::uint64_t frame_received_ns_ = 0;
   bool frame_pending_stats_ = false;
   std::uint64_t last_stats_draw_ns_ = 0;

@@ -10,10 +10,11 @@ Result<CursorImage> make_cursor_image(const protocol::CursorShape& s) {
   CursorImage image;
   const bool mono = s.type == CursorType::monochrome;
   const std::uint64_t min_pitch = mono ? (std::uint64_t{s.width} + 7) / 8 : std::uint64_t{s.width} * 4;
-  if (s.width == 0 || s.height == 0 || s.width > 512 || s.height > (mono ? 1024u : 512u) || s.pitch < min_pitch ||
-      std::uint64_t{s.height} * s.pitch > s.data.size() || (mono && s.height % 2 != 0)) {
-    return Error{fmt::format("cursor shape {}x{} pitch {} with {} bytes is inconsistent; ignored", s.width, s.height,
-                             s.pitch, s.data.size())};
+  if (s.width == 0 || s.height == 0 || s.width > 512 || s.height > (mono ? 1024u : 512u) ||
+      s.pitch < min_pitch || std::uint64_t{s.height} * s.pitch > s.data.size() ||
+      (mono && s.height % 2 != 0)) {
+    return Error{fmt::format("cursor shape {}x{} pitch {} with {} bytes is inconsistent; ignored", s.width,
+                             s.height, s.pitch, s.data.size())};
   }
   image.width = s.width;
   image.height = mono ? s.height / 2 : s.height;

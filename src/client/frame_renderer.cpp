@@ -1,10 +1,9 @@
 #include "client/frame_renderer.h"
 
-#include "client/frame_shaders.h"
-
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <fmt/format.h>
+#include "client/frame_shaders.h"
 
 namespace kagami::client {
 
@@ -18,16 +17,27 @@ std::uint32_t FrameGeometry::image_height() const {
   return rotation == FrameRotation::r90 || rotation == FrameRotation::r270 ? frame_width : frame_height;
 }
 
-void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, double gy, double& wx, double& wy) {
+void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, double gy, double& wx,
+                     double& wy) {
   // Guest desktop -> frame pixels (the capture may be scaled), then rotate like the image.
   const double fx = g.screen_width ? gx * g.frame_width / g.screen_width : gx;
   const double fy = g.screen_height ? gy * g.frame_height / g.screen_height : gy;
   double ix = fx, iy = fy;
   switch (g.rotation) {
-    case FrameRotation::r90: ix = g.frame_height - fy; iy = fx; break;
-    case FrameRotation::r180: ix = g.frame_width - fx; iy = g.frame_height - fy; break;
-    case FrameRotation::r270: ix = fy; iy = g.frame_width - fx; break;
-    default: break;
+    case FrameRotation::r90:
+      ix = g.frame_height - fy;
+      iy = fx;
+      break;
+    case FrameRotation::r180:
+      ix = g.frame_width - fx;
+      iy = g.frame_height - fy;
+      break;
+    case FrameRotation::r270:
+      ix = fy;
+      iy = g.frame_width - fx;
+      break;
+    default:
+      break;
   }
   const double sx = g.image_width() ? static_cast<double>(layout.dest.width) / g.image_width() : 1.0;
   const double sy = g.image_height() ? static_cast<double>(layout.dest.height) / g.image_height() : 1.0;
@@ -78,7 +88,8 @@ FrameRenderer::~FrameRenderer() { glDeleteVertexArrays(1, &vertex_array_); }
 UploadStats FrameRenderer::upload(const protocol::ValidatedFrame& frame, const std::byte* pixels, bool full,
                                   const WaitReady& wait_ready) {
   if (texture_.configure(frame)) full = true;
-  geometry_ = {frame.frame_width, frame.frame_height, frame.screen_width, frame.screen_height, frame.rotation};
+  geometry_ = {frame.frame_width, frame.frame_height, frame.screen_width, frame.screen_height,
+               frame.rotation};
   type_ = frame.type;
   flags_ = frame.flags;
   return texture_.upload(frame, pixels, full, wait_ready);
@@ -89,8 +100,10 @@ void FrameRenderer::reset() { texture_.release(); }
 void FrameRenderer::draw(const Layout& layout, int window_width, int window_height) {
   if (!texture_.valid() || layout.dest.width <= 0 || layout.dest.height <= 0) return;
   int transfer = 0;
-  if (flags_ & protocol::kFrameFlagHdrPq) transfer = 2;
-  else if (type_ == FrameType::rgba16f) transfer = 1;
+  if (flags_ & protocol::kFrameFlagHdrPq)
+    transfer = 2;
+  else if (type_ == FrameType::rgba16f)
+    transfer = 1;
   // 8-bit SDR, upright, nearest or linear: a framebuffer blit. On llvmpipe a 1:1 blit is a row
   // copy, several times faster than any shader draw (docs/client.md).
   const bool blit = transfer == 0 && geometry_.rotation == FrameRotation::r0 && texture_.framebuffer() != 0 &&
@@ -101,8 +114,9 @@ void FrameRenderer::draw(const Layout& layout, int window_width, int window_heig
     glBindFramebuffer(GL_READ_FRAMEBUFFER, texture_.framebuffer());
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     // Texture row 0 is the image's top; the window's y axis points up.
-    glBlitFramebuffer(0, 0, static_cast<GLint>(geometry_.frame_width), static_cast<GLint>(geometry_.frame_height), d.x,
-                      window_height - d.y, d.x + d.width, window_height - (d.y + d.height), GL_COLOR_BUFFER_BIT,
+    glBlitFramebuffer(0, 0, static_cast<GLint>(geometry_.frame_width),
+                      static_cast<GLint>(geometry_.frame_height), d.x, window_height - d.y, d.x + d.width,
+                      window_height - (d.y + d.height), GL_COLOR_BUFFER_BIT,
                       layout.filter == FilterMode::nearest ? GL_NEAREST : GL_LINEAR);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
     return;
@@ -115,19 +129,26 @@ void FrameRenderer::draw(const Layout& layout, int window_width, int window_heig
   glActiveTexture(GL_TEXTURE0);
   glBindTexture(GL_TEXTURE_2D, texture_.id());
   // RGB10_A2 and RGBA16F are filterable in GLES 3; BGR_32 is filtered by hand in the shader.
-  const GLint gl_filter = layout.filter == FilterMode::nearest || type_ == FrameType::bgr_32 ? GL_NEAREST : GL_LINEAR;
+  const GLint gl_filter =
+      layout.filter == FilterMode::nearest || type_ == FrameType::bgr_32 ? GL_NEAREST : GL_LINEAR;
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, gl_filter);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, gl_filter);
 
-  const auto ndc_x = [&](int x) { return 2.0f * static_cast<float>(x) / static_cast<float>(window_width) - 1.0f; };
-  const auto ndc_y = [&](int y) { return 1.0f - 2.0f * static_cast<float>(y) / static_cast<float>(window_height); };
+  const auto ndc_x = [&](int x) {
+    return 2.0f * static_cast<float>(x) / static_cast<float>(window_width) - 1.0f;
+  };
+  const auto ndc_y = [&](int y) {
+    return 1.0f - 2.0f * static_cast<float>(y) / static_cast<float>(window_height);
+  };
   const Rect& d = layout.dest;
   glUniform4f(p->dest, ndc_x(d.x), ndc_y(d.y), ndc_x(d.x + d.width), ndc_y(d.y + d.height));
   glUniform1i(p->rotation, static_cast<GLint>(geometry_.rotation));
-  glUniform2f(p->frame_size, static_cast<float>(geometry_.frame_width), static_cast<float>(geometry_.frame_height));
+  glUniform2f(p->frame_size, static_cast<float>(geometry_.frame_width),
+              static_cast<float>(geometry_.frame_height));
   glUniform1i(p->tex, 0);
   glUniform2f(p->tex_size, static_cast<float>(texture_.width()), static_cast<float>(texture_.height()));
-  glUniform2i(p->frame_px, static_cast<GLint>(geometry_.frame_width), static_cast<GLint>(geometry_.frame_height));
+  glUniform2i(p->frame_px, static_cast<GLint>(geometry_.frame_width),
+              static_cast<GLint>(geometry_.frame_height));
   // The footprint is in frame axes: swapped when the image is turned by 90 or 270 degrees.
   const bool turned = geometry_.rotation == FrameRotation::r90 || geometry_.rotation == FrameRotation::r270;
   const float fx = static_cast<float>(geometry_.image_width()) / static_cast<float>(d.width);

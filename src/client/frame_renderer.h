@@ -24,7 +24,8 @@ struct FrameGeometry {
 };
 
 // Window pixel of a guest desktop point, for this geometry and layout.
-void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, double gy, double& wx, double& wy);
+void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, double gy, double& wx,
+                     double& wy);
 
 class FrameRenderer {
  public:

@@ -11,8 +11,10 @@ void FrameStats::push(std::array<float, kHistory>& ring, float value) {
 }
 
 void FrameStats::on_frame(std::uint64_t received_ns, std::uint64_t presented_ns) {
-  const float interval = last_received_ns_ ? static_cast<float>(received_ns - last_received_ns_) / 1e6f : 0.0f;
-  const float latency = presented_ns > received_ns ? static_cast<float>(presented_ns - received_ns) / 1e6f : 0.0f;
+  const float interval =
+      last_received_ns_ ? static_cast<float>(received_ns - last_received_ns_) / 1e6f : 0.0f;
+  const float latency =
+      presented_ns > received_ns ? static_cast<float>(presented_ns - received_ns) / 1e6f : 0.0f;
   push(intervals_, interval);
   push(latencies_, latency);
   if (count_ < kHistory) ++count_;

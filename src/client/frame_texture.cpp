@@ -61,8 +61,8 @@ bool FrameTexture::configure(const protocol::ValidatedFrame& f) {
   glBindTexture(GL_TEXTURE_2D, texture_);
   if (f.type == FrameType::bgra) {
     // EXT_texture_format_BGRA8888 has no sized format for glTexStorage2D.
-    glTexImage2D(GL_TEXTURE_2D, 0, tf.internal_format, static_cast<GLsizei>(width), static_cast<GLsizei>(height), 0,
-                 tf.format, tf.type, nullptr);
+    glTexImage2D(GL_TEXTURE_2D, 0, tf.internal_format, static_cast<GLsizei>(width),
+                 static_cast<GLsizei>(height), 0, tf.format, tf.type, nullptr);
   } else {
     glTexStorage2D(GL_TEXTURE_2D, 1, static_cast<GLenum>(tf.internal_format), static_cast<GLsizei>(width),
                    static_cast<GLsizei>(height));
@@ -115,11 +115,13 @@ UploadStats FrameTexture::upload(const protocol::ValidatedFrame& f, const std::b
     const std::byte* first = pixels + std::uint64_t{band.y} * f.pitch + std::uint64_t{band.x} * tf.bytes;
     if (whole_rows) {
       glTexSubImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(band.x), static_cast<GLint>(band.y),
-                      static_cast<GLsizei>(band.width), static_cast<GLsizei>(band.height), tf.format, tf.type, first);
+                      static_cast<GLsizei>(band.width), static_cast<GLsizei>(band.height), tf.format, tf.type,
+                      first);
     } else {
       for (std::uint32_t row = 0; row < band.height; ++row) {
         glTexSubImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(band.x), static_cast<GLint>(band.y + row),
-                        static_cast<GLsizei>(band.width), 1, tf.format, tf.type, first + std::uint64_t{row} * f.pitch);
+                        static_cast<GLsizei>(band.width), 1, tf.format, tf.type,
+                        first + std::uint64_t{row} * f.pitch);
       }
     }
     stats.bytes += std::uint64_t{band.width} * band.height * tf.bytes;

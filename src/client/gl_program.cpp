@@ -1,8 +1,8 @@
 #include "client/gl_program.h"
 
-#include <vector>
-
 #include <fmt/format.h>
+
+#include <vector>
 
 namespace kagami::client {
 namespace {
@@ -19,8 +19,8 @@ Result<GLuint> compile(GLenum kind, const char* source) {
   std::vector<char> log(static_cast<std::size_t>(std::max(length, 1)));
   glGetShaderInfoLog(shader, length, nullptr, log.data());
   glDeleteShader(shader);
-  return Error{fmt::format("the GL driver rejected a {} shader: {}", kind == GL_VERTEX_SHADER ? "vertex" : "fragment",
-                           log.data())};
+  return Error{fmt::format("the GL driver rejected a {} shader: {}",
+                           kind == GL_VERTEX_SHADER ? "vertex" : "fragment", log.data())};
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ Result<SDL_Scancode> parse_escape_key(const std::string& name) {
     // "ScrollLock" for SDL's "ScrollLock"; also accept "Scroll Lock", "scroll_lock"...
     std::string compact;
     for (char c : name) {
-      if (c != ' ' && c != '_' && c != '-') compact += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (c != ' ' && c != '_' && c != '-')
+        compact += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     for (int i = 1; i < SDL_NUM_SCANCODES; ++i) {
       std::string candidate;
@@ -36,7 +37,8 @@ Result<SDL_Scancode> parse_escape_key(const std::string& name) {
       }
       if (!candidate.empty() && candidate == compact) return static_cast<SDL_Scancode>(i);
     }
-    return Error{"unknown escape key \"" + name + "\"; use an SDL scancode name such as ScrollLock, \"Right Ctrl\", "
+    return Error{"unknown escape key \"" + name +
+                 "\"; use an SDL scancode name such as ScrollLock, \"Right Ctrl\", "
                  "\"Right Alt\", Pause or F12"};
   }
   return code;

@@ -11,8 +11,17 @@
 
 namespace kagami::client {
 
-enum class Command { toggle_fullscreen, toggle_stats, toggle_help, screenshot, resize_to_guest, toggle_vsync,
-                     toggle_cursor, cycle_filter, quit };
+enum class Command {
+  toggle_fullscreen,
+  toggle_stats,
+  toggle_help,
+  screenshot,
+  resize_to_guest,
+  toggle_vsync,
+  toggle_cursor,
+  cycle_filter,
+  quit
+};
 
 struct KeyBinding {
   SDL_Scancode key;

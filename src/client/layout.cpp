@@ -5,8 +5,8 @@
 
 namespace kagami::client {
 
-Layout compute_layout(std::uint32_t image_width, std::uint32_t image_height, int window_width, int window_height,
-                      ScaleMode scale, bool upscale, FilterMode filter) {
+Layout compute_layout(std::uint32_t image_width, std::uint32_t image_height, int window_width,
+                      int window_height, ScaleMode scale, bool upscale, FilterMode filter) {
   Layout layout;
   if (image_width == 0 || image_height == 0 || window_width <= 0 || window_height <= 0) return layout;
   const double fit = std::min(static_cast<double>(window_width) / image_width,
@@ -29,9 +29,12 @@ Layout compute_layout(std::uint32_t image_width, std::uint32_t image_height, int
                      static_cast<std::uint32_t>(height) % image_height == 0 &&
                      width / static_cast<int>(image_width) == height / static_cast<int>(image_height);
   if (filter == FilterMode::automatic) {
-    if (whole) filter = FilterMode::nearest;
-    else if (layout.scale < 1.0) filter = FilterMode::sharp;
-    else filter = FilterMode::linear;
+    if (whole)
+      filter = FilterMode::nearest;
+    else if (layout.scale < 1.0)
+      filter = FilterMode::sharp;
+    else
+      filter = FilterMode::linear;
   }
   // The area filter only differs from linear when shrinking.
   if (filter == FilterMode::sharp && layout.scale >= 1.0) filter = FilterMode::linear;

@@ -11,13 +11,13 @@ struct Rect {
 };
 
 struct Layout {
-  Rect dest;                     // the image's rectangle in the drawable
-  double scale = 1.0;            // dest.width / image width
+  Rect dest;                                // the image's rectangle in the drawable
+  double scale = 1.0;                       // dest.width / image width
   FilterMode filter = FilterMode::nearest;  // resolved: never automatic
 };
 
 // image_*: the displayed guest size (after rotation); window_*: the drawable size.
-Layout compute_layout(std::uint32_t image_width, std::uint32_t image_height, int window_width, int window_height,
-                      ScaleMode scale, bool upscale, FilterMode filter);
+Layout compute_layout(std::uint32_t image_width, std::uint32_t image_height, int window_width,
+                      int window_height, ScaleMode scale, bool upscale, FilterMode filter);
 
 }  // namespace kagami::client

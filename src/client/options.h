@@ -8,7 +8,7 @@
 
 namespace kagami::client {
 
-enum class ScaleMode { fit, integer };          // fit keeping aspect / largest integer factor
+enum class ScaleMode { fit, integer };  // fit keeping aspect / largest integer factor
 enum class FilterMode { automatic, nearest, linear, sharp };
 enum class PresentMode { on_frame, every_vblank };  // draw when a frame arrives / every refresh
 
@@ -28,10 +28,10 @@ struct Options {
   FilterMode filter = FilterMode::automatic;
   bool vsync = false;
   PresentMode present = PresentMode::on_frame;
-  bool show_cursor = true;   // draw the guest cursor from the agent's messages
-  bool show_stats = false;   // the statistics overlay at start
+  bool show_cursor = true;                // draw the guest cursor from the agent's messages
+  bool show_stats = false;                // the statistics overlay at start
   std::string escape_key = "ScrollLock";  // SDL scancode name of the client's command key
-  std::string screenshot_dir;              // "" = $XDG_PICTURES_DIR, else $HOME
+  std::string screenshot_dir;             // "" = $XDG_PICTURES_DIR, else $HOME
   std::string log_level = "info";
 };
 

@@ -2,14 +2,13 @@
 
 #include <backends/imgui_impl_opengl3.h>
 #include <backends/imgui_impl_sdl.h>
+#include <fmt/format.h>
 #include <imgui.h>
 
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "client/key_bindings.h"
 
@@ -20,8 +19,8 @@ namespace {
 // else a '?', instead of boxes in the middle of a status line.
 std::string for_font(const std::string& text) {
   static const std::pair<const char*, const char*> kReplacements[] = {
-      {"\u2014", "-"}, {"\u2013", "-"}, {"\u2018", "'"}, {"\u2019", "'"}, {"\u201c", "\""}, {"\u201d", "\""},
-      {"\u2026", "..."}, {"\u00d7", "x"}, {"\u2192", "->"}};
+      {"\u2014", "-"},  {"\u2013", "-"},   {"\u2018", "'"}, {"\u2019", "'"}, {"\u201c", "\""},
+      {"\u201d", "\""}, {"\u2026", "..."}, {"\u00d7", "x"}, {"\u2192", "->"}};
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -41,7 +40,8 @@ std::string for_font(const std::string& text) {
     if (replaced) continue;
     out += '?';
     ++i;
-    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;  // rest of the sequence
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80)
+      ++i;  // rest of the sequence
   }
   return out;
 }
@@ -86,8 +86,9 @@ void Overlay::draw(const OverlayState& state, std::uint64_t now_ns) {
     ImGui::SetNextWindowPos(ImVec2(size.x * 0.5f, size.y - 20.0f), ImGuiCond_Always, ImVec2(0.5f, 1.0f));
     ImGui::SetNextWindowBgAlpha(0.75f);
     ImGui::Begin("##notice", nullptr,
-                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
-                     ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                     ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoFocusOnAppearing |
+                     ImGuiWindowFlags_NoNav);
     ImGui::TextUnformatted(for_font(notice_).c_str());
     ImGui::End();
   }
@@ -100,8 +101,9 @@ void Overlay::draw_status(const OverlayState& s) {
   // Over the last image (the agent stopped) a banner low in the window, clear of the statistics
   // and the help at the top; on an empty window, the centre.
   const bool banner = s.have_image;
-  ImGui::SetNextWindowPos(banner ? ImVec2(size.x * 0.5f, size.y - 60.0f) : ImVec2(size.x * 0.5f, size.y * 0.5f),
-                          ImGuiCond_Always, banner ? ImVec2(0.5f, 1.0f) : ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowPos(
+      banner ? ImVec2(size.x * 0.5f, size.y - 60.0f) : ImVec2(size.x * 0.5f, size.y * 0.5f), ImGuiCond_Always,
+      banner ? ImVec2(0.5f, 1.0f) : ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowBgAlpha(0.85f);
   ImGui::Begin("##status", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
@@ -109,7 +111,8 @@ void Overlay::draw_status(const OverlayState& s) {
   ImGui::TextUnformatted("kagami");
   ImGui::Separator();
   ImGui::TextUnformatted(for_font(s.status).c_str());
-  if (!s.warning.empty()) ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s", for_font(s.warning).c_str());
+  if (!s.warning.empty())
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s", for_font(s.warning).c_str());
   if (!s.region.empty()) ImGui::TextDisabled("region: %s", for_font(s.region).c_str());
   if (!s.view_only_note.empty()) ImGui::TextDisabled("%s", s.view_only_note.c_str());
   ImGui::TextDisabled("%s + F1: key bindings", s.escape_key_name.c_str());
@@ -129,15 +132,17 @@ void Overlay::draw_stats(const OverlayState& s) {
     const float* latencies = s.stats->latencies_ms();
     const float max_interval = *std::max_element(intervals, intervals + n);
     const float max_latency = *std::max_element(latencies, latencies + n);
-    const std::string interval_label = fmt::format("interval (last {:.1f} ms, max {:.1f})", intervals[n - 1], max_interval);
-    ImGui::PlotLines("##interval", intervals, n, 0, interval_label.c_str(), 0.0f, std::max(34.0f, max_interval),
-                     ImVec2(320, 60));
+    const std::string interval_label =
+        fmt::format("interval (last {:.1f} ms, max {:.1f})", intervals[n - 1], max_interval);
+    ImGui::PlotLines("##interval", intervals, n, 0, interval_label.c_str(), 0.0f,
+                     std::max(34.0f, max_interval), ImVec2(320, 60));
     const std::string latency_label =
         fmt::format("receive->present (last {:.2f} ms, max {:.2f})", latencies[n - 1], max_latency);
     ImGui::PlotLines("##latency", latencies, n, 0, latency_label.c_str(), 0.0f, std::max(5.0f, max_latency),
                      ImVec2(320, 60));
   }
-  if (s.rejected_frames) ImGui::Text("frames rejected by validation: %llu", static_cast<unsigned long long>(s.rejected_frames));
+  if (s.rejected_frames)
+    ImGui::Text("frames rejected by validation: %llu", static_cast<unsigned long long>(s.rejected_frames));
   if (s.guest) {
     const auto& g = *s.guest;
     ImGui::Separator();

@@ -13,12 +13,12 @@
 namespace kagami::client {
 
 struct OverlayState {
-  bool connected = false;        // frames are flowing
-  bool have_image = false;       // a guest image is on screen
-  std::string status;            // what the session says, for the user
-  std::string warning;           // shown even while frames flow ("" = none)
-  std::string region;            // the region's description
-  std::string view_only_note;    // why input does not reach the guest ("" when it does)
+  bool connected = false;      // frames are flowing
+  bool have_image = false;     // a guest image is on screen
+  std::string status;          // what the session says, for the user
+  std::string warning;         // shown even while frames flow ("" = none)
+  std::string region;          // the region's description
+  std::string view_only_note;  // why input does not reach the guest ("" when it does)
   const protocol::GuestInfo* guest = nullptr;
   std::uint32_t guest_width = 0, guest_height = 0;
   const char* frame_type = "";

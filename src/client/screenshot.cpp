@@ -1,6 +1,7 @@
 #include "client/screenshot.h"
 
 #include <GLES3/gl3.h>
+#include <fmt/format.h>
 #include <png.h>
 
 #include <chrono>
@@ -8,8 +9,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "client/frame_renderer.h"
 
@@ -32,8 +31,8 @@ Result<void> write_png(const std::string& path, std::uint32_t width, std::uint32
     return Error{fmt::format("libpng failed writing {} (disk full?)", path)};
   }
   png_init_io(png, file.get());
-  png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   for (std::uint32_t y = 0; y < height; ++y) {
     png_write_row(png, rgb.data() + std::size_t{y} * width * 3);
@@ -93,7 +92,8 @@ std::string screenshot_path(const std::string& dir_option) {
   }
   const auto now = std::chrono::system_clock::now();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   localtime_r(&t, &tm);
   char stamp[32];

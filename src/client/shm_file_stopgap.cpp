@@ -2,14 +2,13 @@
 // plain files only, so the client links and its tests run. src/client/CMakeLists.txt compiles
 // this file only when the kagami_shm target does not exist; delete it once it does.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "shm/region.h"
 
@@ -18,7 +17,8 @@ namespace {
 
 class MappedFile final : public Region {
  public:
-  MappedFile(std::string path, std::byte* data, std::size_t size) : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, std::byte* data, std::size_t size)
+      : path_(std::move(path)), data_(data), size_(size) {}
   ~MappedFile() override { munmap(data_, size_); }
   std::span<std::byte> bytes() const override { return {data_, size_}; }
   std::string describe() const override { return fmt::format("{} ({} MiB file)", path_, size_ >> 20); }

@@ -37,7 +37,8 @@ std::vector<UploadBand> plan_upload(const protocol::ValidatedFrame& f, bool full
     const std::uint64_t y_end = std::min<std::uint64_t>(y1, rows);
     if (x0 >= x1 || y0 >= y_end) continue;
     bands.push_back({static_cast<std::uint32_t>(x0), static_cast<std::uint32_t>(y0),
-                     static_cast<std::uint32_t>(x1 - x0), static_cast<std::uint32_t>(y_end - y0), ready_at(y_end)});
+                     static_cast<std::uint32_t>(x1 - x0), static_cast<std::uint32_t>(y_end - y0),
+                     ready_at(y_end)});
   }
   std::stable_sort(bands.begin(), bands.end(),
                    [](const UploadBand& a, const UploadBand& b) { return a.y + a.height < b.y + b.height; });

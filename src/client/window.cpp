@@ -1,8 +1,7 @@
 #include "client/window.h"
 
-#include <spdlog/spdlog.h>
-
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace kagami::client {
 
@@ -16,7 +15,8 @@ Result<std::unique_ptr<Window>> Window::create(const WindowSettings& s) {
   // A compositor's bypass helps latency on X11.
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "1");
   if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-    return Error{fmt::format("cannot start SDL video: {} (is DISPLAY or WAYLAND_DISPLAY set?)", SDL_GetError())};
+    return Error{
+        fmt::format("cannot start SDL video: {} (is DISPLAY or WAYLAND_DISPLAY set?)", SDL_GetError())};
   }
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
@@ -33,8 +33,8 @@ Result<std::unique_ptr<Window>> Window::create(const WindowSettings& s) {
   if (s.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
   const int x = s.x < 0 ? SDL_WINDOWPOS_CENTERED : s.x;
   const int y = s.y < 0 ? SDL_WINDOWPOS_CENTERED : s.y;
-  SDL_Window* window = SDL_CreateWindow(s.title.c_str(), x, y, static_cast<int>(s.width),
-                                        static_cast<int>(s.height), flags);
+  SDL_Window* window =
+      SDL_CreateWindow(s.title.c_str(), x, y, static_cast<int>(s.width), static_cast<int>(s.height), flags);
   if (!window) {
     SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
     return Error{fmt::format("cannot open the window: {}", SDL_GetError())};
@@ -44,8 +44,8 @@ Result<std::unique_ptr<Window>> Window::create(const WindowSettings& s) {
     std::string why = SDL_GetError();
     SDL_DestroyWindow(window);
     SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
-    return Error{fmt::format("cannot create an OpenGL ES 3 context: {} (install Mesa: libgl1-mesa-dri, libegl-mesa0)",
-                             why)};
+    return Error{fmt::format(
+        "cannot create an OpenGL ES 3 context: {} (install Mesa: libgl1-mesa-dri, libegl-mesa0)", why)};
   }
   std::unique_ptr<Window> result(new Window(window, context));
   result->fullscreen_ = s.fullscreen;
@@ -59,7 +59,9 @@ Window::~Window() {
   SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
 }
 
-void Window::drawable_size(int& width, int& height) const { SDL_GL_GetDrawableSize(window_, &width, &height); }
+void Window::drawable_size(int& width, int& height) const {
+  SDL_GL_GetDrawableSize(window_, &width, &height);
+}
 
 void Window::present() { SDL_GL_SwapWindow(window_); }
 

@@ -1,8 +1,8 @@
 // The real kagami-client program against a real KvmfrHost (the agent side of the wire format)
 // on a private Xvfb: what the window shows is read back from the X server and compared.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <png.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -21,8 +21,8 @@ namespace kagami::client {
 namespace {
 
 using protocol::FrameType;
-using test::BuiltFrame;
 using test::build_frame;
+using test::BuiltFrame;
 using test::ClientProcess;
 using test::ShmRegion;
 using test::TestAgent;
@@ -37,8 +37,8 @@ class ClientEndToEnd : public ::testing::Test {
 
   // Worst channel distance between the window's top-left w x h and `expected`, polling until it
   // is within `tolerance` or the timeout passes.
-  int worst_match(int w, int h, const std::vector<std::uint32_t>& expected, int tolerance, int x0 = 0, int y0 = 0,
-                  int timeout_ms = 10000) {
+  int worst_match(int w, int h, const std::vector<std::uint32_t>& expected, int tolerance, int x0 = 0,
+                  int y0 = 0, int timeout_ms = 10000) {
     int worst = 255;
     test::read_root_until(
         xvfb_->display(), x0, y0, w, h,
@@ -46,7 +46,8 @@ class ClientEndToEnd : public ::testing::Test {
           worst = 0;
           for (int y = 0; y < h; ++y) {
             for (int x = 0; x < w; ++x) {
-              worst = std::max(worst, test::channel_distance(image.at(x, y), expected[std::size_t(y) * w + x]));
+              worst =
+                  std::max(worst, test::channel_distance(image.at(x, y), expected[std::size_t(y) * w + x]));
             }
           }
           return worst <= tolerance;
@@ -78,8 +79,8 @@ TEST_P(EveryTypeEndToEnd, WindowShowsTheFramePixelExactAtOneToOne) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, EveryTypeEndToEnd,
-                         ::testing::Values(FrameType::bgra, FrameType::rgba, FrameType::rgba10, FrameType::rgba16f,
-                                           FrameType::bgr_32, FrameType::rgb_24),
+                         ::testing::Values(FrameType::bgra, FrameType::rgba, FrameType::rgba10,
+                                           FrameType::rgba16f, FrameType::bgr_32, FrameType::rgb_24),
                          [](const auto& param_info) { return type_name(param_info.param); });
 
 // 16x16 blocks of one colour each: after scaling, each block's centre keeps its colour.
@@ -88,7 +89,8 @@ BuiltFrame block_frame(std::uint32_t width, std::uint32_t height, std::uint32_t 
   for (std::uint32_t y = 0; y < height; ++y) {
     for (std::uint32_t x = 0; x < width; ++x) {
       const std::uint32_t rgb = test::pattern_pixel(x / 16 * 5, y / 16 * 3, seed);
-      const std::uint8_t px[4] = {std::uint8_t(rgb & 255), std::uint8_t(rgb >> 8 & 255), std::uint8_t(rgb >> 16), 255};
+      const std::uint8_t px[4] = {std::uint8_t(rgb & 255), std::uint8_t(rgb >> 8 & 255),
+                                  std::uint8_t(rgb >> 16), 255};
       std::memcpy(f.pixels.data() + std::size_t(y) * f.description.pitch + x * 4, px, 4);
       f.expected[std::size_t(y) * width + x] = rgb;
     }
@@ -107,19 +109,23 @@ TEST_F(ClientEndToEnd, ScaledWindowKeepsTheImageStructure) {
   const Layout l = compute_layout(320, 160, 800, 600, ScaleMode::fit, true, FilterMode::linear);
   ASSERT_EQ(l.dest.width, 800);
   int worst = 255;
-  test::read_root_until(xvfb_->display(), 0, 0, 800, 600, [&](const XImage& image) {
-    worst = 0;
-    for (std::uint32_t by = 0; by < 10; ++by) {
-      for (std::uint32_t bx = 0; bx < 20; ++bx) {
-        const int x = l.dest.x + static_cast<int>((bx * 16 + 8) * l.scale);
-        const int y = l.dest.y + static_cast<int>((by * 16 + 8) * l.scale);
-        worst = std::max(worst, test::channel_distance(image.at(x, y), frame.expected[(by * 16 + 8) * 320 + bx * 16 + 8]));
-      }
-    }
-    // And the bars above and below are black.
-    if (image.at(400, l.dest.y / 2) != 0 || image.at(400, l.dest.y + l.dest.height + 5) != 0) worst = 255;
-    return worst <= 2;
-  }, 10000);
+  test::read_root_until(
+      xvfb_->display(), 0, 0, 800, 600,
+      [&](const XImage& image) {
+        worst = 0;
+        for (std::uint32_t by = 0; by < 10; ++by) {
+          for (std::uint32_t bx = 0; bx < 20; ++bx) {
+            const int x = l.dest.x + static_cast<int>((bx * 16 + 8) * l.scale);
+            const int y = l.dest.y + static_cast<int>((by * 16 + 8) * l.scale);
+            worst = std::max(worst, test::channel_distance(
+                                        image.at(x, y), frame.expected[(by * 16 + 8) * 320 + bx * 16 + 8]));
+          }
+        }
+        // And the bars above and below are black.
+        if (image.at(400, l.dest.y / 2) != 0 || image.at(400, l.dest.y + l.dest.height + 5) != 0) worst = 255;
+        return worst <= 2;
+      },
+      10000);
   EXPECT_LE(worst, 2) << client.log();
 }
 
@@ -244,12 +250,14 @@ TEST_F(ClientEndToEnd, HostileRegionNeverCrashesTheClientAndAValidAgentRecovers)
       while (!stop) {
         // Any of the 14 u32 fields before the damage rects, one of the rects, or the flags.
         const std::size_t field = local() % 30;
-        const std::uint32_t value = local() % 3 == 0 ? static_cast<std::uint32_t>(local()) : hostile[local() % 10];
+        const std::uint32_t value =
+            local() % 3 == 0 ? static_cast<std::uint32_t>(local()) : hostile[local() % 10];
         write_at(region_bytes, headers[local() % 2] + field * 4, value);
         std::this_thread::yield();
       }
     });
-    const BuiltFrame frames[2] = {build_frame(FrameType::bgra, 256, 160, 1), build_frame(FrameType::rgba, 200, 100, 2)};
+    const BuiltFrame frames[2] = {build_frame(FrameType::bgra, 256, 160, 1),
+                                  build_frame(FrameType::rgba, 200, 100, 2)};
     const auto phase_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
     for (int i = 0; std::chrono::steady_clock::now() < phase_end; ++i) {
       try {
@@ -346,7 +354,8 @@ int xdotool(const std::string& display, const std::string& args) {
 }
 
 // Reads an 8-bit RGB PNG back into 0x00RRGGBB pixels.
-std::vector<std::uint32_t> read_png_rgb(const std::string& path, std::uint32_t& width, std::uint32_t& height) {
+std::vector<std::uint32_t> read_png_rgb(const std::string& path, std::uint32_t& width,
+                                        std::uint32_t& height) {
   std::vector<std::uint32_t> pixels;
   png_image image{};
   image.version = PNG_IMAGE_VERSION;
@@ -368,7 +377,8 @@ TEST_F(ClientEndToEnd, EscapeKeyShowsTheHelpAndEscapeSWritesAPngOfTheGuestImage)
   TestAgent agent(region.bytes());
   agent.start();
   const BuiltFrame frame = build_frame(FrameType::bgra, 480, 320, 6);
-  const std::filesystem::path shots = std::filesystem::temp_directory_path() / ("kagami-shots-" + std::to_string(getpid()));
+  const std::filesystem::path shots =
+      std::filesystem::temp_directory_path() / ("kagami-shots-" + std::to_string(getpid()));
   std::filesystem::create_directories(shots);
   ClientProcess client(xvfb_->display(), region.path(), 480, 320, {"--screenshot-dir", shots.string()});
   agent.post(frame);

@@ -38,18 +38,22 @@ TEST(CursorImage, MonochromeHasHalfTheWireHeightAndFourCases) {
   EXPECT_EQ(image->height, 1u);
   EXPECT_EQ(px(image->blend, 0), (std::array<std::uint8_t, 4>{0, 0, 0, 255}));        // black
   EXPECT_EQ(px(image->blend, 1), (std::array<std::uint8_t, 4>{255, 255, 255, 255}));  // white
-  EXPECT_EQ(px(image->blend, 2)[3], 0);                                                // transparent
+  EXPECT_EQ(px(image->blend, 2)[3], 0);                                               // transparent
   EXPECT_EQ(px(image->invert, 2)[0], 0);
-  EXPECT_EQ(px(image->blend, 3)[3], 0);                                                // invert
+  EXPECT_EQ(px(image->blend, 3)[3], 0);  // invert
   EXPECT_EQ(px(image->invert, 3)[0], 255);
 }
 
 TEST(CursorImage, InconsistentShapesAreRefused) {
-  EXPECT_FALSE(make_cursor_image({CursorType::color, 4, 4, 8, 0, 0, std::vector<std::uint8_t>(32)}).ok());  // pitch
-  EXPECT_FALSE(make_cursor_image({CursorType::color, 4, 4, 16, 0, 0, std::vector<std::uint8_t>(60)}).ok());  // data
-  EXPECT_FALSE(make_cursor_image({CursorType::monochrome, 8, 3, 1, 0, 0, std::vector<std::uint8_t>(3)}).ok());  // odd
+  EXPECT_FALSE(
+      make_cursor_image({CursorType::color, 4, 4, 8, 0, 0, std::vector<std::uint8_t>(32)}).ok());  // pitch
+  EXPECT_FALSE(
+      make_cursor_image({CursorType::color, 4, 4, 16, 0, 0, std::vector<std::uint8_t>(60)}).ok());  // data
+  EXPECT_FALSE(
+      make_cursor_image({CursorType::monochrome, 8, 3, 1, 0, 0, std::vector<std::uint8_t>(3)}).ok());  // odd
   EXPECT_FALSE(make_cursor_image({CursorType::color, 0, 4, 16, 0, 0, {}}).ok());
-  EXPECT_FALSE(make_cursor_image({CursorType::color, 513, 1, 2052, 0, 0, std::vector<std::uint8_t>(2052)}).ok());
+  EXPECT_FALSE(
+      make_cursor_image({CursorType::color, 513, 1, 2052, 0, 0, std::vector<std::uint8_t>(2052)}).ok());
 }
 
 }  // namespace

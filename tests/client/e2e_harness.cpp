@@ -21,14 +21,16 @@ namespace {
 std::atomic<int> g_counter{0};
 
 std::string unique_name(const char* what) {
-  return "kagami-test-" + std::string(what) + "-" + std::to_string(getpid()) + "-" + std::to_string(g_counter++);
+  return "kagami-test-" + std::string(what) + "-" + std::to_string(getpid()) + "-" +
+         std::to_string(g_counter++);
 }
 
 }  // namespace
 
 ShmRegion::ShmRegion(std::size_t size) : path_("/dev/shm/" + unique_name("client")), size_(size) {
   const int fd = open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
-  if (fd < 0 || ftruncate(fd, static_cast<off_t>(size)) != 0) throw std::runtime_error("cannot create " + path_);
+  if (fd < 0 || ftruncate(fd, static_cast<off_t>(size)) != 0)
+    throw std::runtime_error("cannot create " + path_);
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   close(fd);
   if (p == MAP_FAILED) throw std::runtime_error("cannot map " + path_);
@@ -97,14 +99,20 @@ void TestAgent::wait_for_slot() {
   }
 }
 
-void TestAgent::post_with(protocol::FrameDescription d, const std::function<void(protocol::FrameWrite&)>& write) {
+void TestAgent::post_with(protocol::FrameDescription d,
+                          const std::function<void(protocol::FrameWrite&)>& write) {
   wait_for_slot();
   std::unique_lock lock(mutex_);
   d.frame_serial = serial_++;
   // As a capture backend does: a new format version whenever the format or geometry changes.
-  const std::array<std::uint32_t, 8> format = {static_cast<std::uint32_t>(d.type), d.data_width, d.data_height,
-                                               d.frame_width, d.frame_height, d.pitch,
-                                               static_cast<std::uint32_t>(d.rotation), d.flags};
+  const std::array<std::uint32_t, 8> format = {static_cast<std::uint32_t>(d.type),
+                                               d.data_width,
+                                               d.data_height,
+                                               d.frame_width,
+                                               d.frame_height,
+                                               d.pitch,
+                                               static_cast<std::uint32_t>(d.rotation),
+                                               d.flags};
   if (format != last_format_) {
     ++format_ver_;
     last_format_ = format;
@@ -152,7 +160,8 @@ void TestAgent::post_cursor(const protocol::CursorUpdate& update) {
 }
 
 std::string client_binary() {
-  if (const char* build = std::getenv("KAGAMI_BUILD_DIR")) return std::string(build) + "/src/apps/kagami-client";
+  if (const char* build = std::getenv("KAGAMI_BUILD_DIR"))
+    return std::string(build) + "/src/apps/kagami-client";
   // Tests and benches live two levels below the build directory (tests/client, bench/client).
   char self[4096] = {};
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -163,10 +172,25 @@ std::string client_binary() {
 ClientProcess::ClientProcess(const std::string& display, const std::string& shm, int width, int height,
                              std::vector<std::string> extra_args) {
   log_path_ = "/tmp/" + unique_name("client-log") + ".txt";
-  std::vector<std::string> args = {client_binary(), "--shm", shm, "--x", "0", "--y", "0", "--borderless",
-                                   "--width", std::to_string(width), "--height", std::to_string(height),
-                                   "--no-upscale", "--filter", "nearest", "--log-level", "debug",
-                                   "--config", "/dev/null"};
+  std::vector<std::string> args = {client_binary(),
+                                   "--shm",
+                                   shm,
+                                   "--x",
+                                   "0",
+                                   "--y",
+                                   "0",
+                                   "--borderless",
+                                   "--width",
+                                   std::to_string(width),
+                                   "--height",
+                                   std::to_string(height),
+                                   "--no-upscale",
+                                   "--filter",
+                                   "nearest",
+                                   "--log-level",
+                                   "debug",
+                                   "--config",
+                                   "/dev/null"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -229,7 +253,8 @@ std::string window_title(const std::string& display) {
       xcb_window_t* children = xcb_query_tree_children(tree);
       for (int i = 0; i < xcb_query_tree_children_length(tree) && title.empty(); ++i) {
         auto* prop = xcb_get_property_reply(
-            c, xcb_get_property(c, 0, children[i], XCB_ATOM_WM_NAME, XCB_GET_PROPERTY_TYPE_ANY, 0, 1024), nullptr);
+            c, xcb_get_property(c, 0, children[i], XCB_ATOM_WM_NAME, XCB_GET_PROPERTY_TYPE_ANY, 0, 1024),
+            nullptr);
         if (prop) {
           title.assign(static_cast<const char*>(xcb_get_property_value(prop)),
                        static_cast<std::size_t>(xcb_get_property_value_length(prop)));

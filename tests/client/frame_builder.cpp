@@ -37,7 +37,9 @@ float tone_map(float x) {
   return knee + (1.0f - knee) * t / (1.0f + t);
 }
 std::uint32_t pack(float r, float g, float b) {
-  const auto q = [](float v) { return static_cast<std::uint32_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+  const auto q = [](float v) {
+    return static_cast<std::uint32_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+  };
   return q(r) << 16 | q(g) << 8 | q(b);
 }
 

@@ -21,8 +21,8 @@ namespace {
 
 using protocol::FrameRotation;
 using protocol::FrameType;
-using test::BuiltFrame;
 using test::build_frame;
+using test::BuiltFrame;
 using test::XImage;
 
 class RendererTest : public ::testing::Test {
@@ -57,7 +57,8 @@ class RendererTest : public ::testing::Test {
     window_.reset();
   }
 
-  Layout layout(ScaleMode scale = ScaleMode::fit, bool upscale = false, FilterMode filter = FilterMode::nearest) {
+  Layout layout(ScaleMode scale = ScaleMode::fit, bool upscale = false,
+                FilterMode filter = FilterMode::nearest) {
     const auto& g = renderer_->geometry();
     return compute_layout(g.image_width(), g.image_height(), width_, height_, scale, upscale, filter);
   }
@@ -78,7 +79,8 @@ class RendererTest : public ::testing::Test {
       worst = 0;
       for (int y = 0; y < image.height; ++y) {
         for (int x = 0; x < image.width; ++x) {
-          worst = std::max(worst, test::channel_distance(image.at(x, y), expected[std::size_t(y) * width_ + x]));
+          worst =
+              std::max(worst, test::channel_distance(image.at(x, y), expected[std::size_t(y) * width_ + x]));
         }
       }
       return worst <= tolerance;
@@ -161,9 +163,18 @@ TEST_P(Rotations, TurnsTheImageClockwise) {
   for (int dy = 0; dy < h; ++dy) {
     for (int dx = 0; dx < w; ++dx) {
       int fx = dx, fy = dy;
-      if (rotation == FrameRotation::r90) { fx = dy; fy = 40 - 1 - dx; }
-      if (rotation == FrameRotation::r180) { fx = 96 - 1 - dx; fy = 40 - 1 - dy; }
-      if (rotation == FrameRotation::r270) { fx = 96 - 1 - dy; fy = dx; }
+      if (rotation == FrameRotation::r90) {
+        fx = dy;
+        fy = 40 - 1 - dx;
+      }
+      if (rotation == FrameRotation::r180) {
+        fx = 96 - 1 - dx;
+        fy = 40 - 1 - dy;
+      }
+      if (rotation == FrameRotation::r270) {
+        fx = 96 - 1 - dy;
+        fy = dx;
+      }
       expected[std::size_t(dy) * w + dx] = f.expected[std::size_t(fy) * 96 + fx];
     }
   }
@@ -187,7 +198,8 @@ TEST_F(RendererTest, UploadsOnlyTheDamagedRects) {
   present(layout());
   std::vector<std::uint32_t> expected = first.expected;
   for (int y = 8; y < 28; ++y) {
-    for (int x = 16; x < 56; ++x) expected[std::size_t(y) * 128 + x] = second.expected[std::size_t(y) * 128 + x];
+    for (int x = 16; x < 56; ++x)
+      expected[std::size_t(y) * 128 + x] = second.expected[std::size_t(y) * 128 + x];
   }
   EXPECT_EQ(worst_after_draw(expected, 0), 0);
 }
@@ -203,7 +215,8 @@ TEST_F(RendererTest, Bgr32DamageCoversThePackedBytes) {
   present(layout());
   std::vector<std::uint32_t> expected = first.expected;
   for (int y = 5; y < 14; ++y) {
-    for (int x = 33; x < 40; ++x) expected[std::size_t(y) * 150 + x] = second.expected[std::size_t(y) * 150 + x];
+    for (int x = 33; x < 40; ++x)
+      expected[std::size_t(y) * 150 + x] = second.expected[std::size_t(y) * 150 + x];
   }
   // Pixels next to the rect may share a texel with it and show the new frame's bytes: compare the
   // rect and everything at least one texel away from it.
@@ -250,7 +263,8 @@ TEST_F(RendererTest, ReadsEachBandOnlyAfterTheWritePointerPassedIt) {
     for (int x = l.dest.x + 2; x < l.dest.x + l.dest.width - 2; x += 29) {
       const int fy = static_cast<int>((y - l.dest.y + 0.5) * 1000 / l.dest.height);
       const int fx = static_cast<int>((x - l.dest.x + 0.5) * 320 / l.dest.width);
-      ASSERT_NE(image.at(x, y), 0xEEEEEEu) << "filler bytes at " << x << "," << y << " (frame " << fx << "," << fy << ")";
+      ASSERT_NE(image.at(x, y), 0xEEEEEEu)
+          << "filler bytes at " << x << "," << y << " (frame " << fx << "," << fy << ")";
     }
   }
 }
@@ -317,7 +331,8 @@ TEST_F(RendererTest, FitKeepsAspectAndCentres) {
   EXPECT_NE(image.at(200, l.dest.y + 5), 0u);
   // A pixel in the middle of a frame pixel's 2.5x2.5 block matches it closely.
   const std::uint32_t expected = f.expected[std::size_t(40) * 160 + 80];
-  const int x = l.dest.x + static_cast<int>((80 + 0.5) * 2.5), y = l.dest.y + static_cast<int>((40 + 0.5) * 2.5);
+  const int x = l.dest.x + static_cast<int>((80 + 0.5) * 2.5),
+            y = l.dest.y + static_cast<int>((40 + 0.5) * 2.5);
   EXPECT_LE(test::channel_distance(image.at(x, y), expected), 40);
 }
 

@@ -7,7 +7,8 @@ namespace {
 
 using protocol::FrameType;
 
-protocol::ValidatedFrame frame(FrameType type, std::uint32_t data_width, std::uint32_t rows, std::uint32_t pitch) {
+protocol::ValidatedFrame frame(FrameType type, std::uint32_t data_width, std::uint32_t rows,
+                               std::uint32_t pitch) {
   protocol::ValidatedFrame f;
   f.type = type;
   f.data_width = data_width;

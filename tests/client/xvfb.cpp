@@ -26,8 +26,8 @@ Xvfb::Xvfb(int width, int height) {
     dup2(devnull, 2);
     const std::string fd = std::to_string(fds[1]);
     const std::string screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
-    execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", screen.c_str(), "-noreset", "-nolisten", "tcp",
-           static_cast<char*>(nullptr));
+    execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", screen.c_str(), "-noreset", "-nolisten",
+           "tcp", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -63,8 +63,8 @@ XImage read_root(const std::string& display, int x, int y, int width, int height
   }
   xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(c)).data;
   auto cookie = xcb_get_image(c, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, static_cast<int16_t>(x),
-                              static_cast<int16_t>(y), static_cast<uint16_t>(width), static_cast<uint16_t>(height),
-                              ~0u);
+                              static_cast<int16_t>(y), static_cast<uint16_t>(width),
+                              static_cast<uint16_t>(height), ~0u);
   xcb_get_image_reply_t* reply = xcb_get_image_reply(c, cookie, nullptr);
   if (reply) {
     // Depth 24 on Xvfb: 32 bits per pixel, little-endian BGRX.

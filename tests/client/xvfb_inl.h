@@ -5,7 +5,8 @@
 namespace kagami::client::test {
 
 template <class Pred>
-XImage read_root_until(const std::string& display, int x, int y, int width, int height, Pred done, int timeout_ms) {
+XImage read_root_until(const std::string& display, int x, int y, int width, int height, Pred done,
+                       int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   XImage image = read_root(display, x, y, width, height);
   while (!done(image) && std::chrono::steady_clock::now() < deadline) {
