@@ -61,7 +61,8 @@ Result<void> ClientApp::start() {
   ws.y = options_.y;
   ws.fullscreen = options_.fullscreen;
   ws.borderless = options_.borderless;
-  ws.vsync = options_.vsync;
+  // Redrawing every refresh only makes sense when the swap waits for the refresh.
+  ws.vsync = options_.vsync || options_.present == PresentMode::every_vblank;
   auto window = Window::create(ws);
   if (!window) return window.error();
   window_ = std::move(*window);
@@ -213,6 +214,11 @@ void ClientApp::poll_session() {
     dirty_ = true;
   }
   set_status(status.message);
+  if (session_->counters().resubscribes != last_resubscribes_) {
+    last_resubscribes_ = session_->counters().resubscribes;
+    need_full_upload_ = true;  // frames were missed while we were out
+    spdlog::warn("the agent evicted this client after a stall (queue timeout); subscribed again");
+  }
   if (session_->counters().sessions != last_sessions_) {
     // A new agent session: its frames say nothing about what we hold.
     last_sessions_ = session_->counters().sessions;

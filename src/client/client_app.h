@@ -57,6 +57,7 @@ class ClientApp {
   std::string warning_;  // e.g. the frame was truncated: the region is too small
   protocol::SessionState last_state_ = protocol::SessionState::waiting_for_agent;
   std::uint64_t last_sessions_ = 0;
+  std::uint64_t last_resubscribes_ = 0;
 
   bool running_ = true;
   bool hidden_ = false;

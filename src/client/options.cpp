@@ -185,7 +185,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                on_off("wait for the vertical blank when presenting", o.vsync));
   app.add_option("--present", o.present,
                  "on-frame: present as soon as a frame arrives (lowest latency); every-vblank: redraw every "
-                 "refresh (use with --vsync)")
+                 "refresh (turns vsync on)")
       ->transform(CLI::CheckedTransformer(kPresentNames, CLI::ignore_case).description(""))
       ->type_name("on-frame|every-vblank")
       ->default_str(to_string(o.present));

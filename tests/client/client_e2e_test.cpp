@@ -210,6 +210,29 @@ TEST_F(ClientEndToEnd, RecoversFromAgentRestartAndResolutionChange) {
   EXPECT_TRUE(client.alive());
 }
 
+TEST_F(ClientEndToEnd, StalledClientThatWasEvictedSubscribesAgainAndCarriesOn) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  ClientProcess client(xvfb_->display(), region.path(), 160, 100);
+  agent.post(build_frame(FrameType::bgra, 160, 100, 1));
+  ASSERT_TRUE(client.wait_for_log("guest image 160x100")) << client.log();
+  // Stalled for longer than the queue timeout (1 s) while the agent keeps posting: the agent
+  // evicts it (B7's client exits here).
+  client.pause();
+  for (int i = 0; i < 20; ++i) {
+    agent.post(build_frame(FrameType::bgra, 160, 100, 2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  client.resume();
+  const BuiltFrame after = build_frame(FrameType::rgba, 160, 100, 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  agent.post(after);
+  EXPECT_EQ(worst_match(160, 100, after.expected, 0), 0) << client.log();
+  EXPECT_TRUE(client.alive());
+  EXPECT_NE(client.log().find("subscribed again"), std::string::npos) << client.log();
+}
+
 TEST_F(ClientEndToEnd, WindowFollowsTheGuestResolutionOnRequest) {
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());

@@ -217,6 +217,9 @@ ClientProcess::~ClientProcess() {
   unlink(log_path_.c_str());
 }
 
+void ClientProcess::pause() { kill(pid_, SIGSTOP); }
+void ClientProcess::resume() { kill(pid_, SIGCONT); }
+
 bool ClientProcess::alive() {
   if (status_ != -1) return false;
   int status = 0;

@@ -78,6 +78,9 @@ class ClientProcess {
   bool alive();
   int exit_status() const { return status_; }
   std::string pid_string() const { return std::to_string(pid_); }
+  // SIGSTOP / SIGCONT: a client that stalls (as on a busy machine) until the agent evicts it.
+  void pause();
+  void resume();
   std::string log() const;
   // Waits until the log contains `text`; false after timeout.
   bool wait_for_log(const std::string& text, int timeout_ms = 10000) const;
