@@ -1,6 +1,8 @@
 #include "client/client_app.h"
 
 #include <GLES3/gl3.h>
+
+#include <algorithm>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -73,6 +75,7 @@ Result<void> ClientApp::start() {
   if (!cursor) return cursor.error();
   cursor_ = std::move(*cursor);
   overlay_ = std::make_unique<Overlay>(window_->sdl(), window_->gl_context());
+  glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_texture_size_);
   spdlog::info("GL: {} / {}", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
                reinterpret_cast<const char*>(glGetString(GL_VERSION)));
   spdlog::info("{}", kViewOnly);
@@ -281,6 +284,18 @@ void ClientApp::take_frame() {
     // Nobody sees it; keep consuming so the agent does not evict us, and catch up when shown.
     need_full_upload_ = true;
     session_->frame_done();
+    return;
+  }
+  const std::uint32_t needed_texels = std::max({frame.data_width, frame.frame_width, frame.data_height,
+                                                 frame.frame_height});
+  if (needed_texels > static_cast<std::uint32_t>(max_texture_size_)) {
+    session_->frame_done();
+    const std::string why = fmt::format("the guest's {}x{} frame is larger than this GPU's texture limit ({}); lower "
+                                        "the guest resolution",
+                                        frame.frame_width, frame.frame_height, max_texture_size_);
+    if (why != warning_) spdlog::error("{}", why);
+    warning_ = why;
+    dirty_ = true;
     return;
   }
   const std::span<std::byte> region = session_->region();

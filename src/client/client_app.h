@@ -2,6 +2,8 @@
 // The client's one thread: SDL events, the KVMFR session, frame upload, drawing and presenting.
 // One thread on purpose: the GL context, SDL's window and the session all belong to it, and a
 // frame goes from "message seen" to "presented" without a hand-off.
+#include <GLES3/gl3.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -67,6 +69,7 @@ class ClientApp {
   std::uint32_t image_width_ = 0, image_height_ = 0;
   protocol::FrameType frame_type_ = protocol::FrameType::invalid;
   bool screensaver_blocked_ = false;
+  GLint max_texture_size_ = 4096;  // queried at start
 
   // Cursor in guest desktop pixels (top-left of the shape, as the agent reports it).
   bool cursor_visible_ = false;
