@@ -5,7 +5,7 @@
 // The host side is untrusted (untrusted-input.md §1): every value read from the region is read
 // once, checked against the mapping and our private copies, and only then used. Impossible
 // values give LGMP_ERR_CORRUPTED with last_error() saying which value and why. No call can hang:
-// the shared spin locks are given up after about a second.
+// the shared spin locks are given up after at most ~0.1 s.
 //
 // Threading: an LgmpClient and its subscriptions are used from one thread, or each
 // subscription from its own thread while the client itself is not re-initialised.
