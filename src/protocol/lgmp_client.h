@@ -51,15 +51,7 @@ class LgmpSubscription {
   std::uint32_t subscriber_slot() const { return bit_index_; }
 
  private:
-  friend // How many bytes of the message's payload lie inside the region (its size, unless a hostile
-// host made the message run past the end).
-inline std::uint64_t payload_bytes(std::span<const std::byte> region, const LgmpMessage& msg) {
-  const std::uint64_t offset = msg.offset < region.size() ? msg.offset : region.size();
-  const std::uint64_t room = region.size() - offset;
-  return msg.size < room ? msg.size : room;
-}
-
-class LgmpClient;
+  friend class LgmpClient;
   LgmpHeaderQueue& record() const;
   LgmpHeaderMessage& slot(std::uint32_t index) const;
   // Steps 1-3 of process/done (reference §6.4): subscriber state, then the write index.
