@@ -123,7 +123,7 @@ bool wait_frame_bytes(std::span<std::byte> region, const ValidatedFrame& frame, 
   const std::uint64_t deadline = clock.now_ms() + timeout_ms;
   for (std::uint32_t i = 1;; ++i) {
     if (frame_bytes_ready(region, frame) >= bytes) return true;
-    if (i % 256 == 0 && clock.now_ms() > deadline) return false;
+    if (i % 256 == 0 && clock.now_ms() >= deadline) return false;
     spin_pause(i);
   }
 }
