@@ -30,6 +30,8 @@ constexpr std::uint32_t kWidth = 1280;
 constexpr std::uint32_t kHeight = 720;
 constexpr char kStartAgent[] =
     "kagami-agent --device ivshmem --capture fb --poll-ms 10 >>/tmp/agent.log 2>&1 &";
+constexpr char kStopAgent[] =
+    "kill $(pidof kagami-agent); while pidof kagami-agent >/dev/null; do sleep 0.05; done";
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -185,7 +187,7 @@ TEST_F(VmAgent, EachNewPictureArrivesAndLatencyIsReported) {
 
 TEST_F(VmAgent, SessionRecoversWhenTheAgentRestarts) {
   const auto sessions_before = session_->counters().sessions;
-  auto stopped = vm().run("kill $(pidof kagami-agent); while pidof kagami-agent >/dev/null; do sleep 0.05; done");
+  auto stopped = vm().run(kStopAgent);
   ASSERT_TRUE(stopped) << stopped.error().message;
   auto drawn = vm().run("kagami-vm-fb-draw 7");
   ASSERT_TRUE(drawn) << drawn.error().message;
@@ -196,6 +198,22 @@ TEST_F(VmAgent, SessionRecoversWhenTheAgentRestarts) {
   ASSERT_TRUE(wait_for_picture(7, 30000, detail)) << detail;
   EXPECT_GT(session_->counters().sessions, sessions_before) << "the picture came without a new session";
   std::printf("[timing] agent restart -> first frame of the new session: %.0f ms\n", ms_since(start));
+}
+
+// The DRM backend reads the CRTC's framebuffer (what the display scans out), not /dev/fb0.
+TEST_F(VmAgent, DrmCaptureBackendPublishesThePictureToo) {
+  auto stopped = vm().run(kStopAgent);
+  ASSERT_TRUE(stopped) << stopped.error().message;
+  auto drawn = vm().run("kagami-vm-fb-draw 8");
+  ASSERT_TRUE(drawn) << drawn.error().message;
+  auto started =
+      vm().run("kagami-agent --device ivshmem --capture drm --poll-ms 10 >>/tmp/agent.log 2>&1 &");
+  ASSERT_TRUE(started) << started.error().message;
+  std::string detail;
+  ASSERT_TRUE(wait_for_picture(8, 30000, detail)) << detail;
+  auto redrawn = vm().run("kagami-vm-fb-draw 9");
+  ASSERT_TRUE(redrawn) << redrawn.error().message;
+  EXPECT_TRUE(wait_for_picture(9, 10000, detail)) << detail;
 }
 
 }  // namespace
