@@ -96,7 +96,8 @@ class VmAgent : public ::testing::Test {
   void TearDown() override {
     if (HasFailure() && vm_ != nullptr) {
       vm_->keep_work_dir();
-      if (auto log = vm_->run("tail -n 30 /tmp/agent.log", 5000)) std::printf("--- agent log ---\n%s", log->output.c_str());
+      if (auto log = vm_->run("tail -n 30 /tmp/agent.log", 5000))
+        std::printf("--- agent log ---\n%s", log->output.c_str());
       std::printf("session: %s\n%s\n", session_->status().message.c_str(), vm_->diagnostics().c_str());
     }
   }
@@ -180,9 +181,10 @@ TEST_F(VmAgent, EachNewPictureArrivesAndLatencyIsReported) {
     latencies.push_back(ms_since(drawn_at));
   }
   std::sort(latencies.begin(), latencies.end());
-  std::printf("[timing] frame latency through the VM (picture drawn -> host has the frame), %zu updates: "
-              "min %.0f ms, median %.0f ms, max %.0f ms (agent --poll-ms 10)\n",
-              latencies.size(), latencies.front(), latencies[latencies.size() / 2], latencies.back());
+  std::printf(
+      "[timing] frame latency through the VM (picture drawn -> host has the frame), %zu updates: "
+      "min %.0f ms, median %.0f ms, max %.0f ms (agent --poll-ms 10)\n",
+      latencies.size(), latencies.front(), latencies[latencies.size() / 2], latencies.back());
 }
 
 TEST_F(VmAgent, SessionRecoversWhenTheAgentRestarts) {
@@ -206,8 +208,7 @@ TEST_F(VmAgent, DrmCaptureBackendPublishesThePictureToo) {
   ASSERT_TRUE(stopped) << stopped.error().message;
   auto drawn = vm().run("kagami-vm-fb-draw 8");
   ASSERT_TRUE(drawn) << drawn.error().message;
-  auto started =
-      vm().run("kagami-agent --device ivshmem --capture drm --poll-ms 10 >>/tmp/agent.log 2>&1 &");
+  auto started = vm().run("kagami-agent --device ivshmem --capture drm --poll-ms 10 >>/tmp/agent.log 2>&1 &");
   ASSERT_TRUE(started) << started.error().message;
   std::string detail;
   ASSERT_TRUE(wait_for_picture(8, 30000, detail)) << detail;

@@ -67,8 +67,8 @@ TEST_F(VmGuest, BootsAndReportsItsDevices) {
   for (const char* stage : {"userspace", "framebuffer", "ivshmem", "ready", "input"}) {
     auto event = vm().wait_for_console(std::string("kagami-vm: ") + stage, 15000);
     ASSERT_TRUE(event) << event.error().message;
-    std::printf("[timing] %-11s guest uptime %5.2f s (host saw it %5.2f s after starting QEMU, accel %s)\n", stage,
-                event->guest_uptime, event->host_seconds, vm().accel().c_str());
+    std::printf("[timing] %-11s guest uptime %5.2f s (host saw it %5.2f s after starting QEMU, accel %s)\n",
+                stage, event->guest_uptime, event->host_seconds, vm().accel().c_str());
   }
 }
 
@@ -199,7 +199,8 @@ TEST_F(VmGuest, SpiceListensOnLoopback) {
   ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   // SpiceLinkHeader {magic, major 2, minor 2, size} + SpiceLinkMess for the main channel.
   const std::uint32_t message[] = {0x51444552u, 2, 2, 18, 0, 1, 0, 0, 0, 18};
-  std::vector<char> bytes(reinterpret_cast<const char*>(message), reinterpret_cast<const char*>(message) + 34);
+  std::vector<char> bytes(reinterpret_cast<const char*>(message),
+                          reinterpret_cast<const char*>(message) + 34);
   ASSERT_EQ(send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
   timeval timeout{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));

@@ -35,9 +35,9 @@ std::string command_line(const std::vector<std::string>& argv) {
   const char* out = options.stdout_path.empty() ? "/dev/null" : options.stdout_path.c_str();
   const int in_fd = open(in, O_RDONLY);
   const int out_fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const int err_fd = options.stderr_path.empty() ? out_fd
-                                                 : open(options.stderr_path.c_str(),
-                                                        O_WRONLY | O_CREAT | O_APPEND, 0644);
+  const int err_fd = options.stderr_path.empty()
+                         ? out_fd
+                         : open(options.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(126);
   dup2(in_fd, 0);
   dup2(out_fd, 1);
@@ -107,7 +107,8 @@ Result<void> run_to_completion(const ChildOptions& options, int timeout_ms) {
   const int status = child->wait_or_kill(timeout_ms);
   if (status != 0) {
     return Error{"'" + command_line(options.argv) + "' failed (exit status " + std::to_string(status) +
-                 (status == 128 + SIGKILL ? ", killed after " + std::to_string(timeout_ms) + " ms" : "") + ")"};
+                 (status == 128 + SIGKILL ? ", killed after " + std::to_string(timeout_ms) + " ms" : "") +
+                 ")"};
   }
   return {};
 }

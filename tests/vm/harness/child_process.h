@@ -13,10 +13,10 @@ namespace kagami::vm_test {
 
 struct ChildOptions {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH
-  std::string cwd;                 // empty: inherit
-  std::string stdin_path;          // empty: /dev/null
-  std::string stdout_path;         // empty: /dev/null; opened for append
-  std::string stderr_path;         // empty: same as stdout
+  std::string cwd;                // empty: inherit
+  std::string stdin_path;         // empty: /dev/null
+  std::string stdout_path;        // empty: /dev/null; opened for append
+  std::string stderr_path;        // empty: same as stdout
 };
 
 class ChildProcess {

@@ -81,7 +81,8 @@ Result<std::unique_ptr<GuestVm>> GuestVm::start(VmOptions options) {
   vm->options_ = std::move(options);
   if (auto booted = vm->boot(); !booted) {
     vm->keep_work_dir();
-    Error error{booted.error().message + "\n(work directory kept: " + vm->work_dir_ + ")\n" + vm->diagnostics()};
+    Error error{booted.error().message + "\n(work directory kept: " + vm->work_dir_ + ")\n" +
+                vm->diagnostics()};
     vm->stop();
     return error;
   }
@@ -107,7 +108,8 @@ Result<void> GuestVm::boot() {
   const int fd = open(shm_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Error{"cannot create " + shm_path_ + ": " + std::strerror(errno)};
   const bool sized = ftruncate(fd, static_cast<off_t>(options_.shm_size)) == 0;
-  void* map = sized ? mmap(nullptr, options_.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  void* map =
+      sized ? mmap(nullptr, options_.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
   close(fd);
   if (map == MAP_FAILED) return Error{"cannot size or map " + shm_path_ + ": " + std::strerror(errno)};
   shm_map_ = map;
@@ -168,16 +170,20 @@ Result<void> GuestVm::build_initrd(const std::string& path) {
 
 std::vector<std::string> GuestVm::qemu_command(const std::string& initrd) const {
   const std::string mode = std::to_string(options_.width) + "x" + std::to_string(options_.height);
+  // Option and value pairs on one line read better.
+  // clang-format off
   std::vector<std::string> args = {
-      "qemu-system-x86_64", "-nodefaults", "-display", "none", "-no-user-config",
-      "-accel", accel_, "-m", std::to_string(options_.memory_mb),
-      "-kernel", options_.assets_dir + "/vmlinux", "-initrd", initrd,
+      "qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
+      "-accel", accel_,
+      "-m", std::to_string(options_.memory_mb),
+      "-kernel", options_.assets_dir + "/vmlinux",
+      "-initrd", initrd,
       "-append", "console=ttyS0 quiet panic=-1 video=Virtual-1:" + mode,
       "-no-reboot",  // with panic=-1 a guest panic ends QEMU instead of hanging the test
       "-vga", "std",
       "-device", "qemu-xhci", "-device", "usb-tablet", "-device", "usb-kbd",
-      "-object", "memory-backend-file,id=kagami-shm,mem-path=" + shm_path_ + ",size=" +
-                     std::to_string(options_.shm_size) + ",share=on",
+      "-object", "memory-backend-file,id=kagami-shm,mem-path=" + shm_path_ +
+                 ",size=" + std::to_string(options_.shm_size) + ",share=on",
       "-device", "ivshmem-plain,memdev=kagami-shm",
       "-spice", "port=" + std::to_string(spice_port_) + ",addr=127.0.0.1,disable-ticketing=on",
       "-serial", "file:" + work_dir_ + "/console.log",
@@ -185,6 +191,7 @@ std::vector<std::string> GuestVm::qemu_command(const std::string& initrd) const 
       "-serial", "chardev:control",
       "-qmp", "unix:" + work_dir_ + "/qmp.sock,server=on,wait=off",
   };
+  // clang-format on
   args.insert(args.end(), options_.extra_qemu_args.begin(), options_.extra_qemu_args.end());
   return args;
 }
@@ -229,7 +236,8 @@ Result<ConsoleEvent> GuestVm::wait_for_console(std::string_view text, int timeou
 }
 
 Result<CommandResult> GuestVm::run(std::string_view command, int timeout_ms) {
-  if (!control_.is_open()) return Error{"the guest control port is not usable (an earlier command timed out?)"};
+  if (!control_.is_open())
+    return Error{"the guest control port is not usable (an earlier command timed out?)"};
   if (command.find('\n') != std::string_view::npos) return Error{"a guest command must be one line"};
   if (auto sent = control_.write_all(std::string(command) + "\n"); !sent) return sent.error();
   const Deadline deadline = deadline_after(timeout_ms);
@@ -250,8 +258,8 @@ Result<CommandResult> GuestVm::run(std::string_view command, int timeout_ms) {
 }
 
 Result<void> GuestVm::screendump(const std::string& ppm_path) {
-  auto reply = qmp_.execute(R"({"execute":"screendump","arguments":{"filename":)" + json_quote(ppm_path) + "}}",
-                            10000);
+  auto reply = qmp_.execute(
+      R"({"execute":"screendump","arguments":{"filename":)" + json_quote(ppm_path) + "}}", 10000);
   if (!reply) return reply.error();
   return {};
 }
@@ -279,8 +287,9 @@ GuestVm::~GuestVm() { stop(); }
 
 std::string GuestVm::diagnostics(std::size_t lines) const {
   if (work_dir_.empty()) return "";
-  return "--- guest console (" + work_dir_ + "/console.log), last lines ---\n" + tail_lines(console_log(), lines) +
-         "\n--- QEMU output (" + work_dir_ + "/qemu.log) ---\n" + tail_lines(read_file(work_dir_ + "/qemu.log"), lines);
+  return "--- guest console (" + work_dir_ + "/console.log), last lines ---\n" +
+         tail_lines(console_log(), lines) + "\n--- QEMU output (" + work_dir_ + "/qemu.log) ---\n" +
+         tail_lines(read_file(work_dir_ + "/qemu.log"), lines);
 }
 
 }  // namespace kagami::vm_test

@@ -40,9 +40,9 @@ struct VmOptions {
 };
 
 struct ConsoleEvent {
-  std::string line;            // the whole console line
-  double host_seconds = 0;     // when the host saw it, from QEMU's start
-  double guest_uptime = -1;    // the uptime the guest printed on a "kagami-vm:" line, if any
+  std::string line;          // the whole console line
+  double host_seconds = 0;   // when the host saw it, from QEMU's start
+  double guest_uptime = -1;  // the uptime the guest printed on a "kagami-vm:" line, if any
 };
 
 struct CommandResult {

@@ -10,7 +10,8 @@ Result<PpmImage> read_ppm(const std::string& path) {
   std::string magic;
   unsigned long width = 0, height = 0, max_value = 0;
   in >> magic >> width >> height >> max_value;
-  if (!in || magic != "P6" || max_value != 255 || width == 0 || height == 0 || width > 16384 || height > 16384) {
+  if (!in || magic != "P6" || max_value != 255 || width == 0 || height == 0 || width > 16384 ||
+      height > 16384) {
     return Error{path + " is not an 8-bit binary PPM (P6) image"};
   }
   in.get();  // the single whitespace byte before the pixels

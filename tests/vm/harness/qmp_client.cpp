@@ -14,8 +14,10 @@ Result<QmpClient> QmpClient::connect(const std::string& socket_path, Deadline de
     return Error{"QMP greeting: " + greeting.error().message};
   }
   client.buffer_.clear();
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  if (auto ok = client.execute(R"({"execute":"qmp_capabilities"})", static_cast<int>(left.count()) + 1); !ok) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (auto ok = client.execute(R"({"execute":"qmp_capabilities"})", static_cast<int>(left.count()) + 1);
+      !ok) {
     return ok.error();
   }
   return client;
@@ -30,15 +32,16 @@ Result<std::string> QmpClient::execute(std::string_view command_json, int timeou
     std::string line = buffer_.substr(0, *end);
     buffer_.erase(0, *end + 1);
     if (line.rfind(R"({"return")", 0) == 0) return line;
-    if (line.rfind(R"({"error")", 0) == 0) return Error{"QMP " + std::string(command_json) + " failed: " + line};
+    if (line.rfind(R"({"error")", 0) == 0)
+      return Error{"QMP " + std::string(command_json) + " failed: " + line};
     // Anything else is an asynchronous event ({"timestamp":..., "event":...}): skip it.
   }
 }
 
 Result<std::string> QmpClient::human(std::string_view command, int timeout_ms) {
-  auto reply = execute(R"({"execute":"human-monitor-command","arguments":{"command-line":)" +
-                           json_quote(command) + "}}",
-                       timeout_ms);
+  auto reply = execute(
+      R"({"execute":"human-monitor-command","arguments":{"command-line":)" + json_quote(command) + "}}",
+      timeout_ms);
   if (!reply) return reply.error();
   // {"return": "text"}
   const auto open = reply->find('"', reply->find(':'));
@@ -51,11 +54,21 @@ std::string json_quote(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
@@ -79,9 +92,15 @@ std::string json_unquote(std::string_view literal) {
     }
     const char c = literal[++i];
     switch (c) {
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u':  // QEMU escapes only control characters this way: keep ASCII, drop the rest
         if (i + 4 < literal.size()) {
           const unsigned long code = std::stoul(std::string(literal.substr(i + 1, 4)), nullptr, 16);
@@ -89,7 +108,8 @@ std::string json_unquote(std::string_view literal) {
           i += 4;
         }
         break;
-      default: out += c;
+      default:
+        out += c;
     }
   }
   return out;

@@ -13,7 +13,8 @@ namespace kagami::vm_test {
 namespace {
 
 int remaining_ms(Deadline deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
@@ -28,7 +29,8 @@ Result<UnixStream> UnixStream::connect(const std::string& path, Deadline deadlin
   do {
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Error{std::string("socket: ") + std::strerror(errno)};
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) return UnixStream(fd);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0)
+      return UnixStream(fd);
     last_error = std::strerror(errno);
     close(fd);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
