@@ -27,7 +27,8 @@ class VmGuest : public ::testing::Test {
     VmOptions options;
     options.assets_dir = KAGAMI_VM_ASSETS;
     options.files = {{KAGAMI_VM_PROGRAM_KAGAMI_VM_IVSHMEM, "/bin/kagami-vm-ivshmem"},
-                     {KAGAMI_VM_PROGRAM_KAGAMI_VM_FB_DRAW, "/bin/kagami-vm-fb-draw"}};
+                     {KAGAMI_VM_PROGRAM_KAGAMI_VM_FB_DRAW, "/bin/kagami-vm-fb-draw"},
+                     {KAGAMI_VM_PROGRAM_KAGAMI_VM_INPUT_EVENTS, "/bin/kagami-vm-input-events"}};
     auto vm = GuestVm::start(options);
     if (vm) {
       vm_ = std::move(*vm).release();
@@ -175,6 +176,8 @@ TEST_F(VmGuest, FramebufferDrawingIsWhatTheDisplayShows) {
 }
 
 TEST_F(VmGuest, UsbTabletAndKeyboardAreGuestInputDevices) {
+  auto usb_ready = vm().wait_for_console("kagami-vm: input", 15000);
+  ASSERT_TRUE(usb_ready) << usb_ready.error().message;
   auto devices = vm().run("cat /proc/bus/input/devices");
   ASSERT_TRUE(devices) << devices.error().message;
   EXPECT_NE(devices->output.find("QEMU QEMU USB Tablet"), std::string::npos) << devices->output;
@@ -183,6 +186,40 @@ TEST_F(VmGuest, UsbTabletAndKeyboardAreGuestInputDevices) {
   auto nodes = vm().run("ls /dev/input/");
   ASSERT_TRUE(nodes) << nodes.error().message;
   EXPECT_NE(nodes->output.find("event"), std::string::npos) << nodes->output;
+}
+
+// Input QEMU injects (as SPICE's inputs channel does) arrives in the guest as evdev events of the
+// USB tablet (absolute, 0..32767 on both axes) and the USB keyboard.
+TEST_F(VmGuest, InjectedTabletAndKeyboardInputReachesGuestEvdev) {
+  auto usb_ready = vm().wait_for_console("kagami-vm: input", 15000);  // USB devices come after "ready"
+  ASSERT_TRUE(usb_ready) << usb_ready.error().message;
+  auto tablet = vm().run("kagami-vm-input-events 'USB Tablet' 2 10000 >/tmp/tablet.log 2>&1 &");
+  ASSERT_TRUE(tablet) << tablet.error().message;
+  auto keyboard = vm().run("kagami-vm-input-events 'USB Keyboard' 2 10000 >/tmp/keyboard.log 2>&1 &");
+  ASSERT_TRUE(keyboard) << keyboard.error().message;
+  for (const char* log : {"cat /tmp/tablet.log", "cat /tmp/keyboard.log"}) {
+    auto listening = vm().run_until(log, "listening", 10000);
+    ASSERT_TRUE(listening) << listening.error().message;
+  }
+  auto moved = vm().qmp(
+      R"({"execute":"input-send-event","arguments":{"events":[)"
+      R"({"type":"abs","data":{"axis":"x","value":16384}},{"type":"abs","data":{"axis":"y","value":8191}}]}})");
+  ASSERT_TRUE(moved) << moved.error().message;
+  for (const char* down : {"true", "false"}) {
+    auto key =
+        vm().qmp(std::string(R"({"execute":"input-send-event","arguments":{"events":[)") +
+                 R"({"type":"key","data":{"down":)" + down + R"(,"key":{"type":"qcode","data":"a"}}}]}})");
+    ASSERT_TRUE(key) << key.error().message;
+  }
+
+  auto tablet_events = vm().run_until("cat /tmp/tablet.log", "done", 10000);
+  ASSERT_TRUE(tablet_events) << tablet_events.error().message;
+  EXPECT_NE(tablet_events->output.find("\n3 0 16384\n"), std::string::npos)
+      << tablet_events->output;                                                                       // ABS_X
+  EXPECT_NE(tablet_events->output.find("\n3 1 8191\n"), std::string::npos) << tablet_events->output;  // ABS_Y
+  auto key_events = vm().run_until("cat /tmp/keyboard.log", "done", 10000);
+  ASSERT_TRUE(key_events) << key_events.error().message;
+  EXPECT_NE(key_events->output.find("\n1 30 1\n1 30 0\n"), std::string::npos) << key_events->output;  // KEY_A
 }
 
 TEST_F(VmGuest, SpiceListensOnLoopback) {

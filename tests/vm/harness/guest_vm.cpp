@@ -257,6 +257,20 @@ Result<CommandResult> GuestVm::run(std::string_view command, int timeout_ms) {
                "\noutput so far: " + control_buffer_};
 }
 
+Result<CommandResult> GuestVm::run_until(std::string_view command, std::string_view text, int timeout_ms) {
+  const Deadline deadline = deadline_after(timeout_ms);
+  for (;;) {
+    auto result = run(command, timeout_ms);
+    if (!result) return result;
+    if (result->output.find(text) != std::string::npos) return result;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Error{"guest command '" + std::string(command) + "' did not print '" + std::string(text) +
+                   "' within " + std::to_string(timeout_ms) + " ms; last output:\n" + result->output};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 Result<void> GuestVm::screendump(const std::string& ppm_path) {
   auto reply = qmp_.execute(
       R"({"execute":"screendump","arguments":{"filename":)" + json_quote(ppm_path) + "}}", 10000);
@@ -265,6 +279,8 @@ Result<void> GuestVm::screendump(const std::string& ppm_path) {
 }
 
 Result<std::string> GuestVm::monitor(std::string_view command) { return qmp_.human(command, 10000); }
+
+Result<std::string> GuestVm::qmp(std::string_view command_json) { return qmp_.execute(command_json, 10000); }
 
 void GuestVm::stop() {
   if (stopped_) return;

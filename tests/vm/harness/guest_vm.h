@@ -65,10 +65,15 @@ class GuestVm {
   // Runs `command` with /bin/sh in the guest (stdin /dev/null). Start long-running programs in
   // the background with their output in a guest file, e.g. "prog >/tmp/prog.log 2>&1 &".
   Result<CommandResult> run(std::string_view command, int timeout_ms = 30000);
+  // Runs `command` again every 50 ms until its output contains `text` (e.g. a line in a log
+  // a background program writes); returns that run's result, or an error after the timeout.
+  Result<CommandResult> run_until(std::string_view command, std::string_view text, int timeout_ms);
   // Writes what the guest's display shows to a PPM file (QEMU's screendump).
   Result<void> screendump(const std::string& ppm_path);
   // A human monitor command, e.g. "info spice"; returns its output.
   Result<std::string> monitor(std::string_view command);
+  // A QMP command object, e.g. {"execute":"input-send-event",...}; returns the reply line.
+  Result<std::string> qmp(std::string_view command_json);
   // Asks QEMU to quit, then kills it; idempotent.
   void stop();
 
