@@ -69,6 +69,18 @@ double guest_uptime_of(const std::string& line) {
   return end != line.c_str() + space + 1 ? value : -1;
 }
 
+// A test killed by its timeout (SIGKILL) cannot remove its 32 MiB /dev/shm file; remove such
+// leftovers once they are surely stale (VM tests time out after minutes).
+void remove_stale_shm_files() {
+  std::error_code error;
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator("/dev/shm", error)) {
+    if (entry.path().filename().string().rfind("kagami-vm-", 0) != 0) continue;
+    const auto written = fs::last_write_time(entry.path(), error);
+    if (!error && now - written > std::chrono::hours(1)) fs::remove(entry.path(), error);
+  }
+}
+
 }  // namespace
 
 std::string env_or_empty(const char* name) {
@@ -104,6 +116,7 @@ Result<void> GuestVm::boot() {
   work_dir_ = dir_template;
 
   // A unique shared-memory file per VM, so tests can run in parallel.
+  remove_stale_shm_files();
   shm_path_ = "/dev/shm/" + fs::path(work_dir_).filename().string();
   const int fd = open(shm_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Error{"cannot create " + shm_path_ + ": " + std::strerror(errno)};
