@@ -136,6 +136,9 @@ void ClientApp::handle_events() {
           case SDL_WINDOWEVENT_SIZE_CHANGED:
             hidden_ = false;
             dirty_ = true;
+            // The EGL surface takes the new size only once the X server has resized the window,
+            // which may be after this event: keep drawing for a moment.
+            redraw_until_ns_ = monotonic_ns() + 300'000'000;
             break;
           default:
             break;
@@ -347,7 +350,7 @@ void ClientApp::take_frame() {
 bool ClientApp::needs_redraw(std::uint64_t now_ns) const {
   if (hidden_) return false;
   if (options_.present == PresentMode::every_vblank) return true;
-  if (dirty_ || settle_frames_ > 0 || overlay_->animating(now_ns)) return true;
+  if (dirty_ || settle_frames_ > 0 || now_ns < redraw_until_ns_ || overlay_->animating(now_ns)) return true;
   // The statistics keep moving (fps, graphs) even without frames: 10 times a second is enough.
   return options_.show_stats && now_ns - last_stats_draw_ns_ > 100'000'000;
 }

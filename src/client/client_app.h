@@ -77,6 +77,7 @@ class ClientApp {
 
   bool dirty_ = true;      // something changed: redraw
   int settle_frames_ = 0;  // extra redraws so ImGui windows can size themselves
+  std::uint64_t redraw_until_ns_ = 0;  // keep drawing for a moment after a resize (see handle_events)
   std::uint64_t frame_received_ns_ = 0;
   bool frame_pending_stats_ = false;
   std::uint64_t last_stats_draw_ns_ = 0;

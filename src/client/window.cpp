@@ -1,6 +1,7 @@
 #include "client/window.h"
 
 #include <fmt/format.h>
+#include <EGL/egl.h>
 #include <spdlog/spdlog.h>
 
 namespace kagami::client {
@@ -60,6 +61,18 @@ Window::~Window() {
 }
 
 void Window::drawable_size(int& width, int& height) const {
+  // The GL surface's own size: SDL's idea of the window size runs ahead of it while the window
+  // system is still resizing (and stays wrong where a request is ignored, e.g. full screen
+  // without a window manager), and drawing for the wrong size puts the image off-centre.
+  EGLDisplay display = eglGetCurrentDisplay();
+  EGLSurface surface = eglGetCurrentSurface(EGL_DRAW);
+  EGLint w = 0, h = 0;
+  if (display != EGL_NO_DISPLAY && surface != EGL_NO_SURFACE && eglQuerySurface(display, surface, EGL_WIDTH, &w) &&
+      eglQuerySurface(display, surface, EGL_HEIGHT, &h) && w > 0 && h > 0) {
+    width = w;
+    height = h;
+    return;
+  }
   SDL_GL_GetDrawableSize(window_, &width, &height);
 }
 
@@ -84,7 +97,7 @@ void Window::resize_to(std::uint32_t width, std::uint32_t height) {
   if (fullscreen_) return;
   int window_w = 0, window_h = 0, drawable_w = 0, drawable_h = 0;
   SDL_GetWindowSize(window_, &window_w, &window_h);
-  drawable_size(drawable_w, drawable_h);
+  SDL_GL_GetDrawableSize(window_, &drawable_w, &drawable_h);
   // HiDPI: the window size is in points, the drawable in pixels.
   const double sx = drawable_w > 0 ? static_cast<double>(window_w) / drawable_w : 1.0;
   const double sy = drawable_h > 0 ? static_cast<double>(window_h) / drawable_h : 1.0;
