@@ -40,7 +40,7 @@ class ClientApp {
   void take_frame();
   void render(std::uint64_t now_ns);
   bool needs_redraw(std::uint64_t now_ns) const;
-  void set_status(std::string status);
+  void set_status(const std::string& status);
 
   Options options_;
   std::unique_ptr<Window> window_;
