@@ -17,7 +17,6 @@ constexpr std::uint64_t kRegionRetryNs = 1'000'000'000;
 constexpr std::uint64_t kStallTimeoutMs = 500;  // a write pointer that stops: show what arrived
 constexpr std::uint64_t kDisconnectedSleepNs = 10'000'000;
 constexpr std::uint64_t kEventPeriodNs = 4'000'000;
-constexpr const char* kViewOnly = "view-only: no SPICE connection, keyboard and mouse stay on this machine";
 
 const char* frame_type_label(protocol::FrameType type) {
   switch (type) {
@@ -37,6 +36,32 @@ const char* frame_type_label(protocol::FrameType type) {
       return "?";
   }
 }
+
+// The pointer in window points -> guest desktop pixels through the last drawn layout.
+class PointerMap final : public GuestPointerMap {
+ public:
+  PointerMap(const Window& window, const FrameRenderer& renderer, const Layout& layout)
+      : window_(window), renderer_(renderer), layout_(layout) {}
+  bool window_to_guest(int window_x, int window_y, int& guest_x, int& guest_y) const override {
+    if (!renderer_.has_frame()) return false;
+    int points_w = 0, points_h = 0, pixels_w = 0, pixels_h = 0;
+    SDL_GetWindowSize(window_.sdl(), &points_w, &points_h);
+    window_.drawable_size(pixels_w, pixels_h);
+    const double sx = points_w > 0 ? static_cast<double>(pixels_w) / points_w : 1.0;  // HiDPI
+    const double sy = points_h > 0 ? static_cast<double>(pixels_h) / points_h : 1.0;
+    const auto& g = renderer_.geometry();
+    double gx = 0, gy = 0;
+    const bool inside = client::window_to_guest(g, layout_, window_x * sx, window_y * sy, gx, gy);
+    guest_x = std::clamp(static_cast<int>(gx), 0, static_cast<int>(std::max(g.screen_width, 1u)) - 1);
+    guest_y = std::clamp(static_cast<int>(gy), 0, static_cast<int>(std::max(g.screen_height, 1u)) - 1);
+    return inside;
+  }
+
+ private:
+  const Window& window_;
+  const FrameRenderer& renderer_;
+  const Layout& layout_;
+};
 
 }  // namespace
 
@@ -78,7 +103,9 @@ Result<void> ClientApp::start() {
   glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_texture_size_);
   spdlog::info("GL: {} / {}", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
                reinterpret_cast<const char*>(glGetString(GL_VERSION)));
-  spdlog::info("{}", kViewOnly);
+  input_ = start_guest_input(options_);
+  input_note_ = input_->note();
+  if (!input_note_.empty()) spdlog::info("{}", input_note_);
   return {};
 }
 
@@ -146,11 +173,12 @@ void ClientApp::handle_events() {
         break;
       case SDL_KEYDOWN:
       case SDL_KEYUP: {
+        const bool pressed = e.type == SDL_KEYDOWN;
         spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode),
                       e.type == SDL_KEYDOWN ? "down" : "up");
         std::optional<Command> command;
         const bool was_held = keys_->escape_held();
-        keys_->on_key(e.key.keysym.scancode, e.type == SDL_KEYDOWN, command);
+        if (!keys_->on_key(e.key.keysym.scancode, pressed, command)) input_->key(e.key.keysym.scancode, pressed);
         if (was_held != keys_->escape_held()) {  // the help shows while it is held
           dirty_ = true;
           settle_frames_ = 3;
@@ -161,6 +189,7 @@ void ClientApp::handle_events() {
       default:
         break;
     }
+    if (e.type != SDL_KEYDOWN && e.type != SDL_KEYUP) input_->event(e, PointerMap(*window_, *renderer_, layout_));
   }
 }
 
@@ -169,6 +198,13 @@ void ClientApp::run_command(Command command) {
   dirty_ = true;
   settle_frames_ = 3;
   switch (command) {
+    case Command::toggle_capture:
+      captured_ = !captured_;
+      SDL_SetRelativeMouseMode(captured_ ? SDL_TRUE : SDL_FALSE);
+      SDL_SetWindowKeyboardGrab(window_->sdl(), captured_ ? SDL_TRUE : SDL_FALSE);
+      input_->set_captured(captured_);
+      overlay_->notify(captured_ ? "mouse and keyboard captured (tap the escape key to release)" : "released", now);
+      break;
     case Command::toggle_fullscreen:
       window_->set_fullscreen(!window_->fullscreen());
       break;
@@ -367,6 +403,7 @@ void ClientApp::render(std::uint64_t now_ns) {
     layout = compute_layout(g.image_width(), g.image_height(), w, h, options_.scale, options_.upscale,
                             options_.filter);
   }
+  layout_ = layout;
   // Clearing is a full pass over the window: only needed where the image leaves bars.
   if (layout.dest.x > 0 || layout.dest.y > 0 || layout.dest.width < w || layout.dest.height < h) {
     glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
@@ -392,7 +429,7 @@ void ClientApp::render(std::uint64_t now_ns) {
     s.status = status_;
     s.warning = warning_;
     s.region = region_ ? region_->describe() : "";
-    s.view_only_note = kViewOnly;
+    s.view_only_note = input_note_;
     s.guest = session_ && connected ? &session_->guest() : nullptr;
     s.guest_width = image_width_;
     s.guest_height = image_height_;
@@ -450,6 +487,15 @@ int ClientApp::run() {
       last_events_ns = now;
     }
     try_open_region(now);
+    if (now >= next_note_check_ns_) {  // the SPICE state changes slowly: twice a second is enough
+      next_note_check_ns_ = now + 500'000'000;
+      if (std::string note = input_->note(); note != input_note_) {
+        spdlog::info("{}", note.empty() ? "input goes to the guest (SPICE connected)" : note);
+        input_note_ = std::move(note);
+        dirty_ = true;
+        settle_frames_ = 3;
+      }
+    }
     if (session_) {
       poll_session();
       if (session_->connected()) {

@@ -12,6 +12,7 @@
 #include "client/cursor_renderer.h"
 #include "client/frame_renderer.h"
 #include "client/frame_stats.h"
+#include "client/guest_input.h"
 #include "client/idle_wait.h"
 #include "client/key_bindings.h"
 #include "client/options.h"
@@ -48,6 +49,11 @@ class ClientApp {
   std::unique_ptr<CursorRenderer> cursor_;
   std::unique_ptr<Overlay> overlay_;
   std::optional<KeyBindingState> keys_;
+  std::unique_ptr<GuestInput> input_;
+  bool captured_ = false;  // mouse and keyboard grabbed for the guest (tap the escape key)
+  std::string input_note_;  // why input does not reach the guest ("" when it does)
+  std::uint64_t next_note_check_ns_ = 0;
+  Layout layout_;  // of the last draw: maps the pointer to guest pixels
 
   MonotonicClock clock_;
   SystemRandom random_;

@@ -26,6 +26,8 @@ struct FrameGeometry {
 // Window pixel of a guest desktop point, for this geometry and layout.
 void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, double gy, double& wx,
                      double& wy);
+// The inverse: the guest desktop point under a window pixel; false outside the image.
+bool window_to_guest(const FrameGeometry& g, const Layout& layout, double wx, double wy, double& gx, double& gy);
 
 class FrameRenderer {
  public:

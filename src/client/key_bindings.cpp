@@ -47,11 +47,14 @@ Result<SDL_Scancode> parse_escape_key(const std::string& name) {
 bool KeyBindingState::on_key(SDL_Scancode key, bool pressed, std::optional<Command>& command) {
   command.reset();
   if (key == escape_) {
+    if (pressed && !held_) combined_ = false;
+    if (!pressed && held_ && !combined_) command = Command::toggle_capture;
     held_ = pressed;
     return true;
   }
   if (!held_) return false;
   if (pressed) {
+    combined_ = true;
     const auto& table = key_bindings();
     auto it = std::find_if(table.begin(), table.end(), [&](const KeyBinding& b) { return b.key == key; });
     if (it != table.end()) command = it->command;

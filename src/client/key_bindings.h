@@ -12,6 +12,7 @@
 namespace kagami::client {
 
 enum class Command {
+  toggle_capture,  // the escape key tapped alone
   toggle_fullscreen,
   toggle_stats,
   toggle_help,
@@ -41,6 +42,7 @@ class KeyBindingState {
  public:
   explicit KeyBindingState(SDL_Scancode escape) : escape_(escape) {}
   // Feed every key event; true if the event belongs to the client (do not pass it to the guest).
+  // Tapping the escape key alone (no other key while it is held) gives Command::toggle_capture.
   bool on_key(SDL_Scancode key, bool pressed, std::optional<Command>& command);
   bool escape_held() const { return held_; }
   SDL_Scancode escape() const { return escape_; }
@@ -48,6 +50,7 @@ class KeyBindingState {
  private:
   SDL_Scancode escape_;
   bool held_ = false;
+  bool combined_ = false;  // another key was pressed while the escape key was held
 };
 
 }  // namespace kagami::client

@@ -33,6 +33,12 @@ struct Options {
   std::string escape_key = "ScrollLock";  // SDL scancode name of the client's command key
   std::string screenshot_dir;             // "" = $XDG_PICTURES_DIR, else $HOME
   std::string log_level = "info";
+  // Input, clipboard and audio over SPICE (QEMU's -spice); without it the client is view-only.
+  bool spice = true;
+  std::string spice_uri = "spice://127.0.0.1:5900";  // or spice+unix:///path/to/socket
+  std::string spice_password;
+  bool clipboard = true;  // share the clipboard (text) with the guest
+  bool audio = true;      // play the guest's sound
 };
 
 const char* to_string(ScaleMode mode);

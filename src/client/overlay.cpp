@@ -166,6 +166,7 @@ void Overlay::draw_help(const OverlayState& s) {
                    ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::Text("Hold %s and press:", s.escape_key_name.c_str());
   ImGui::Separator();
+  ImGui::Text("%-6s %s", "alone", "tap it: capture / release mouse and keyboard for the guest");
   for (const KeyBinding& b : key_bindings()) {
     ImGui::Text("%-6s %s", SDL_GetScancodeName(b.key), b.description);
   }

@@ -34,6 +34,22 @@ TEST(KeyBindings, CommandsOnlyWhileTheEscapeKeyIsHeld) {
   EXPECT_FALSE(command);
 }
 
+TEST(KeyBindings, TappingTheEscapeKeyAloneTogglesCapture) {
+  KeyBindingState keys(SDL_SCANCODE_SCROLLLOCK);
+  std::optional<Command> command;
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, command);
+  EXPECT_FALSE(command);
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, command);
+  EXPECT_EQ(command, Command::toggle_capture);
+  // Held with another key: a command, not a tap.
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, command);
+  keys.on_key(SDL_SCANCODE_D, true, command);
+  EXPECT_EQ(command, Command::toggle_stats);
+  keys.on_key(SDL_SCANCODE_D, false, command);
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, command);
+  EXPECT_FALSE(command);
+}
+
 TEST(KeyBindings, EveryBindingHasADistinctKey) {
   const auto& table = key_bindings();
   for (std::size_t i = 0; i < table.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "client/layout.h"
 
+#include "client/frame_renderer.h"
+
 #include <gtest/gtest.h>
 
 namespace kagami::client {
@@ -49,6 +51,27 @@ TEST(Layout, SharpIsOnlyUsedWhenShrinking) {
 TEST(Layout, EmptyInputsGiveAnEmptyRect) {
   EXPECT_EQ(compute_layout(0, 100, 300, 300, ScaleMode::fit, true, FilterMode::sharp).dest.width, 0);
   EXPECT_EQ(compute_layout(100, 100, 0, 300, ScaleMode::fit, true, FilterMode::sharp).dest.width, 0);
+}
+
+// The pointer mapping (window -> guest) inverts the cursor mapping (guest -> window) for every
+// rotation, with a capture scaled from a larger guest desktop.
+TEST(PointerMapping, WindowToGuestInvertsGuestToWindow) {
+  for (auto rotation : {protocol::FrameRotation::r0, protocol::FrameRotation::r90, protocol::FrameRotation::r180,
+                        protocol::FrameRotation::r270}) {
+    const FrameGeometry g{960, 540, 1920, 1080, rotation};
+    const Layout l = compute_layout(g.image_width(), g.image_height(), 1000, 800, ScaleMode::fit, true,
+                                    FilterMode::linear);
+    for (const auto& [x, y] : {std::pair{0.0, 0.0}, {100.0, 50.0}, {1919.0, 1079.0}, {960.0, 17.0}}) {
+      double wx = 0, wy = 0, gx = 0, gy = 0;
+      guest_to_window(g, l, x, y, wx, wy);
+      window_to_guest(g, l, wx, wy, gx, gy);
+      EXPECT_NEAR(gx, x, 1e-6) << static_cast<int>(rotation);
+      EXPECT_NEAR(gy, y, 1e-6) << static_cast<int>(rotation);
+    }
+    double gx = 0, gy = 0;
+    EXPECT_FALSE(window_to_guest(g, l, l.dest.x - 1.0, l.dest.y + 5.0, gx, gy));
+    EXPECT_TRUE(window_to_guest(g, l, l.dest.x + 1.0, l.dest.y + 1.0, gx, gy));
+  }
 }
 
 }  // namespace
