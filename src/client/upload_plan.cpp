@@ -8,9 +8,13 @@ using protocol::FrameType;
 
 std::vector<UploadBand> plan_upload(const protocol::ValidatedFrame& f, bool full) {
   std::vector<UploadBand> bands;
-  const std::uint32_t texels = f.data_width;
-  const std::uint32_t rows = f.data_height;
-  if (texels == 0 || rows == 0 || f.pitch == 0) return bands;
+  // The session validated these; the plan still never reaches past a row or past data_size,
+  // whatever it is given, because the bands become reads from guest memory.
+  const std::uint32_t bpp = protocol::bytes_per_texel(f.type);
+  if (bpp == 0 || f.pitch == 0) return bands;
+  const auto texels = static_cast<std::uint32_t>(std::min<std::uint64_t>(f.data_width, f.pitch / bpp));
+  const auto rows = static_cast<std::uint32_t>(std::min<std::uint64_t>(f.data_height, f.data_size / f.pitch));
+  if (texels == 0 || rows == 0) return bands;
   const auto ready_at = [&](std::uint64_t end_row) { return std::min(end_row * f.pitch, f.data_size); };
 
   if (full || f.damage.empty()) {

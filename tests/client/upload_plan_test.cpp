@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace kagami::client {
 namespace {
 
@@ -72,6 +74,43 @@ TEST(UploadPlan, RectsAreClampedToTheBuffer) {
   EXPECT_EQ(bands[0].width, 10u);
   EXPECT_EQ(bands[0].height, 10u);
   EXPECT_EQ(bands[0].ready_bytes, f.data_size);
+}
+
+// Whatever the frame and its damage say, every band stays inside its rows and inside data_size:
+// the bands become reads from guest memory.
+TEST(UploadPlan, NeverPlansAReadOutsideTheBuffer) {
+  std::mt19937 rng(7);
+  const auto any = [&]() -> std::uint32_t {
+    switch (rng() % 4) {
+      case 0: return static_cast<std::uint32_t>(rng() % 64);
+      case 1: return static_cast<std::uint32_t>(rng() % 5000);
+      case 2: return static_cast<std::uint32_t>(0xFFFFFFFFu - rng() % 16);
+      default: return static_cast<std::uint32_t>(rng());
+    }
+  };
+  for (int i = 0; i < 20000; ++i) {
+    protocol::ValidatedFrame f;
+    f.type = static_cast<FrameType>(1 + rng() % 6);
+    f.data_width = any() % 20000;
+    f.data_height = any() % 20000;
+    f.frame_width = any();
+    f.frame_height = any();
+    f.pitch = any() % 200000;
+    f.data_size = std::uint64_t{any()} * (rng() % 3);
+    for (auto r = rng() % 8; r > 0; --r) f.damage.push_back({any(), any(), any(), any()});
+    const std::uint64_t bpp = protocol::bytes_per_texel(f.type);
+    for (const auto& b : plan_upload(f, rng() % 4 == 0)) {
+      ASSERT_GT(b.width, 0u);
+      ASSERT_GT(b.height, 0u);
+      ASSERT_LE(std::uint64_t{b.x} + b.width, f.data_width);
+      ASSERT_LE(std::uint64_t{b.y} + b.height, f.data_height);
+      const std::uint64_t last_byte =
+          (std::uint64_t{b.y} + b.height - 1) * f.pitch + (std::uint64_t{b.x} + b.width) * bpp;
+      ASSERT_LE(last_byte, f.data_size) << "frame " << i;
+      ASSERT_LE((std::uint64_t{b.x} + b.width) * bpp, f.pitch);
+      ASSERT_LE(b.ready_bytes, f.data_size);
+    }
+  }
 }
 
 TEST(UploadPlan, NothingForAnEmptyBuffer) {
