@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -438,6 +439,36 @@ TEST_F(ClientEndToEnd, EscapeKeyShowsHelpTakesAPngScreenshotAndSurvivesAnIgnored
   ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key f keyup Scroll_Lock"), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(worst_match(480, 320, frame.expected, 0), 0) << client.log();
+}
+
+TEST_F(ClientEndToEnd, EveryVblankModeShowsFramesToo) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  ClientProcess client(xvfb_->display(), region.path(), 160, 100, {"--present", "every-vblank"});
+  const BuiltFrame first = build_frame(FrameType::bgra, 160, 100, 1);
+  agent.post(first);
+  EXPECT_EQ(worst_match(160, 100, first.expected, 0), 0) << client.log();
+  const BuiltFrame second = build_frame(FrameType::bgra, 160, 100, 2);
+  agent.post(second);
+  EXPECT_EQ(worst_match(160, 100, second.expected, 0), 0) << client.log();
+}
+
+TEST(ClientCommandLine, HelpListsTheOptionsWithTheirDefaults) {
+  const std::string out_path = "/tmp/kagami-client-help-" + std::to_string(getpid()) + ".txt";
+  ASSERT_EQ(std::system((test::client_binary() + " --help > " + out_path).c_str()), 0);
+  std::ifstream in(out_path);
+  const std::string help((std::istreambuf_iterator<char>(in)), {});
+  std::filesystem::remove(out_path);
+  for (const char* expected :
+       {"--shm TEXT=/dev/shm/looking-glass", "--escape-key TEXT=ScrollLock", "--scale fit|integer=fit",
+        "--filter auto|nearest|linear|sharp=auto", "--present on-frame|every-vblank=on-frame",
+        "--spice-uri TEXT=spice://127.0.0.1:5900", "--config", "(default: on)", "(default: off)"}) {
+    EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
+  }
+  // A bad value is refused with a message and a non-zero exit, before any window opens.
+  EXPECT_NE(std::system((test::client_binary() + " --config /dev/null --filter bicubic 2>/dev/null").c_str()),
+            0);
 }
 
 }  // namespace
