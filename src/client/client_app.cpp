@@ -1,13 +1,14 @@
 #include "client/client_app.h"
 
 #include <GLES3/gl3.h>
-
-#include <algorithm>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "client/cursor_image.h"
 #include "client/layout.h"
+#include "client/pointer_map.h"
 #include "client/screenshot.h"
 
 namespace kagami::client {
@@ -17,51 +18,6 @@ constexpr std::uint64_t kRegionRetryNs = 1'000'000'000;
 constexpr std::uint64_t kStallTimeoutMs = 500;  // a write pointer that stops: show what arrived
 constexpr std::uint64_t kDisconnectedSleepNs = 10'000'000;
 constexpr std::uint64_t kEventPeriodNs = 4'000'000;
-
-const char* frame_type_label(protocol::FrameType type) {
-  switch (type) {
-    case protocol::FrameType::bgra:
-      return "BGRA";
-    case protocol::FrameType::rgba:
-      return "RGBA";
-    case protocol::FrameType::rgba10:
-      return "RGBA10";
-    case protocol::FrameType::rgba16f:
-      return "RGBA16F";
-    case protocol::FrameType::bgr_32:
-      return "BGR_32";
-    case protocol::FrameType::rgb_24:
-      return "RGB_24";
-    default:
-      return "?";
-  }
-}
-
-// The pointer in window points -> guest desktop pixels through the last drawn layout.
-class PointerMap final : public GuestPointerMap {
- public:
-  PointerMap(const Window& window, const FrameRenderer& renderer, const Layout& layout)
-      : window_(window), renderer_(renderer), layout_(layout) {}
-  bool window_to_guest(int window_x, int window_y, int& guest_x, int& guest_y) const override {
-    if (!renderer_.has_frame()) return false;
-    int points_w = 0, points_h = 0, pixels_w = 0, pixels_h = 0;
-    SDL_GetWindowSize(window_.sdl(), &points_w, &points_h);
-    window_.drawable_size(pixels_w, pixels_h);
-    const double sx = points_w > 0 ? static_cast<double>(pixels_w) / points_w : 1.0;  // HiDPI
-    const double sy = points_h > 0 ? static_cast<double>(pixels_h) / points_h : 1.0;
-    const auto& g = renderer_.geometry();
-    double gx = 0, gy = 0;
-    const bool inside = client::window_to_guest(g, layout_, window_x * sx, window_y * sy, gx, gy);
-    guest_x = std::clamp(static_cast<int>(gx), 0, static_cast<int>(std::max(g.screen_width, 1u)) - 1);
-    guest_y = std::clamp(static_cast<int>(gy), 0, static_cast<int>(std::max(g.screen_height, 1u)) - 1);
-    return inside;
-  }
-
- private:
-  const Window& window_;
-  const FrameRenderer& renderer_;
-  const Layout& layout_;
-};
 
 }  // namespace
 
@@ -178,7 +134,8 @@ void ClientApp::handle_events() {
                       e.type == SDL_KEYDOWN ? "down" : "up");
         std::optional<Command> command;
         const bool was_held = keys_->escape_held();
-        if (!keys_->on_key(e.key.keysym.scancode, pressed, command)) input_->key(e.key.keysym.scancode, pressed);
+        if (!keys_->on_key(e.key.keysym.scancode, pressed, command))
+          input_->key(e.key.keysym.scancode, pressed);
         if (was_held != keys_->escape_held()) {  // the help shows while it is held
           dirty_ = true;
           settle_frames_ = 3;
@@ -189,7 +146,8 @@ void ClientApp::handle_events() {
       default:
         break;
     }
-    if (e.type != SDL_KEYDOWN && e.type != SDL_KEYUP) input_->event(e, PointerMap(*window_, *renderer_, layout_));
+    if (e.type != SDL_KEYDOWN && e.type != SDL_KEYUP)
+      input_->event(e, WindowPointerMap(*window_, *renderer_, layout_));
   }
 }
 
@@ -203,7 +161,8 @@ void ClientApp::run_command(Command command) {
       SDL_SetRelativeMouseMode(captured_ ? SDL_TRUE : SDL_FALSE);
       SDL_SetWindowKeyboardGrab(window_->sdl(), captured_ ? SDL_TRUE : SDL_FALSE);
       input_->set_captured(captured_);
-      overlay_->notify(captured_ ? "mouse and keyboard captured (tap the escape key to release)" : "released", now);
+      overlay_->notify(captured_ ? "mouse and keyboard captured (tap the escape key to release)" : "released",
+                       now);
       break;
     case Command::toggle_fullscreen:
       window_->set_fullscreen(!window_->fullscreen());
@@ -325,13 +284,14 @@ void ClientApp::take_frame() {
     session_->frame_done();
     return;
   }
-  const std::uint32_t needed_texels = std::max({frame.data_width, frame.frame_width, frame.data_height,
-                                                 frame.frame_height});
+  const std::uint32_t needed_texels =
+      std::max({frame.data_width, frame.frame_width, frame.data_height, frame.frame_height});
   if (needed_texels > static_cast<std::uint32_t>(max_texture_size_)) {
     session_->frame_done();
-    const std::string why = fmt::format("the guest's {}x{} frame is larger than this GPU's texture limit ({}); lower "
-                                        "the guest resolution",
-                                        frame.frame_width, frame.frame_height, max_texture_size_);
+    const std::string why = fmt::format(
+        "the guest's {}x{} frame is larger than this GPU's texture limit ({}); lower "
+        "the guest resolution",
+        frame.frame_width, frame.frame_height, max_texture_size_);
     if (why != warning_) spdlog::error("{}", why);
     warning_ = why;
     dirty_ = true;
@@ -356,7 +316,7 @@ void ClientApp::take_frame() {
   if (g.image_width() != image_width_ || g.image_height() != image_height_) {
     image_width_ = g.image_width();
     image_height_ = g.image_height();
-    spdlog::info("guest image {}x{} {}", image_width_, image_height_, frame_type_label(frame_type_));
+    spdlog::info("guest image {}x{} {}", image_width_, image_height_, protocol::frame_type_name(frame_type_));
     window_->set_title(fmt::format("{} - {}x{}", options_.title, image_width_, image_height_));
     if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
   }
@@ -433,7 +393,7 @@ void ClientApp::render(std::uint64_t now_ns) {
     s.guest = session_ && connected ? &session_->guest() : nullptr;
     s.guest_width = image_width_;
     s.guest_height = image_height_;
-    s.frame_type = frame_type_label(frame_type_);
+    s.frame_type = protocol::frame_type_name(frame_type_);
     s.show_stats = options_.show_stats;
     s.show_help = keys_->escape_held();
     s.escape_key_name = SDL_GetScancodeName(keys_->escape());

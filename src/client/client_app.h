@@ -50,7 +50,7 @@ class ClientApp {
   std::unique_ptr<Overlay> overlay_;
   std::optional<KeyBindingState> keys_;
   std::unique_ptr<GuestInput> input_;
-  bool captured_ = false;  // mouse and keyboard grabbed for the guest (tap the escape key)
+  bool captured_ = false;   // mouse and keyboard grabbed for the guest (tap the escape key)
   std::string input_note_;  // why input does not reach the guest ("" when it does)
   std::uint64_t next_note_check_ns_ = 0;
   Layout layout_;  // of the last draw: maps the pointer to guest pixels
@@ -81,8 +81,8 @@ class ClientApp {
   bool cursor_visible_ = false;
   std::int32_t cursor_x_ = 0, cursor_y_ = 0;
 
-  bool dirty_ = true;      // something changed: redraw
-  int settle_frames_ = 0;  // extra redraws so ImGui windows can size themselves
+  bool dirty_ = true;                  // something changed: redraw
+  int settle_frames_ = 0;              // extra redraws so ImGui windows can size themselves
   std::uint64_t redraw_until_ns_ = 0;  // keep drawing for a moment after a resize (see handle_events)
   std::uint64_t frame_received_ns_ = 0;
   bool frame_pending_stats_ = false;

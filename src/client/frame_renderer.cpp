@@ -45,16 +45,28 @@ void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, do
   wy = layout.dest.y + iy * sy;
 }
 
-bool window_to_guest(const FrameGeometry& g, const Layout& layout, double wx, double wy, double& gx, double& gy) {
-  if (layout.dest.width <= 0 || layout.dest.height <= 0 || g.frame_width == 0 || g.frame_height == 0) return false;
+bool window_to_guest(const FrameGeometry& g, const Layout& layout, double wx, double wy, double& gx,
+                     double& gy) {
+  if (layout.dest.width <= 0 || layout.dest.height <= 0 || g.frame_width == 0 || g.frame_height == 0)
+    return false;
   const double ix = (wx - layout.dest.x) * g.image_width() / layout.dest.width;
   const double iy = (wy - layout.dest.y) * g.image_height() / layout.dest.height;
   double fx = ix, fy = iy;
   switch (g.rotation) {
-    case FrameRotation::r90: fx = iy; fy = g.frame_height - ix; break;
-    case FrameRotation::r180: fx = g.frame_width - ix; fy = g.frame_height - iy; break;
-    case FrameRotation::r270: fx = g.frame_width - iy; fy = ix; break;
-    default: break;
+    case FrameRotation::r90:
+      fx = iy;
+      fy = g.frame_height - ix;
+      break;
+    case FrameRotation::r180:
+      fx = g.frame_width - ix;
+      fy = g.frame_height - iy;
+      break;
+    case FrameRotation::r270:
+      fx = g.frame_width - iy;
+      fy = ix;
+      break;
+    default:
+      break;
   }
   gx = g.screen_width ? fx * g.screen_width / g.frame_width : fx;
   gy = g.screen_height ? fy * g.screen_height / g.frame_height : fy;

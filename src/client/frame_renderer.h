@@ -27,7 +27,8 @@ struct FrameGeometry {
 void guest_to_window(const FrameGeometry& g, const Layout& layout, double gx, double gy, double& wx,
                      double& wy);
 // The inverse: the guest desktop point under a window pixel; false outside the image.
-bool window_to_guest(const FrameGeometry& g, const Layout& layout, double wx, double wy, double& gx, double& gy);
+bool window_to_guest(const FrameGeometry& g, const Layout& layout, double wx, double wy, double& gx,
+                     double& gy);
 
 class FrameRenderer {
  public:

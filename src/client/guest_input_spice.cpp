@@ -60,7 +60,8 @@ class SpiceInput final : public GuestInput {
           const std::string host(text ? text : "");
           SDL_free(text);
           if (host != last_from_guest_) {
-            session_->set_host_clipboard({spice::ClipboardType::Text, std::vector<uint8_t>(host.begin(), host.end())});
+            session_->set_host_clipboard(
+                {spice::ClipboardType::Text, std::vector<uint8_t>(host.begin(), host.end())});
           }
         }
         break;

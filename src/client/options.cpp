@@ -199,11 +199,13 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "where screenshots go (empty: $XDG_PICTURES_DIR or $HOME)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  app.add_flag("--spice,!--no-spice", o.spice,
-               on_off("send keyboard, mouse and clipboard to the guest and play its sound over SPICE", o.spice));
+  app.add_flag(
+      "--spice,!--no-spice", o.spice,
+      on_off("send keyboard, mouse and clipboard to the guest and play its sound over SPICE", o.spice));
   app.add_option("--spice-uri", o.spice_uri, "QEMU's SPICE server: spice://HOST:PORT or spice+unix:///PATH");
   app.add_option("--spice-password", o.spice_password, "SPICE ticket (empty: none)");
-  app.add_flag("--clipboard,!--no-clipboard", o.clipboard, on_off("share the clipboard (text) with the guest", o.clipboard));
+  app.add_flag("--clipboard,!--no-clipboard", o.clipboard,
+               on_off("share the clipboard (text) with the guest", o.clipboard));
   app.add_flag("--audio,!--no-audio", o.audio, on_off("play the guest's sound (SPICE playback)", o.audio));
   app.set_version_flag("--version", "kagami-client 0.1.0");
 

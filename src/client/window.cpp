@@ -1,7 +1,7 @@
 #include "client/window.h"
 
-#include <fmt/format.h>
 #include <EGL/egl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace kagami::client {
@@ -67,8 +67,9 @@ void Window::drawable_size(int& width, int& height) const {
   EGLDisplay display = eglGetCurrentDisplay();
   EGLSurface surface = eglGetCurrentSurface(EGL_DRAW);
   EGLint w = 0, h = 0;
-  if (display != EGL_NO_DISPLAY && surface != EGL_NO_SURFACE && eglQuerySurface(display, surface, EGL_WIDTH, &w) &&
-      eglQuerySurface(display, surface, EGL_HEIGHT, &h) && w > 0 && h > 0) {
+  if (display != EGL_NO_DISPLAY && surface != EGL_NO_SURFACE &&
+      eglQuerySurface(display, surface, EGL_WIDTH, &w) && eglQuerySurface(display, surface, EGL_HEIGHT, &h) &&
+      w > 0 && h > 0) {
     width = w;
     height = h;
     return;
