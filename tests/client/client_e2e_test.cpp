@@ -454,6 +454,24 @@ TEST_F(ClientEndToEnd, EveryVblankModeShowsFramesToo) {
   EXPECT_EQ(worst_match(160, 100, second.expected, 0), 0) << client.log();
 }
 
+TEST_F(ClientEndToEnd, TruncatedFrameShowsTheRowsItHasAndSaysTheRegionIsTooSmall) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  // Tall enough that the warning banner (at the bottom) leaves the centred image uncovered.
+  ClientProcess client(xvfb_->display(), region.path(), 400, 500);
+  // The agent could only fit 70 of 120 rows (FRAME_FLAG_TRUNCATED): the rest must be black.
+  BuiltFrame frame = build_frame(FrameType::bgra, 200, 120, 8);
+  frame.description.data_height = 70;
+  frame.description.flags = protocol::kFrameFlagTruncated;
+  frame.pixels.resize(std::size_t{70} * frame.description.pitch);
+  std::vector<std::uint32_t> expected = frame.expected;
+  std::fill(expected.begin() + 70 * 200, expected.end(), 0u);
+  agent.post(frame);
+  EXPECT_EQ(worst_match(200, 120, expected, 0, 100, 190), 0) << client.log();
+  EXPECT_TRUE(client.wait_for_log("region too small for 200x120")) << client.log();
+}
+
 TEST(ClientCommandLine, HelpListsTheOptionsWithTheirDefaults) {
   const std::string out_path = "/tmp/kagami-client-help-" + std::to_string(getpid()) + ".txt";
   ASSERT_EQ(std::system((test::client_binary() + " --help > " + out_path).c_str()), 0);
