@@ -132,6 +132,7 @@ struct PhaseResult {
   std::uint32_t seen = 0;
   double seconds = 0;
   double cpu_percent = 0;
+  std::vector<std::uint32_t> missed;  // the first few frames never seen (index in the phase)
 };
 
 // Publishes at `fps` (0 = as fast as the queue allows) for `seconds` while probing.
@@ -140,6 +141,7 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
   PhaseResult r;
   std::atomic<bool> done{false};
   std::atomic<std::uint32_t> published{0};
+  std::atomic<std::uint64_t> publish_end_ns{0};
   const std::uint32_t first = pub.next;
   const double cpu0 = cpu_seconds(client);
   const std::uint64_t t0 = monotonic_ns();
@@ -154,10 +156,14 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
       pub.publish();
       ++published;
     }
+    publish_end_ns = monotonic_ns();
     done = true;
   });
   std::map<std::uint32_t, double> seen;
-  while (!done) {
+  // Probe until 200 ms after the last frame was published, so the last frames are counted too.
+  std::uint64_t stop_at = ~0ull;
+  while (monotonic_ns() < stop_at) {
+    if (done && stop_at == ~0ull) stop_at = monotonic_ns() + 200'000'000;
     const std::uint64_t before = monotonic_ns();
     auto m = probe.read();
     const std::uint64_t after = monotonic_ns();
@@ -171,10 +177,14 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
     clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
   }
   publisher.join();
-  r.seconds = static_cast<double>(monotonic_ns() - t0) / 1e9;
-  r.cpu_percent = (cpu_seconds(client) - cpu0) / r.seconds * 100.0;
+  const double probed_seconds = static_cast<double>(monotonic_ns() - t0) / 1e9;
+  r.cpu_percent = (cpu_seconds(client) - cpu0) / probed_seconds * 100.0;
+  r.seconds = static_cast<double>(publish_end_ns - t0) / 1e9;  // frames per second over the publishing time
   r.published = published;
   r.seen = static_cast<std::uint32_t>(seen.size());
+  for (std::uint32_t f = first; f < first + r.published && r.missed.size() < 10; ++f) {
+    if (!seen.count(f)) r.missed.push_back(f - first);
+  }
   for (const auto& [frame, ms] : seen) r.latencies_ms.push_back(ms);
   return r;
 }
@@ -230,6 +240,11 @@ int main() {
   std::printf("  latency max (raw)                       %8.2f ms\n", max);
   std::printf("  frames shown @60 fps                    %8u of %u published (target: all)\n", at60.seen,
               at60.published);
+  if (!at60.missed.empty()) {
+    std::printf("  frames never seen @60 fps (index):      ");
+    for (auto f : at60.missed) std::printf(" %u", f);
+    std::printf("\n");
+  }
   std::printf("  client CPU @60 fps                      %8.1f %% of a core (target <= 60)\n",
               at60.cpu_percent);
   std::printf("  fps, publisher unthrottled              %8.1f shown, %.1f published\n",
