@@ -19,7 +19,6 @@ void FrameStats::on_frame(std::uint64_t received_ns, std::uint64_t presented_ns)
   push(latencies_, latency);
   if (count_ < kHistory) ++count_;
   last_received_ns_ = received_ns;
-  ++frames_;
   ++window_frames_;
 }
 

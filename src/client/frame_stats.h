@@ -20,8 +20,6 @@ class FrameStats {
   const float* intervals_ms() const { return intervals_.data(); }
   const float* latencies_ms() const { return latencies_.data(); }
   std::size_t count() const { return count_; }
-  float last_latency_ms() const { return count_ ? latencies_[count_ - 1] : 0.0f; }
-  std::uint64_t frames() const { return frames_; }
 
  private:
   void push(std::array<float, kHistory>& ring, float value);
@@ -29,7 +27,6 @@ class FrameStats {
   std::array<float, kHistory> intervals_{};
   std::array<float, kHistory> latencies_{};
   std::size_t count_ = 0;
-  std::uint64_t frames_ = 0;
   std::uint64_t last_received_ns_ = 0;
   std::uint64_t window_start_ns_ = 0;
   std::uint64_t window_frames_ = 0;

@@ -125,7 +125,6 @@ UploadStats FrameTexture::upload(const protocol::ValidatedFrame& f, const std::b
       }
     }
     stats.bytes += std::uint64_t{band.width} * band.height * tf.bytes;
-    ++stats.bands;
   }
   glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
   return stats;

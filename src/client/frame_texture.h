@@ -18,7 +18,6 @@ using WaitReady = std::function<bool(std::uint64_t bytes)>;
 
 struct UploadStats {
   std::uint64_t bytes = 0;  // pixel bytes handed to the GL
-  std::uint32_t bands = 0;
   bool stalled = false;  // the write pointer stopped short; what was there was uploaded
 };
 

@@ -76,7 +76,6 @@ class ClientProcess {
                 std::vector<std::string> extra_args = {});
   ~ClientProcess();
   bool alive();
-  int exit_status() const { return status_; }
   std::string pid_string() const { return std::to_string(pid_); }
   // SIGSTOP / SIGCONT: a client that stalls (as on a busy machine) until the agent evicts it.
   void pause();

@@ -13,7 +13,6 @@ TEST(FrameStats, IntervalsAndLatenciesInMillisecondsOldestFirst) {
   EXPECT_FLOAT_EQ(stats.intervals_ms()[1], 16.0f);
   EXPECT_FLOAT_EQ(stats.latencies_ms()[0], 2.0f);
   EXPECT_FLOAT_EQ(stats.latencies_ms()[1], 3.5f);
-  EXPECT_FLOAT_EQ(stats.last_latency_ms(), 3.5f);
 }
 
 TEST(FrameStats, KeepsTheLastSamplesInOrderWhenFull) {
