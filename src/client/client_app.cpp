@@ -18,6 +18,7 @@ constexpr std::uint64_t kRegionRetryNs = 1'000'000'000;
 constexpr std::uint64_t kStallTimeoutMs = 500;  // a write pointer that stops: show what arrived
 constexpr std::uint64_t kDisconnectedSleepNs = 10'000'000;
 constexpr std::uint64_t kEventPeriodNs = 4'000'000;
+constexpr std::uint64_t kCursorRedrawNs = 4'000'000;
 
 }  // namespace
 
@@ -249,7 +250,7 @@ void ClientApp::take_cursor_updates() {
       else
         spdlog::warn("{}", image.error().message);
     }
-    if (options_.show_cursor) dirty_ = true;
+    if (options_.show_cursor) cursor_moved_ = true;
   }
 }
 
@@ -347,6 +348,9 @@ bool ClientApp::needs_redraw(std::uint64_t now_ns) const {
   if (hidden_) return false;
   if (options_.present == PresentMode::every_vblank) return true;
   if (dirty_ || settle_frames_ > 0 || now_ns < redraw_until_ns_ || overlay_->animating(now_ns)) return true;
+  // A moving pointer alone redraws at most every 4 ms: a 1000 Hz mouse must not mean 1000 full
+  // redraws a second (a new frame carries the latest position anyway).
+  if (cursor_moved_ && now_ns - last_present_ns_ >= kCursorRedrawNs) return true;
   // The statistics keep moving (fps, graphs) even without frames: 10 times a second is enough.
   return options_.show_stats && now_ns - last_stats_draw_ns_ > 100'000'000;
 }
@@ -428,6 +432,8 @@ void ClientApp::render(std::uint64_t now_ns) {
     frame_pending_stats_ = false;
   }
   dirty_ = false;
+  cursor_moved_ = false;
+  last_present_ns_ = presented;
   if (settle_frames_ > 0) --settle_frames_;
 }
 

@@ -81,6 +81,8 @@ class ClientApp {
   bool cursor_visible_ = false;
   std::int32_t cursor_x_ = 0, cursor_y_ = 0;
 
+  bool cursor_moved_ = false;  // only the cursor changed (redraws are rate limited)
+  std::uint64_t last_present_ns_ = 0;
   bool dirty_ = true;                  // something changed: redraw
   int settle_frames_ = 0;              // extra redraws so ImGui windows can size themselves
   std::uint64_t redraw_until_ns_ = 0;  // keep drawing for a moment after a resize (see handle_events)
