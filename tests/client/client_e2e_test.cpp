@@ -472,6 +472,28 @@ TEST_F(ClientEndToEnd, TruncatedFrameShowsTheRowsItHasAndSaysTheRegionIsTooSmall
   EXPECT_TRUE(client.wait_for_log("region too small for 200x120")) << client.log();
 }
 
+TEST_F(ClientEndToEnd, OnlyTheDamagedRectsOfAFrameAreUploaded) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  ClientProcess client(xvfb_->display(), region.path(), 256, 160);
+  const BuiltFrame first = build_frame(FrameType::bgra, 256, 160, 1);
+  agent.post(first);
+  ASSERT_EQ(worst_match(256, 160, first.expected, 0), 0) << client.log();
+  // The second buffer holds a different image everywhere, but the frame declares two rects: a
+  // client that uploads only the damage shows the new pixels there and the old ones elsewhere.
+  const BuiltFrame second = build_frame(FrameType::bgra, 256, 160, 2);
+  const protocol::FrameDamageRect rects[2] = {{10, 20, 30, 40}, {200, 100, 56, 60}};
+  agent.post(second, rects);
+  std::vector<std::uint32_t> expected = first.expected;
+  for (const auto& r : rects) {
+    for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
+      for (std::uint32_t x = r.x; x < r.x + r.width; ++x) expected[y * 256 + x] = second.expected[y * 256 + x];
+    }
+  }
+  EXPECT_EQ(worst_match(256, 160, expected, 0), 0) << client.log();
+}
+
 TEST(ClientCommandLine, HelpListsTheOptionsWithTheirDefaults) {
   const std::string out_path = "/tmp/kagami-client-help-" + std::to_string(getpid()) + ".txt";
   ASSERT_EQ(std::system((test::client_binary() + " --help > " + out_path).c_str()), 0);
