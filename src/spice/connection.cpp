@@ -38,9 +38,10 @@ void Session::Impl::connect() {
     g_object_set(session_, "host", address_.host.c_str(), "port", port.c_str(), nullptr);
   }
   if (!options_.password.empty()) g_object_set(session_, "password", options_.password.c_str(), nullptr);
-  // enable-audio stays on: without it spice-client-glib creates no playback/record channel. Its
-  // own GStreamer output is never started (spice_audio_get is not called); we play the samples.
-  g_object_set(session_, "enable-usbredir", FALSE, "enable-smartcard", FALSE, nullptr);
+  // Without enable-audio spice-client-glib creates no playback/record channel; with it, it also
+  // creates its own GStreamer audio, which leaves alone the channels we connect (on_channel_new).
+  const bool audio = options_.audio.playback || options_.audio.record;
+  g_object_set(session_, "enable-audio", audio, "enable-usbredir", FALSE, "enable-smartcard", FALSE, nullptr);
   g_signal_connect(session_, "channel-new", G_CALLBACK(&on_channel_new), this);
   g_signal_connect(session_, "channel-destroy", G_CALLBACK(&on_channel_destroy), this);
   if (!spice_session_connect(session_)) connection_failed("spice_session_connect refused the address");
@@ -130,19 +131,23 @@ void Session::Impl::on_channel_new(SpiceSession*, SpiceChannel* channel, void* s
     self->inputs_ = channel;
     g_signal_connect(channel, "channel-event", G_CALLBACK(&on_inputs_event), self);
   } else if (SPICE_IS_PLAYBACK_CHANNEL(channel)) {
-    if (!self->options_.audio.playback) return;
-    self->playback_channel_ = SPICE_PLAYBACK_CHANNEL(channel);
-    g_signal_connect(channel, "playback-start", G_CALLBACK(&on_playback_start), self);
-    g_signal_connect(channel, "playback-data", G_CALLBACK(&on_playback_data), self);
-    g_signal_connect(channel, "playback-stop", G_CALLBACK(&on_playback_stop), self);
-    g_signal_connect(channel, "playback-get-delay", G_CALLBACK(&on_playback_get_delay), self);
-    g_signal_connect(channel, "notify::volume", G_CALLBACK(&on_playback_volume), self);
-    g_signal_connect(channel, "notify::mute", G_CALLBACK(&on_playback_volume), self);
+    // Connected even when disabled: spice-client-glib's built-in GStreamer audio takes over any
+    // audio channel still unconnected after channel-new (~320 ms latency, or an unwanted microphone).
+    if (self->options_.audio.playback) {
+      self->playback_channel_ = SPICE_PLAYBACK_CHANNEL(channel);
+      g_signal_connect(channel, "playback-start", G_CALLBACK(&on_playback_start), self);
+      g_signal_connect(channel, "playback-data", G_CALLBACK(&on_playback_data), self);
+      g_signal_connect(channel, "playback-stop", G_CALLBACK(&on_playback_stop), self);
+      g_signal_connect(channel, "playback-get-delay", G_CALLBACK(&on_playback_get_delay), self);
+      g_signal_connect(channel, "notify::volume", G_CALLBACK(&on_playback_volume), self);
+      g_signal_connect(channel, "notify::mute", G_CALLBACK(&on_playback_volume), self);
+    }
   } else if (SPICE_IS_RECORD_CHANNEL(channel)) {
-    if (!self->options_.audio.record) return;
-    self->record_channel_ = SPICE_RECORD_CHANNEL(channel);
-    g_signal_connect(channel, "record-start", G_CALLBACK(&on_record_start), self);
-    g_signal_connect(channel, "record-stop", G_CALLBACK(&on_record_stop), self);
+    if (self->options_.audio.record) {  // off: connected but never fed, the guest hears silence
+      self->record_channel_ = SPICE_RECORD_CHANNEL(channel);
+      g_signal_connect(channel, "record-start", G_CALLBACK(&on_record_start), self);
+      g_signal_connect(channel, "record-stop", G_CALLBACK(&on_record_stop), self);
+    }
   } else if (SPICE_IS_PORT_CHANNEL(channel)) {
     // Named ports (e.g. org.spice-space.webdav.0, QEMU's monitor) are connected so the guest sees
     // a client; kagami does not use their data yet.
