@@ -21,8 +21,8 @@ struct AudioOptions {
   std::string sink;          // "" = default output device
   std::string source;        // "" = default input device
   // Playback buffer: starts at target_ms, grows by 5 ms on each underrun up to max_ms, and shrinks
-  // back towards target_ms after 10 s without underruns. Samples that would push the queue past
-  // max_ms are dropped (an overrun).
+  // back towards target_ms after 10 s without underruns. Blocks that arrive while the latency is
+  // over the current buffer + 15 ms are dropped (an overrun): latency cannot creep up.
   uint32_t target_ms = 20;
   uint32_t max_ms = 120;
 };

@@ -11,6 +11,7 @@ namespace kagami::spice {
 namespace {
 
 constexpr uint32_t kStepMs = 5;
+constexpr uint32_t kSlackMs = 15;  // SPICE sends 10 ms blocks: allow one plus jitter over the target
 constexpr uint64_t kShrinkAfterNs = 10'000'000'000;
 
 }  // namespace
@@ -121,13 +122,19 @@ void PulsePlayback::write(const uint8_t* data, size_t bytes) {
     last_underrun_ns_ = now;  // one step per quiet period
     apply_buffer_ms(std::max(buffer_ms_ - kStepMs, options_.target_ms));
   }
-  // Queued = target length minus what PulseAudio would still take.
-  const size_t tlength = pa_stream_get_buffer_attr(stream_)->tlength;
-  const size_t writable = pa_stream_writable_size(stream_);
-  const size_t queued = tlength > writable ? tlength - writable : 0;
-  if (queued + bytes > bytes_for_ms(options_.max_ms)) {
-    status_.update([](SessionStatus& s) { ++s.audio_overruns; });
-    return;
+  // Production and consumption run at the same rate, so any excess that ever gets queued (a
+  // network or scheduling hiccup delivering a burst) would stay as latency for good. Drop blocks
+  // while our queue in the sound server is over the buffer target plus one block of slack. The
+  // queue is the stream latency (read position interpolated to now) minus the device's latency.
+  pa_usec_t latency_us = 0;
+  int negative = 0;
+  const pa_timing_info* timing = pa_stream_get_timing_info(stream_);
+  if (timing && pa_stream_get_latency(stream_, &latency_us, &negative) == 0 && !negative) {
+    const uint64_t queued_us = latency_us > timing->sink_usec ? latency_us - timing->sink_usec : 0;
+    if (queued_us > (uint64_t{buffer_ms_} + kSlackMs) * 1000) {
+      status_.update([](SessionStatus& s) { ++s.audio_overruns; });
+      return;
+    }
   }
   pa_stream_write(stream_, data, bytes, nullptr, 0, PA_SEEK_RELATIVE);
   const uint64_t frames = bytes / (size_t{channels_} * 2);

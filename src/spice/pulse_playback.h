@@ -1,8 +1,9 @@
 #pragma once
 // The guest's sound (SPICE playback-data) → a PulseAudio playback stream with a small buffer that
 // adapts: it starts at AudioOptions::target_ms, grows 5 ms on each underrun up to max_ms, and
-// shrinks 5 ms back towards target_ms after 10 s without one. Blocks that would push the queue past
-// max_ms are dropped (overrun). Called on the GLib thread; PulseAudio callbacks run on its own.
+// shrinks 5 ms back towards target_ms after 10 s without one. Blocks arriving while our queue in
+// the sound server is already over that buffer + 15 ms are dropped (an overrun), so a burst of late data
+// cannot leave latency behind for good. Called on the GLib thread; PulseAudio runs its own.
 #include <cstdint>
 #include <memory>
 #include <vector>

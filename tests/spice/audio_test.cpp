@@ -100,6 +100,30 @@ TEST_F(SpiceAudio, PlayedToneReachesTheSinkWithItsFrequency) {
   RecordProperty("median_latency_ms", std::to_string(median));
 }
 
+TEST_F(SpiceAudio, LateBurstIsDroppedNotQueued) {
+  SinkRecorder recorder(pulse_.server(), PrivatePulse::kOutMonitor);
+  SessionOptions options = audio_options();
+  options.audio.playback = true;
+  auto session = start_session(options);
+  ASSERT_TRUE(session);
+  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  peer_.start_playback([](int16_t* stereo, uint32_t frames, uint64_t first) { bursts(stereo, frames, first, 1000); });
+  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.playback_active; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const uint64_t overruns_before = session->status().audio_overruns;
+  // The "guest" stalls for 150 ms and then delivers everything at once: 150 ms more than the
+  // buffer wants. Kept, it would be latency forever; the session drops it instead.
+  peer_.stall(150);
+  EXPECT_TRUE(wait_status(*session, [&](const SessionStatus& s) { return s.audio_overruns > overruns_before; }, 1000))
+      << "nothing was dropped after the burst";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  peer_.stop_playback();
+  const auto latencies = fixture::burst_latencies_ms(recorder.stop(), peer_.snapshot().puts, kBurstPeriod);
+  ASSERT_FALSE(latencies.empty());
+  std::printf("after a 150 ms stall: last burst latency %.1f ms (%zu bursts), overruns %llu\n", latencies.back(),
+              latencies.size(), static_cast<unsigned long long>(session->status().audio_overruns));
+}
+
 TEST_F(SpiceAudio, GuestMuteSilencesThePlayback) {
   SessionOptions options = audio_options();
   options.audio.playback = true;
