@@ -10,11 +10,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <pulse/simple.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -50,9 +49,10 @@ Percentiles percentiles(std::vector<double> v) {
   return p;
 }
 
-void print(const char* what, const Percentiles& p, const char* unit, const char* floor_name, const Percentiles& floor) {
-  std::printf("%-34s p50 %8.3f %s  p95 %8.3f %s  (n=%zu)   | %s: p50 %.3f p95 %.3f %s\n", what, p.p50, unit, p.p95,
-              unit, p.n, floor_name, floor.p50, floor.p95, unit);
+void print(const char* what, const Percentiles& p, const char* unit, const char* floor_name,
+           const Percentiles& floor) {
+  std::printf("%-34s p50 %8.3f %s  p95 %8.3f %s  (n=%zu)   | %s: p50 %.3f p95 %.3f %s\n", what, p.p50, unit,
+              p.p95, unit, p.n, floor_name, floor.p50, floor.p95, unit);
 }
 
 bool wait(const std::function<bool()>& pred, int timeout_ms) {
@@ -182,9 +182,11 @@ int main() {
     const int x = 10 + i % 1000, y = 10 + (i * 7) % 700;
     const uint64_t t0 = monotonic_ns();
     session.mouse_position(x, y);
-    if (!peer.wait_for([&](const PeerState& s) {
-          return !s.pointer.empty() && s.pointer.back().x == x && s.pointer.back().y == y;
-        }, 2000)) {
+    if (!peer.wait_for(
+            [&](const PeerState& s) {
+              return !s.pointer.empty() && s.pointer.back().x == x && s.pointer.back().y == y;
+            },
+            2000)) {
       break;
     }
     mouse_us.push_back(static_cast<double>(peer.snapshot().pointer.back().t_ns - t0) / 1e3);
@@ -199,7 +201,8 @@ int main() {
     peer.start_playback(bursts);
     std::this_thread::sleep_for(std::chrono::seconds(6));
     peer.stop_playback();
-    const auto spice_audio = percentiles(burst_latencies_ms(recorder.stop(), peer.snapshot().puts, kBurstPeriod));
+    const auto spice_audio =
+        percentiles(burst_latencies_ms(recorder.stop(), peer.snapshot().puts, kBurstPeriod));
     const SessionStatus status = session.status();
     const auto direct = direct_audio_floor(pulse, 6.0);
     print("audio server -> sink (ms)", spice_audio, "ms", "direct to sink, 20 ms", direct);

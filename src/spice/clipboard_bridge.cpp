@@ -13,11 +13,16 @@ constexpr guint kSelection = VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD;
 
 guint agent_type(ClipboardType type) {
   switch (type) {
-    case ClipboardType::Text: return VD_AGENT_CLIPBOARD_UTF8_TEXT;
-    case ClipboardType::Png: return VD_AGENT_CLIPBOARD_IMAGE_PNG;
-    case ClipboardType::Bmp: return VD_AGENT_CLIPBOARD_IMAGE_BMP;
-    case ClipboardType::Jpeg: return VD_AGENT_CLIPBOARD_IMAGE_JPG;
-    case ClipboardType::Tiff: return VD_AGENT_CLIPBOARD_IMAGE_TIFF;
+    case ClipboardType::Text:
+      return VD_AGENT_CLIPBOARD_UTF8_TEXT;
+    case ClipboardType::Png:
+      return VD_AGENT_CLIPBOARD_IMAGE_PNG;
+    case ClipboardType::Bmp:
+      return VD_AGENT_CLIPBOARD_IMAGE_BMP;
+    case ClipboardType::Jpeg:
+      return VD_AGENT_CLIPBOARD_IMAGE_JPG;
+    case ClipboardType::Tiff:
+      return VD_AGENT_CLIPBOARD_IMAGE_TIFF;
   }
   return VD_AGENT_CLIPBOARD_NONE;
 }
@@ -121,8 +126,8 @@ int ClipboardBridge::on_guest_grab(SpiceMainChannel* main, unsigned selection, u
   return TRUE;
 }
 
-void ClipboardBridge::on_guest_data(SpiceMainChannel*, unsigned selection, unsigned type,
-                                    const uint8_t* data, unsigned size, void* self_ptr) {
+void ClipboardBridge::on_guest_data(SpiceMainChannel*, unsigned selection, unsigned type, const uint8_t* data,
+                                    unsigned size, void* self_ptr) {
   auto* self = static_cast<ClipboardBridge*>(self_ptr);
   auto kind = from_agent_type(type);
   if (selection != kSelection || !kind) return;

@@ -45,9 +45,9 @@ class ClipboardBridge {
   SpiceMainChannel* main_ = nullptr;
   Session::ClipboardHandler on_data_;
   Session::ClipboardReleaseHandler on_release_;
-  std::optional<ClipboardData> host_;            // offered to the guest
-  bool host_grabbed_ = false;                    // the guest has been told about host_
-  std::optional<ClipboardData> last_from_guest_; // for loop prevention
+  std::optional<ClipboardData> host_;             // offered to the guest
+  bool host_grabbed_ = false;                     // the guest has been told about host_
+  std::optional<ClipboardData> last_from_guest_;  // for loop prevention
 };
 
 }  // namespace kagami::spice

@@ -87,10 +87,12 @@ void Session::Impl::connection_failed(const std::string& why) {
     s.last_error = why;
   });
   // Dropping the session from inside one of its signal handlers is not safe: do it from idle.
-  g_idle_add([](void* self) -> gboolean {
-    static_cast<Impl*>(self)->disconnect();
-    return G_SOURCE_REMOVE;
-  }, this);
+  g_idle_add(
+      [](void* self) -> gboolean {
+        static_cast<Impl*>(self)->disconnect();
+        return G_SOURCE_REMOVE;
+      },
+      this);
 }
 
 void Session::Impl::schedule_reconnect(const std::string& why) {
@@ -101,12 +103,15 @@ void Session::Impl::schedule_reconnect(const std::string& why) {
     s.last_error = why;
     ++s.reconnects;
   });
-  reconnect_timer_ = g_timeout_add(options_.reconnect_ms, [](void* self_ptr) -> gboolean {
-    auto* self = static_cast<Impl*>(self_ptr);
-    self->disconnect();
-    self->connect();
-    return G_SOURCE_REMOVE;
-  }, this);
+  reconnect_timer_ = g_timeout_add(
+      options_.reconnect_ms,
+      [](void* self_ptr) -> gboolean {
+        auto* self = static_cast<Impl*>(self_ptr);
+        self->disconnect();
+        self->connect();
+        return G_SOURCE_REMOVE;
+      },
+      this);
 }
 
 void Session::Impl::request_mouse_mode(MouseMode mode) {
@@ -232,9 +237,8 @@ void Session::Impl::on_mouse_mode(SpiceMainChannel* main, void*, void* self_ptr)
 void Session::Impl::on_agent_connected(SpiceMainChannel* main, void*, void* self_ptr) {
   gboolean connected = FALSE;
   g_object_get(main, "agent-connected", &connected, nullptr);
-  static_cast<Impl*>(self_ptr)->status_.update([connected](SessionStatus& s) {
-    s.agent_connected = connected;
-  });
+  static_cast<Impl*>(self_ptr)->status_.update(
+      [connected](SessionStatus& s) { s.agent_connected = connected; });
 }
 
 PulseContext* Session::Impl::pulse() {
@@ -260,7 +264,8 @@ void Session::Impl::on_playback_start(SpicePlaybackChannel*, int format, int cha
   }
   PulseContext* pulse = self->pulse();
   if (!pulse) return;
-  if (!self->playback_) self->playback_ = std::make_unique<PulsePlayback>(*pulse, self->options_.audio, self->status_);
+  if (!self->playback_)
+    self->playback_ = std::make_unique<PulsePlayback>(*pulse, self->options_.audio, self->status_);
   auto started = self->playback_->start(static_cast<uint32_t>(rate), static_cast<uint32_t>(channels));
   if (!started) spdlog::error("spice audio: {}", started.error().message);
 }
@@ -293,8 +298,7 @@ void Session::Impl::on_playback_volume(SpicePlaybackChannel* channel, void*, voi
   self->playback_->set_mute(mute);
 }
 
-void Session::Impl::on_record_start(SpiceRecordChannel*, int format, int channels, int rate,
-                                    void* self_ptr) {
+void Session::Impl::on_record_start(SpiceRecordChannel*, int format, int channels, int rate, void* self_ptr) {
   auto* self = static_cast<Impl*>(self_ptr);
   if (format != SPICE_AUDIO_FMT_S16) {
     spdlog::error("spice audio: unsupported record sample format {}", format);
@@ -304,14 +308,15 @@ void Session::Impl::on_record_start(SpiceRecordChannel*, int format, int channel
   if (!pulse) return;
   if (!self->record_) {
     // PulseAudio thread → GLib thread: spice-client-glib must only be called from its own thread.
-    self->record_ = std::make_unique<PulseRecord>(*pulse, self->options_.audio, [self](std::vector<uint8_t> block) {
-      self->loop_->invoke([self, block = std::move(block)]() mutable {
-        if (!self->record_channel_) return;
-        const auto time_ms = static_cast<guint32>(monotonic_ns() / 1'000'000);
-        spice_record_channel_send_data(self->record_channel_, block.data(), block.size(), time_ms);
-        self->status_.update([&](SessionStatus& s) { s.record_bytes_sent += block.size(); });
-      });
-    });
+    self->record_ =
+        std::make_unique<PulseRecord>(*pulse, self->options_.audio, [self](std::vector<uint8_t> block) {
+          self->loop_->invoke([self, block = std::move(block)]() mutable {
+            if (!self->record_channel_) return;
+            const auto time_ms = static_cast<guint32>(monotonic_ns() / 1'000'000);
+            spice_record_channel_send_data(self->record_channel_, block.data(), block.size(), time_ms);
+            self->status_.update([&](SessionStatus& s) { s.record_bytes_sent += block.size(); });
+          });
+        });
   }
   auto started = self->record_->start(static_cast<uint32_t>(rate), static_cast<uint32_t>(channels));
   if (!started) {

@@ -33,8 +33,8 @@ class Session::Impl {
   void request_mouse_mode(MouseMode mode);
 
  private:
-  void connect();                 // a new SpiceSession, connecting
-  void disconnect();              // releases held input, drops the SpiceSession
+  void connect();     // a new SpiceSession, connecting
+  void disconnect();  // releases held input, drops the SpiceSession
   void schedule_reconnect(const std::string& why);
   void connection_failed(const std::string& why);
 

@@ -13,10 +13,13 @@ GlibLoop::GlibLoop() {
   std::promise<void> running;
   thread_ = std::thread([this, &running] {
     // An idle callback fires once the loop owns the context: then invoke() is safe.
-    g_idle_add_full(G_PRIORITY_HIGH, [](void* p) -> gboolean {
-      static_cast<std::promise<void>*>(p)->set_value();
-      return G_SOURCE_REMOVE;
-    }, &running, nullptr);
+    g_idle_add_full(
+        G_PRIORITY_HIGH,
+        [](void* p) -> gboolean {
+          static_cast<std::promise<void>*>(p)->set_value();
+          return G_SOURCE_REMOVE;
+        },
+        &running, nullptr);
     g_main_loop_run(loop_);
   });
   running.get_future().wait();

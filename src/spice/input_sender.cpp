@@ -18,12 +18,18 @@ struct SpiceButton {
 
 SpiceButton spice_button_from_sdl(int sdl_button) {
   switch (sdl_button) {
-    case 1: return {SPICE_MOUSE_BUTTON_LEFT, SPICE_MOUSE_BUTTON_MASK_LEFT};
-    case 2: return {SPICE_MOUSE_BUTTON_MIDDLE, SPICE_MOUSE_BUTTON_MASK_MIDDLE};
-    case 3: return {SPICE_MOUSE_BUTTON_RIGHT, SPICE_MOUSE_BUTTON_MASK_RIGHT};
-    case 4: return {SPICE_MOUSE_BUTTON_SIDE, SPICE_MOUSE_BUTTON_MASK_SIDE};
-    case 5: return {SPICE_MOUSE_BUTTON_EXTRA, SPICE_MOUSE_BUTTON_MASK_EXTRA};
-    default: return {};
+    case 1:
+      return {SPICE_MOUSE_BUTTON_LEFT, SPICE_MOUSE_BUTTON_MASK_LEFT};
+    case 2:
+      return {SPICE_MOUSE_BUTTON_MIDDLE, SPICE_MOUSE_BUTTON_MASK_MIDDLE};
+    case 3:
+      return {SPICE_MOUSE_BUTTON_RIGHT, SPICE_MOUSE_BUTTON_MASK_RIGHT};
+    case 4:
+      return {SPICE_MOUSE_BUTTON_SIDE, SPICE_MOUSE_BUTTON_MASK_SIDE};
+    case 5:
+      return {SPICE_MOUSE_BUTTON_EXTRA, SPICE_MOUSE_BUTTON_MASK_EXTRA};
+    default:
+      return {};
   }
 }
 

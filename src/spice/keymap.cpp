@@ -13,13 +13,43 @@ struct Entry {
 // Sorted by SDL scancode. Values checked against SDL's header in tests/spice/keymap_test.cpp.
 constexpr std::array kTable = std::to_array<Entry>({
     // Letters: SDL 4..29 = A..Z.
-    {4, 0x1E}, {5, 0x30}, {6, 0x2E}, {7, 0x20}, {8, 0x12}, {9, 0x21}, {10, 0x22}, {11, 0x23},
-    {12, 0x17}, {13, 0x24}, {14, 0x25}, {15, 0x26}, {16, 0x32}, {17, 0x31}, {18, 0x18}, {19, 0x19},
-    {20, 0x10}, {21, 0x13}, {22, 0x1F}, {23, 0x14}, {24, 0x16}, {25, 0x2F}, {26, 0x11}, {27, 0x2D},
-    {28, 0x15}, {29, 0x2C},
+    {4, 0x1E},   // A
+    {5, 0x30},   // B
+    {6, 0x2E},   // C
+    {7, 0x20},   // D
+    {8, 0x12},   // E
+    {9, 0x21},   // F
+    {10, 0x22},  // G
+    {11, 0x23},  // H
+    {12, 0x17},  // I
+    {13, 0x24},  // J
+    {14, 0x25},  // K
+    {15, 0x26},  // L
+    {16, 0x32},  // M
+    {17, 0x31},  // N
+    {18, 0x18},  // O
+    {19, 0x19},  // P
+    {20, 0x10},  // Q
+    {21, 0x13},  // R
+    {22, 0x1F},  // S
+    {23, 0x14},  // T
+    {24, 0x16},  // U
+    {25, 0x2F},  // V
+    {26, 0x11},  // W
+    {27, 0x2D},  // X
+    {28, 0x15},  // Y
+    {29, 0x2C},
     // Digits 1..9, 0.
-    {30, 0x02}, {31, 0x03}, {32, 0x04}, {33, 0x05}, {34, 0x06}, {35, 0x07}, {36, 0x08}, {37, 0x09},
-    {38, 0x0A}, {39, 0x0B},
+    {30, 0x02},  // 1
+    {31, 0x03},  // 2
+    {32, 0x04},  // 3
+    {33, 0x05},  // 4
+    {34, 0x06},  // 5
+    {35, 0x07},  // 6
+    {36, 0x08},  // 7
+    {37, 0x09},  // 8
+    {38, 0x0A},  // 9
+    {39, 0x0B},  // 0
     {40, 0x1C},  // Return
     {41, 0x01},  // Escape
     {42, 0x0E},  // Backspace
@@ -39,37 +69,66 @@ constexpr std::array kTable = std::to_array<Entry>({
     {56, 0x35},  // Slash
     {57, 0x3A},  // Caps Lock
     // F1..F12.
-    {58, 0x3B}, {59, 0x3C}, {60, 0x3D}, {61, 0x3E}, {62, 0x3F}, {63, 0x40}, {64, 0x41}, {65, 0x42},
-    {66, 0x43}, {67, 0x44}, {68, 0x57}, {69, 0x58},
-    {70, 0xE037},     // Print Screen (QEMU adds the fake shifts itself)
-    {71, 0x46},       // Scroll Lock
-    {72, kSet1Pause}, // Pause
-    {73, 0xE052},     // Insert
-    {74, 0xE047},     // Home
-    {75, 0xE049},     // Page Up
-    {76, 0xE053},     // Delete
-    {77, 0xE04F},     // End
-    {78, 0xE051},     // Page Down
-    {79, 0xE04D},     // Right
-    {80, 0xE04B},     // Left
-    {81, 0xE050},     // Down
-    {82, 0xE048},     // Up
-    {83, 0x45},       // Num Lock
-    {84, 0xE035},     // Keypad /
-    {85, 0x37},       // Keypad *
-    {86, 0x4A},       // Keypad -
-    {87, 0x4E},       // Keypad +
-    {88, 0xE01C},     // Keypad Enter
+    {58, 0x3B},        // F1
+    {59, 0x3C},        // F2
+    {60, 0x3D},        // F3
+    {61, 0x3E},        // F4
+    {62, 0x3F},        // F5
+    {63, 0x40},        // F6
+    {64, 0x41},        // F7
+    {65, 0x42},        // F8
+    {66, 0x43},        // F9
+    {67, 0x44},        // F10
+    {68, 0x57},        // F11
+    {69, 0x58},        // F12
+    {70, 0xE037},      // Print Screen (QEMU adds the fake shifts itself)
+    {71, 0x46},        // Scroll Lock
+    {72, kSet1Pause},  // Pause
+    {73, 0xE052},      // Insert
+    {74, 0xE047},      // Home
+    {75, 0xE049},      // Page Up
+    {76, 0xE053},      // Delete
+    {77, 0xE04F},      // End
+    {78, 0xE051},      // Page Down
+    {79, 0xE04D},      // Right
+    {80, 0xE04B},      // Left
+    {81, 0xE050},      // Down
+    {82, 0xE048},      // Up
+    {83, 0x45},        // Num Lock
+    {84, 0xE035},      // Keypad /
+    {85, 0x37},        // Keypad *
+    {86, 0x4A},        // Keypad -
+    {87, 0x4E},        // Keypad +
+    {88, 0xE01C},      // Keypad Enter
     // Keypad 1..9, 0, period.
-    {89, 0x4F}, {90, 0x50}, {91, 0x51}, {92, 0x4B}, {93, 0x4C}, {94, 0x4D}, {95, 0x47}, {96, 0x48},
-    {97, 0x49}, {98, 0x52}, {99, 0x53},
+    {89, 0x4F},     // Keypad 1
+    {90, 0x50},     // Keypad 2
+    {91, 0x51},     // Keypad 3
+    {92, 0x4B},     // Keypad 4
+    {93, 0x4C},     // Keypad 5
+    {94, 0x4D},     // Keypad 6
+    {95, 0x47},     // Keypad 7
+    {96, 0x48},     // Keypad 8
+    {97, 0x49},     // Keypad 9
+    {98, 0x52},     // Keypad 0
+    {99, 0x53},     // Keypad .
     {100, 0x56},    // Non-US backslash (the 105th key)
     {101, 0xE05D},  // Application (menu)
     {102, 0xE05E},  // Power
     {103, 0x59},    // Keypad =
     // F13..F24.
-    {104, 0x64}, {105, 0x65}, {106, 0x66}, {107, 0x67}, {108, 0x68}, {109, 0x69}, {110, 0x6A},
-    {111, 0x6B}, {112, 0x6C}, {113, 0x6D}, {114, 0x6E}, {115, 0x76},
+    {104, 0x64},    // F13
+    {105, 0x65},    // F14
+    {106, 0x66},    // F15
+    {107, 0x67},    // F16
+    {108, 0x68},    // F17
+    {109, 0x69},    // F18
+    {110, 0x6A},    // F19
+    {111, 0x6B},    // F20
+    {112, 0x6C},    // F21
+    {113, 0x6D},    // F22
+    {114, 0x6E},    // F23
+    {115, 0x76},    // F24
     {127, 0xE020},  // Mute
     {128, 0xE030},  // Volume up
     {129, 0xE02E},  // Volume down

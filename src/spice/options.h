@@ -30,7 +30,7 @@ struct AudioOptions {
 struct SessionOptions {
   // "spice://HOST:PORT" or "spice+unix:///path/to/socket"; see parse_spice_uri().
   std::string uri = "spice://127.0.0.1:5900";
-  std::string password;  // "" = no ticket
+  std::string password;   // "" = no ticket
   bool reconnect = true;  // reconnect (every reconnect_ms) after the server goes away
   uint32_t reconnect_ms = 1000;
   // Ask the server for client mouse mode (absolute positions) when it allows it.

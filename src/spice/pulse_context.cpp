@@ -16,12 +16,15 @@ Result<std::unique_ptr<PulseContext>> PulseContext::connect(const std::string& s
   std::unique_ptr<PulseContext> pulse(new PulseContext());
   pulse->mainloop_ = pa_threaded_mainloop_new();
   pulse->context_ = pa_context_new(pa_threaded_mainloop_get_api(pulse->mainloop_), client_name);
-  pa_context_set_state_callback(pulse->context_, [](pa_context*, void* loop) {
-    pa_threaded_mainloop_signal(static_cast<pa_threaded_mainloop*>(loop), 0);
-  }, pulse->mainloop_);
+  pa_context_set_state_callback(
+      pulse->context_,
+      [](pa_context*, void* loop) {
+        pa_threaded_mainloop_signal(static_cast<pa_threaded_mainloop*>(loop), 0);
+      },
+      pulse->mainloop_);
   const char* where = server.empty() ? "the default PulseAudio server" : server.c_str();
-  if (pa_context_connect(pulse->context_, server.empty() ? nullptr : server.c_str(),
-                         PA_CONTEXT_NOAUTOSPAWN, nullptr) < 0) {
+  if (pa_context_connect(pulse->context_, server.empty() ? nullptr : server.c_str(), PA_CONTEXT_NOAUTOSPAWN,
+                         nullptr) < 0) {
     return Error{std::string("cannot connect to ") + where + ": " +
                  pa_strerror(pa_context_errno(pulse->context_)) +
                  ". Is PulseAudio or pipewire-pulse running? Or disable audio (--spice-audio=false)"};

@@ -21,9 +21,7 @@ PulsePlayback::PulsePlayback(const PulseContext& pulse, AudioOptions options, St
 
 PulsePlayback::~PulsePlayback() { stop(); }
 
-size_t PulsePlayback::bytes_for_ms(uint32_t ms) const {
-  return size_t{rate_} * channels_ * 2 * ms / 1000;
-}
+size_t PulsePlayback::bytes_for_ms(uint32_t ms) const { return size_t{rate_} * channels_ * 2 * ms / 1000; }
 
 Result<void> PulsePlayback::start(uint32_t rate, uint32_t channels) {
   stop();
@@ -35,14 +33,17 @@ Result<void> PulsePlayback::start(uint32_t rate, uint32_t channels) {
   PulseLock lock(pulse_);
   pa_sample_spec spec{PA_SAMPLE_S16LE, rate, static_cast<uint8_t>(channels)};
   if (!pa_sample_spec_valid(&spec)) {
-    return Error{"the SPICE server asked for an unsupported audio format (" + std::to_string(rate) +
-                 " Hz, " + std::to_string(channels) + " channels)"};
+    return Error{"the SPICE server asked for an unsupported audio format (" + std::to_string(rate) + " Hz, " +
+                 std::to_string(channels) + " channels)"};
   }
   stream_ = pa_stream_new(pulse_.context(), "guest playback", &spec, nullptr);
   pa_stream_set_underflow_callback(stream_, &on_underflow, this);
-  pa_stream_set_state_callback(stream_, [](pa_stream*, void* loop) {
-    pa_threaded_mainloop_signal(static_cast<pa_threaded_mainloop*>(loop), 0);
-  }, pulse_.mainloop());
+  pa_stream_set_state_callback(
+      stream_,
+      [](pa_stream*, void* loop) {
+        pa_threaded_mainloop_signal(static_cast<pa_threaded_mainloop*>(loop), 0);
+      },
+      pulse_.mainloop());
   pa_buffer_attr attr{};
   attr.maxlength = static_cast<uint32_t>(-1);
   attr.tlength = static_cast<uint32_t>(bytes_for_ms(buffer_ms_));

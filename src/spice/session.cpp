@@ -14,11 +14,16 @@ std::atomic<bool> g_session_exists{false};  // spice-client-glib runs on the one
 
 const char* to_string(ConnectionState state) {
   switch (state) {
-    case ConnectionState::Disabled: return "disabled";
-    case ConnectionState::Connecting: return "connecting";
-    case ConnectionState::Connected: return "connected";
-    case ConnectionState::Reconnecting: return "reconnecting";
-    case ConnectionState::Failed: return "failed";
+    case ConnectionState::Disabled:
+      return "disabled";
+    case ConnectionState::Connecting:
+      return "connecting";
+    case ConnectionState::Connected:
+      return "connected";
+    case ConnectionState::Reconnecting:
+      return "reconnecting";
+    case ConnectionState::Failed:
+      return "failed";
   }
   return "?";
 }
@@ -61,7 +66,8 @@ void Session::mouse_motion(int dx, int dy) {
 }
 
 void Session::mouse_button(int sdl_button, bool pressed) {
-  impl_->loop().invoke([impl = impl_.get(), sdl_button, pressed] { impl->input().button(sdl_button, pressed); });
+  impl_->loop().invoke(
+      [impl = impl_.get(), sdl_button, pressed] { impl->input().button(sdl_button, pressed); });
 }
 
 void Session::mouse_wheel(int /*dx: not in the SPICE protocol*/, int dy) {
@@ -83,9 +89,10 @@ void Session::release_host_clipboard() {
 }
 
 void Session::on_guest_clipboard(ClipboardHandler handler, ClipboardReleaseHandler release) {
-  impl_->loop().invoke([impl = impl_.get(), handler = std::move(handler), release = std::move(release)]() mutable {
-    impl->clipboard().set_handlers(std::move(handler), std::move(release));
-  });
+  impl_->loop().invoke(
+      [impl = impl_.get(), handler = std::move(handler), release = std::move(release)]() mutable {
+        impl->clipboard().set_handlers(std::move(handler), std::move(release));
+      });
 }
 
 SessionStatus Session::status() const { return impl_->status().snapshot(); }

@@ -67,8 +67,10 @@ TEST_F(SpiceAudio, PlayedToneReachesTheSinkWithItsFrequency) {
   options.audio.playback = true;
   auto session = start_session(options);
   ASSERT_TRUE(session);
-  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
-  peer_.start_playback([](int16_t* stereo, uint32_t frames, uint64_t first) { bursts(stereo, frames, first, 1000); });
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  peer_.start_playback(
+      [](int16_t* stereo, uint32_t frames, uint64_t first) { bursts(stereo, frames, first, 1000); });
   ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.playback_active; }))
       << session->status().last_error;
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
@@ -92,11 +94,12 @@ TEST_F(SpiceAudio, PlayedToneReachesTheSinkWithItsFrequency) {
   auto sorted = latencies;
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted[sorted.size() / 2];
-  std::printf("server → sink latency over %zu bursts: median %.1f ms, max %.1f ms; buffer %u ms, "
-              "underruns %llu, overruns %llu (timing is reported, not gated: see bench/spice)\n",
-              sorted.size(), median, sorted.back(), status.audio_buffer_ms,
-              static_cast<unsigned long long>(status.audio_underruns),
-              static_cast<unsigned long long>(status.audio_overruns));
+  std::printf(
+      "server → sink latency over %zu bursts: median %.1f ms, max %.1f ms; buffer %u ms, "
+      "underruns %llu, overruns %llu (timing is reported, not gated: see bench/spice)\n",
+      sorted.size(), median, sorted.back(), status.audio_buffer_ms,
+      static_cast<unsigned long long>(status.audio_underruns),
+      static_cast<unsigned long long>(status.audio_overruns));
   RecordProperty("median_latency_ms", std::to_string(median));
 }
 
@@ -106,22 +109,26 @@ TEST_F(SpiceAudio, LateBurstIsDroppedNotQueued) {
   options.audio.playback = true;
   auto session = start_session(options);
   ASSERT_TRUE(session);
-  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
-  peer_.start_playback([](int16_t* stereo, uint32_t frames, uint64_t first) { bursts(stereo, frames, first, 1000); });
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  peer_.start_playback(
+      [](int16_t* stereo, uint32_t frames, uint64_t first) { bursts(stereo, frames, first, 1000); });
   ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.playback_active; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const uint64_t overruns_before = session->status().audio_overruns;
   // The "guest" stalls for 150 ms and then delivers everything at once: 150 ms more than the
   // buffer wants. Kept, it would be latency forever; the session drops it instead.
   peer_.stall(150);
-  EXPECT_TRUE(wait_status(*session, [&](const SessionStatus& s) { return s.audio_overruns > overruns_before; }, 1000))
+  EXPECT_TRUE(wait_status(
+      *session, [&](const SessionStatus& s) { return s.audio_overruns > overruns_before; }, 1000))
       << "nothing was dropped after the burst";
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   peer_.stop_playback();
   const auto latencies = fixture::burst_latencies_ms(recorder.stop(), peer_.snapshot().puts, kBurstPeriod);
   ASSERT_FALSE(latencies.empty());
-  std::printf("after a 150 ms stall: last burst latency %.1f ms (%zu bursts), overruns %llu\n", latencies.back(),
-              latencies.size(), static_cast<unsigned long long>(session->status().audio_overruns));
+  std::printf("after a 150 ms stall: last burst latency %.1f ms (%zu bursts), overruns %llu\n",
+              latencies.back(), latencies.size(),
+              static_cast<unsigned long long>(session->status().audio_overruns));
 }
 
 TEST_F(SpiceAudio, GuestMuteSilencesThePlayback) {
@@ -129,7 +136,8 @@ TEST_F(SpiceAudio, GuestMuteSilencesThePlayback) {
   options.audio.playback = true;
   auto session = start_session(options);
   ASSERT_TRUE(session);
-  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
   peer_.start_playback([](int16_t* stereo, uint32_t frames, uint64_t first) {
     fixture::sine(stereo, frames, first, 600, kRate, 0.5);
   });
@@ -149,7 +157,8 @@ TEST_F(SpiceAudio, MicrophoneToneReachesTheServer) {
   options.audio.record = true;
   auto session = start_session(options);
   ASSERT_TRUE(session);
-  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
   peer_.start_record();
   ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.record_active; }))
       << "the client never started recording: " << session->status().last_error;
@@ -171,7 +180,8 @@ TEST_F(SpiceAudio, MicrophoneToneReachesTheServer) {
 TEST_F(SpiceAudio, MicrophoneIsOffByDefault) {
   auto session = start_session(options_for(peer_));
   ASSERT_TRUE(session);
-  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
   peer_.start_record();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_FALSE(session->status().record_active);

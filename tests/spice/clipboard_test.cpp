@@ -91,7 +91,8 @@ TEST_F(SpiceClipboard, GuestImageReachesTheHostIntact) {
   peer_.guest_copy(VD_AGENT_CLIPBOARD_IMAGE_PNG, image);
   ASSERT_TRUE(wait_received(1, 10000));
   EXPECT_EQ(received()[0].type, ClipboardType::Png);
-  EXPECT_TRUE(received()[0].bytes == image) << "size " << received()[0].bytes.size() << " vs " << image.size();
+  EXPECT_TRUE(received()[0].bytes == image)
+      << "size " << received()[0].bytes.size() << " vs " << image.size();
 }
 
 TEST_F(SpiceClipboard, HostTextReachesTheGuest) {

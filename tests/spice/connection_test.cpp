@@ -19,9 +19,11 @@ bool key_arrives(Session& session, SpicePeer& peer) {
   peer.clear_inputs();
   session.key_down(SDL_SCANCODE_K);
   session.key_up(SDL_SCANCODE_K);
-  return peer.wait_for([](const PeerState& s) {
-    return s.key_bytes.size() == 2 && s.key_bytes[0].byte == 0x25 && s.key_bytes[1].byte == 0xA5;
-  }, 5000);
+  return peer.wait_for(
+      [](const PeerState& s) {
+        return s.key_bytes.size() == 2 && s.key_bytes[0].byte == 0x25 && s.key_bytes[1].byte == 0xA5;
+      },
+      5000);
 }
 
 PeerOptions peer_options(std::string password, uint16_t port = 0, std::string unix_path = "") {
@@ -32,7 +34,9 @@ PeerOptions peer_options(std::string password, uint16_t port = 0, std::string un
   return options;
 }
 
-bool connected_with_inputs(const SessionStatus& s) { return s.state == ConnectionState::Connected && s.inputs_ready; }
+bool connected_with_inputs(const SessionStatus& s) {
+  return s.state == ConnectionState::Connected && s.inputs_ready;
+}
 
 TEST(SpiceConnection, PasswordAccepted) {
   SpicePeer peer(peer_options("s3cret"));
@@ -51,8 +55,9 @@ TEST(SpiceConnection, WrongPasswordFailsWithAClearErrorAndNoRetries) {
   options.reconnect_ms = 100;
   auto session = start_session(options);
   ASSERT_TRUE(session);
-  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Failed; }))
-      << to_string(session->status().state);
+  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) {
+    return s.state == ConnectionState::Failed;
+  })) << to_string(session->status().state);
   EXPECT_NE(session->status().last_error.find("password"), std::string::npos) << session->status().last_error;
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   EXPECT_EQ(session->status().reconnects, 0u);  // a wrong password does not fix itself
@@ -82,7 +87,8 @@ TEST(SpiceConnection, ReconnectsWhenTheServerComesBack) {
   ASSERT_TRUE(peer->wait_for([](const PeerState& s) { return !s.key_bytes.empty(); }, 5000));
 
   peer.reset();  // QEMU stops
-  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Reconnecting; }));
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Reconnecting; }));
   EXPECT_FALSE(session->status().inputs_ready);
   EXPECT_FALSE(session->status().last_error.empty());
 

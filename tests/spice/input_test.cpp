@@ -102,15 +102,16 @@ TEST_F(SpiceInput, EveryMappedKeyPressesAndReleases) {
     ++keys;
   }
   EXPECT_GT(keys, 120);
-  ASSERT_TRUE(peer_.wait_for([&](const PeerState& s) { return s.key_bytes.size() >= expected.size(); }, 5000));
+  ASSERT_TRUE(
+      peer_.wait_for([&](const PeerState& s) { return s.key_bytes.size() >= expected.size(); }, 5000));
   const Bytes got = key_bytes(peer_.snapshot());
   EXPECT_EQ(got, expected);
   EXPECT_TRUE(keys_down_after(got).empty());
 }
 
 TEST_F(SpiceInput, ReleaseAllLeavesNoKeyOrButtonDown) {
-  for (int sdl : {SDL_SCANCODE_LSHIFT, SDL_SCANCODE_RCTRL, SDL_SCANCODE_A, SDL_SCANCODE_RALT, SDL_SCANCODE_LGUI,
-                  SDL_SCANCODE_KP_ENTER}) {
+  for (int sdl : {SDL_SCANCODE_LSHIFT, SDL_SCANCODE_RCTRL, SDL_SCANCODE_A, SDL_SCANCODE_RALT,
+                  SDL_SCANCODE_LGUI, SDL_SCANCODE_KP_ENTER}) {
     session_->key_down(sdl);
   }
   session_->key_down(SDL_SCANCODE_A);  // auto-repeat: a second make, still one key
@@ -131,21 +132,26 @@ TEST_F(SpiceInput, ReleaseAllLeavesNoKeyOrButtonDown) {
 }
 
 TEST_F(SpiceInput, AbsolutePositionsButtonsAndWheel) {
-  ASSERT_TRUE(wait_status(*session_, [](const SessionStatus& s) { return s.mouse_mode == MouseMode::Client; }))
-      << "the server never allowed client mouse mode";
+  ASSERT_TRUE(wait_status(*session_, [](const SessionStatus& s) {
+    return s.mouse_mode == MouseMode::Client;
+  })) << "the server never allowed client mouse mode";
   peer_.clear_inputs();
   const std::vector<std::pair<int, int>> points = {{0, 0}, {1023, 767}, {512, 384}, {17, 700}};
   for (auto [x, y] : points) {
     session_->mouse_position(x, y);
     // Positions are coalesced by spice-client-glib until acknowledged; wait for each one.
-    ASSERT_TRUE(peer_.wait_for([&](const PeerState& s) {
-      return !s.pointer.empty() && s.pointer.back().kind == PointerEvent::Kind::Position &&
-             s.pointer.back().x == x && s.pointer.back().y == y;
-    }, 3000)) << "position " << x << "," << y << " did not arrive";
+    ASSERT_TRUE(peer_.wait_for(
+        [&](const PeerState& s) {
+          return !s.pointer.empty() && s.pointer.back().kind == PointerEvent::Kind::Position &&
+                 s.pointer.back().x == x && s.pointer.back().y == y;
+        },
+        3000))
+        << "position " << x << "," << y << " did not arrive";
   }
   peer_.clear_inputs();
-  const std::vector<std::pair<int, bool>> clicks = {{1, true}, {3, true}, {3, false}, {1, false}, {2, true},
-                                                     {2, false}, {4, true}, {4, false}, {5, true}, {5, false}};
+  const std::vector<std::pair<int, bool>> clicks = {{1, true}, {3, true},  {3, false}, {1, false},
+                                                    {2, true}, {2, false}, {4, true},  {4, false},
+                                                    {5, true}, {5, false}};
   for (auto [button, pressed] : clicks) session_->mouse_button(button, pressed);
   session_->mouse_wheel(0, 1);
   session_->mouse_wheel(0, -2);
@@ -168,24 +174,30 @@ TEST_F(SpiceInput, AbsolutePositionsButtonsAndWheel) {
 
 TEST_F(SpiceInput, RelativeMotionInServerMouseMode) {
   session_->request_mouse_mode(MouseMode::Server);
-  ASSERT_TRUE(wait_status(*session_, [](const SessionStatus& s) { return s.mouse_mode == MouseMode::Server; }));
+  ASSERT_TRUE(
+      wait_status(*session_, [](const SessionStatus& s) { return s.mouse_mode == MouseMode::Server; }));
   peer_.clear_inputs();
   session_->mouse_motion(5, -3);
-  ASSERT_TRUE(peer_.wait_for([](const PeerState& s) {
-    int dx = 0, dy = 0;
-    for (const auto& e : s.pointer) {
-      if (e.kind == PointerEvent::Kind::Motion) dx += e.x, dy += e.y;
-    }
-    return dx == 5 && dy == -3;
-  }, 3000)) << "motion did not add up to (5,-3)";
+  ASSERT_TRUE(peer_.wait_for(
+      [](const PeerState& s) {
+        int dx = 0, dy = 0;
+        for (const auto& e : s.pointer) {
+          if (e.kind == PointerEvent::Kind::Motion) dx += e.x, dy += e.y;
+        }
+        return dx == 5 && dy == -3;
+      },
+      3000))
+      << "motion did not add up to (5,-3)";
   session_->mouse_motion(-40, 25);
-  EXPECT_TRUE(peer_.wait_for([](const PeerState& s) {
-    int dx = 0, dy = 0;
-    for (const auto& e : s.pointer) {
-      if (e.kind == PointerEvent::Kind::Motion) dx += e.x, dy += e.y;
-    }
-    return dx == -35 && dy == 22;
-  }, 3000));
+  EXPECT_TRUE(peer_.wait_for(
+      [](const PeerState& s) {
+        int dx = 0, dy = 0;
+        for (const auto& e : s.pointer) {
+          if (e.kind == PointerEvent::Kind::Motion) dx += e.x, dy += e.y;
+        }
+        return dx == -35 && dy == 22;
+      },
+      3000));
 }
 
 }  // namespace

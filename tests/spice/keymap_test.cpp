@@ -1,11 +1,11 @@
 // The SDL → set-1 table: known keys checked against the PC AT set-1 scancode list, and the SDL
 // numbers checked against SDL's own header (so the table cannot drift from SDL_Scancode).
+#include "spice/keymap.h"
+
 #include <SDL2/SDL_scancode.h>
 #include <gtest/gtest.h>
 
 #include <set>
-
-#include "spice/keymap.h"
 
 namespace kagami::spice {
 namespace {

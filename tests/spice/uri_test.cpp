@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "spice/uri.h"
+
+#include <gtest/gtest.h>
 
 namespace kagami::spice {
 namespace {
