@@ -15,8 +15,10 @@ Session::Impl::Impl(SessionOptions options, SpiceAddress address)
 
 Session::Impl::~Impl() {
   loop_->invoke_sync([this] {
+    // Sources left on the default context would outlive us (a later Session runs that context).
     if (reconnect_timer_) g_source_remove(reconnect_timer_);
-    reconnect_timer_ = 0;
+    if (disconnect_idle_) g_source_remove(disconnect_idle_);
+    reconnect_timer_ = disconnect_idle_ = 0;
     disconnect();
     record_.reset();
     playback_.reset();
@@ -87,12 +89,16 @@ void Session::Impl::connection_failed(const std::string& why) {
     s.last_error = why;
   });
   // Dropping the session from inside one of its signal handlers is not safe: do it from idle.
-  g_idle_add(
-      [](void* self) -> gboolean {
-        static_cast<Impl*>(self)->disconnect();
-        return G_SOURCE_REMOVE;
-      },
-      this);
+  if (disconnect_idle_ == 0) {
+    disconnect_idle_ = g_idle_add(
+        [](void* self_ptr) -> gboolean {
+          auto* self = static_cast<Impl*>(self_ptr);
+          self->disconnect_idle_ = 0;
+          self->disconnect();
+          return G_SOURCE_REMOVE;
+        },
+        this);
+  }
 }
 
 void Session::Impl::schedule_reconnect(const std::string& why) {

@@ -65,7 +65,8 @@ class Session::Impl {
   SpiceChannel* inputs_ = nullptr;
   SpicePlaybackChannel* playback_channel_ = nullptr;
   SpiceRecordChannel* record_channel_ = nullptr;
-  unsigned reconnect_timer_ = 0;
+  unsigned reconnect_timer_ = 0;  // GLib source ids on the default context; removed in ~Impl
+  unsigned disconnect_idle_ = 0;
   bool auth_failed_ = false;
   std::optional<MouseMode> wanted_mouse_mode_;
 
