@@ -7,8 +7,8 @@
 namespace kagami::spice {
 namespace {
 
-// spice-client-glib's scancode convention: the set-1 code, plus 0x100 for an E0 prefix and 0x200
-// for E1 (it turns 0x1xx into the bytes E0 xx and 0x2xx into E1 xx on the wire).
+// spice-client-glib's scancode convention: the set-1 code, plus 0x100 for an E0 prefix (it turns
+// 0x1xx into the bytes E0 xx on the wire).
 guint to_spice_gtk(uint8_t code, bool e0) { return e0 ? 0x100u | code : code; }
 
 struct SpiceButton {
@@ -48,19 +48,10 @@ void InputSender::detach() {
 }
 
 void InputSender::send_press(Set1Code code) {
-  if (code == kSet1Pause) {
-    // Pause has no break code: its whole make sequence E1 1D 45 E1 9D C5 goes out at once.
-    spice_inputs_channel_key_press(channel_, 0x200u | 0x1D);
-    spice_inputs_channel_key_press(channel_, 0x45);
-    spice_inputs_channel_key_release(channel_, 0x200u | 0x1D);
-    spice_inputs_channel_key_release(channel_, 0x45);
-    return;
-  }
   spice_inputs_channel_key_press(channel_, to_spice_gtk(code & 0x7F, set1_is_extended(code)));
 }
 
 void InputSender::send_release(Set1Code code) {
-  if (code == kSet1Pause) return;
   spice_inputs_channel_key_release(channel_, to_spice_gtk(code & 0x7F, set1_is_extended(code)));
 }
 
@@ -68,7 +59,7 @@ void InputSender::key_down(int sdl_scancode) {
   auto code = set1_from_sdl(sdl_scancode);
   if (!code || !channel_) return;
   send_press(*code);
-  if (*code != kSet1Pause) held_keys_.insert(*code);
+  held_keys_.insert(*code);
 }
 
 void InputSender::key_up(int sdl_scancode) {

@@ -69,37 +69,40 @@ constexpr std::array kTable = std::to_array<Entry>({
     {56, 0x35},  // Slash
     {57, 0x3A},  // Caps Lock
     // F1..F12.
-    {58, 0x3B},        // F1
-    {59, 0x3C},        // F2
-    {60, 0x3D},        // F3
-    {61, 0x3E},        // F4
-    {62, 0x3F},        // F5
-    {63, 0x40},        // F6
-    {64, 0x41},        // F7
-    {65, 0x42},        // F8
-    {66, 0x43},        // F9
-    {67, 0x44},        // F10
-    {68, 0x57},        // F11
-    {69, 0x58},        // F12
-    {70, 0xE037},      // Print Screen (QEMU adds the fake shifts itself)
-    {71, 0x46},        // Scroll Lock
-    {72, kSet1Pause},  // Pause
-    {73, 0xE052},      // Insert
-    {74, 0xE047},      // Home
-    {75, 0xE049},      // Page Up
-    {76, 0xE053},      // Delete
-    {77, 0xE04F},      // End
-    {78, 0xE051},      // Page Down
-    {79, 0xE04D},      // Right
-    {80, 0xE04B},      // Left
-    {81, 0xE050},      // Down
-    {82, 0xE048},      // Up
-    {83, 0x45},        // Num Lock
-    {84, 0xE035},      // Keypad /
-    {85, 0x37},        // Keypad *
-    {86, 0x4A},        // Keypad -
-    {87, 0x4E},        // Keypad +
-    {88, 0xE01C},      // Keypad Enter
+    {58, 0x3B},    // F1
+    {59, 0x3C},    // F2
+    {60, 0x3D},    // F3
+    {61, 0x3E},    // F4
+    {62, 0x3F},    // F5
+    {63, 0x40},    // F6
+    {64, 0x41},    // F7
+    {65, 0x42},    // F8
+    {66, 0x43},    // F9
+    {67, 0x44},    // F10
+    {68, 0x57},    // F11
+    {69, 0x58},    // F12
+    {70, 0xE037},  // Print Screen (QEMU adds the fake shifts itself)
+    {71, 0x46},    // Scroll Lock
+    // Pause: a real PC keyboard sends E1 1D 45 E1 9D C5 on press and nothing on release; QEMU turns
+    // that into a press without a release (stuck in a USB guest). E0 46 (Ctrl+Break's code, what
+    // spice-gtk sends via keycodemapdb) is QEMU's Pause key number: press and release both arrive.
+    {72, 0xE046},
+    {73, 0xE052},  // Insert
+    {74, 0xE047},  // Home
+    {75, 0xE049},  // Page Up
+    {76, 0xE053},  // Delete
+    {77, 0xE04F},  // End
+    {78, 0xE051},  // Page Down
+    {79, 0xE04D},  // Right
+    {80, 0xE04B},  // Left
+    {81, 0xE050},  // Down
+    {82, 0xE048},  // Up
+    {83, 0x45},    // Num Lock
+    {84, 0xE035},  // Keypad /
+    {85, 0x37},    // Keypad *
+    {86, 0x4A},    // Keypad -
+    {87, 0x4E},    // Keypad +
+    {88, 0xE01C},  // Keypad Enter
     // Keypad 1..9, 0, period.
     {89, 0x4F},     // Keypad 1
     {90, 0x50},     // Keypad 2
@@ -195,13 +198,11 @@ std::optional<Set1Code> set1_from_sdl(int sdl_scancode) {
 bool set1_is_extended(Set1Code code) { return (code & 0xFF00) == 0xE000 && code <= 0xFFFF; }
 
 std::vector<uint8_t> set1_make_bytes(Set1Code code) {
-  if (code == kSet1Pause) return {0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5};
   if (set1_is_extended(code)) return {0xE0, static_cast<uint8_t>(code & 0x7F)};
   return {static_cast<uint8_t>(code & 0x7F)};
 }
 
 std::vector<uint8_t> set1_break_bytes(Set1Code code) {
-  if (code == kSet1Pause) return {};
   if (set1_is_extended(code)) return {0xE0, static_cast<uint8_t>((code & 0x7F) | 0x80)};
   return {static_cast<uint8_t>((code & 0x7F) | 0x80)};
 }

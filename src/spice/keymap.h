@@ -9,17 +9,15 @@
 namespace kagami::spice {
 
 // A set-1 key written as its make bytes read left to right: 0x1E is 'A', 0xE01D is right Ctrl
-// (E0-prefixed), kSet1Pause is the one E1-prefixed key.
+// (E0-prefixed). Pause is E0 46 (see keymap.cpp).
 using Set1Code = uint32_t;
-inline constexpr Set1Code kSet1Pause = 0xE11D45;
 
 // The set-1 key for an SDL scancode, or nothing for keys a PC keyboard does not have.
 std::optional<Set1Code> set1_from_sdl(int sdl_scancode);
 
 bool set1_is_extended(Set1Code code);  // E0-prefixed
 
-// The bytes a PC keyboard sends on press / release. Pause sends its whole six-byte sequence on
-// press and nothing on release (it has no break code).
+// The bytes sent on press / release: the make code, and the make code with bit 7 set.
 std::vector<uint8_t> set1_make_bytes(Set1Code code);
 std::vector<uint8_t> set1_break_bytes(Set1Code code);
 
