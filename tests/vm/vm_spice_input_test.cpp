@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "guest_vm.h"
+#include "spice/pointer_mapping.h"
 #include "spice/session.h"
 
 namespace kagami::vm_test {
@@ -196,6 +197,23 @@ TEST_F(VmSpiceInput, AbsoluteMouseLandsOnGuestCoordinates) {
                                             {1, 272, 1},
                                             {1, 272, 0}};  // EV_ABS X/Y, BTN_LEFT
   EXPECT_EQ(events("/tmp/tablet.log"), expected);
+}
+
+TEST_F(VmSpiceInput, ClickInAHalfSizeWindowLandsOnTheGuestPixelUnderIt) {
+  ASSERT_TRUE(wait_status(
+      *session_, [](const SessionStatus& s) { return s.mouse_mode == spice::MouseMode::Client; }, 10000));
+  // The client shows the 1280x720 guest in a 640x360 window; the user clicks at window (50, 25).
+  const auto guest = spice::window_to_guest(50, 25, spice::Viewport{0, 0, 640, 360}, 1280, 720);
+  ASSERT_TRUE(guest.has_value());
+  ASSERT_EQ(*guest, (spice::GuestPoint{101, 51}));
+  listen("USB Tablet", 4, "/tmp/scaled.log");
+  session_->mouse_position(guest->x, guest->y);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  session_->mouse_button(1, true);
+  session_->mouse_button(1, false);
+  const std::vector<EvdevEvent> expected = {
+      {3, 0, 101 * 32767 / 1280}, {3, 1, 51 * 32767 / 720}, {1, 272, 1}, {1, 272, 0}};
+  EXPECT_EQ(events("/tmp/scaled.log"), expected);
 }
 
 }  // namespace
