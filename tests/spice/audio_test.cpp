@@ -131,7 +131,7 @@ TEST_F(SpiceAudio, LateBurstIsDroppedNotQueued) {
               static_cast<unsigned long long>(session->status().audio_overruns));
 }
 
-TEST_F(SpiceAudio, GuestMuteSilencesThePlayback) {
+TEST_F(SpiceAudio, GuestMuteAndVolumeApplyToThePlayback) {
   SessionOptions options = audio_options();
   options.audio.playback = true;
   auto session = start_session(options);
@@ -149,6 +149,9 @@ TEST_F(SpiceAudio, GuestMuteSilencesThePlayback) {
   peer_.set_playback_mute(false);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_GT(sink_peak_over(pulse_, 400), 10000) << "silent after the guest unmuted";
+  peer_.set_playback_volume(32768);  // half, linear: the tone's peak 16384 → ~8192
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_NEAR(sink_peak_over(pulse_, 400), 8192, 400) << "the guest's volume was not applied";
   peer_.stop_playback();
 }
 
