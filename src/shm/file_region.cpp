@@ -104,9 +104,11 @@ Result<std::unique_ptr<Region>> open_file(const std::string& path, const FileOpt
   }
   if (options.size && size < *options.size) {
     close(fd);
-    return Error{fmt::format("{} is {}, {} are needed: run `sudo kagami-setup shm --path {} --size {}` "
+    constexpr std::uint64_t kMiB = 1024 * 1024;
+    return Error{fmt::format("{} is {}, {} are needed: run `sudo kagami-setup shm --path {} --size {}M` "
                              "with the VM off",
-                             path, format_size(size), format_size(*options.size), path, *options.size)};
+                             path, format_size(size), format_size(*options.size), path,
+                             (*options.size + kMiB - 1) / kMiB)};
   }
   std::vector<std::string> notes;
   if (!is_power_of_two(size)) notes.push_back(power_of_two_note(path, size));
