@@ -1,5 +1,6 @@
 // kagami-setup: host setup for kagami — region size, the shared-memory file or kvmfr device, the
 // libvirt domain, plain QEMU arguments, and a doctor. Options and wiring only; the work is in src/setup/.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -234,6 +235,7 @@ int main(int argc, char** argv) {
                 "(with --domain) the libvirt domain; prints the fix for each problem"));
 
   CLI11_PARSE(app, argc, argv);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("kagami-setup"));  // stdout is for results
   spdlog::set_pattern("kagami-setup: %^%l%$: %v");
 
   if (size->parsed()) return run_size(resolution, hdr);
