@@ -209,7 +209,9 @@ struct DoctorCommand {
 int main(int argc, char** argv) {
   CLI::App app{"kagami-setup: prepares a Linux host for kagami (the KVM guest's screen in a window).\n"
                "Start with `kagami-setup size WxH`, then `shm`, `libvirt` (or `qemu-args`), and `doctor` "
-               "when something does not work. Each subcommand has its own --help."};
+               "when something does not work. Each subcommand has its own --help.",
+               "kagami-setup"};
+  app.set_version_flag("--version", std::string("kagami-setup ") + KAGAMI_VERSION);
   app.require_subcommand(1);
   app.footer("Exit status: 0 when all went well; 1 on an error, or when `doctor` found a problem.");
 
