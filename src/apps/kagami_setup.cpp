@@ -32,9 +32,10 @@ struct SizeOptions {
     auto* size_opt = app.add_option("--size", size,
                                     "Region size: N MiB, or with a unit: 64M, 1G, 33554432B. Default: 32M "
                                     "(1920x1080 SDR)");
-    auto* for_opt = app.add_option("--for", resolution,
-                                   "Size the region for this guest resolution (WxH) with the reference formula "
-                                   "(see `kagami-setup size`) instead of --size");
+    auto* for_opt =
+        app.add_option("--for", resolution,
+                       "Size the region for this guest resolution (WxH) with the reference formula "
+                       "(see `kagami-setup size`) instead of --size");
     size_opt->excludes(for_opt);
     app.add_flag("--hdr", hdr, "With --for: size for HDR frames (8 bytes per pixel). Default: off (SDR)");
   }
@@ -74,13 +75,16 @@ struct ShmCommand {
   bool dry_run = false;
 
   void add_to(CLI::App& app) {
-    app.add_option("--path", path, "The region: a /dev/shm file, or /dev/kvmfrN to set up the kvmfr module instead")
+    app.add_option("--path", path,
+                   "The region: a /dev/shm file, or /dev/kvmfrN to set up the kvmfr module instead")
         ->capture_default_str();
     size.add_to(app);
     app.add_option("--user", user, "Owner: the user who runs kagami-client (default: $SUDO_USER, else you)");
-    app.add_option("--group", group, "Group: the one QEMU runs in (libvirt's libvirt-qemu/qemu users are in kvm)")
+    app.add_option("--group", group,
+                   "Group: the one QEMU runs in (libvirt's libvirt-qemu/qemu users are in kvm)")
         ->capture_default_str();
-    app.add_option("--mode", mode, "Permissions (octal); 0660 lets owner and group read and write")->capture_default_str();
+    app.add_option("--mode", mode, "Permissions (octal); 0660 lets owner and group read and write")
+        ->capture_default_str();
     app.add_option("--tmpfiles-dir", tmpfiles_dir,
                    "Where the systemd-tmpfiles rule goes that recreates the file at boot; '' for none")
         ->capture_default_str();
@@ -103,12 +107,22 @@ struct ShmCommand {
     }
     Result<void> done;
     if (path.starts_with("/dev/kvmfr")) {
-      done = setup_kvmfr({.size = *bytes, .user = user, .group = group, .mode = mode_bits, .etc_dir = etc_dir,
-                          .modules_dir = modules_dir, .dry_run = dry_run},
+      done = setup_kvmfr({.size = *bytes,
+                          .user = user,
+                          .group = group,
+                          .mode = mode_bits,
+                          .etc_dir = etc_dir,
+                          .modules_dir = modules_dir,
+                          .dry_run = dry_run},
                          std::cout);
     } else {
-      done = setup_shm_file({.path = path, .size = *bytes, .user = user, .group = group, .mode = mode_bits,
-                             .tmpfiles_dir = tmpfiles_dir, .dry_run = dry_run},
+      done = setup_shm_file({.path = path,
+                             .size = *bytes,
+                             .user = user,
+                             .group = group,
+                             .mode = mode_bits,
+                             .tmpfiles_dir = tmpfiles_dir,
+                             .dry_run = dry_run},
                             std::cout);
     }
     if (!done) return fail(done.error());
@@ -129,7 +143,8 @@ struct LibvirtCommand {
                  "Default: only show");
     app.add_option("--connect", request.connect_uri,
                    "libvirt URI, e.g. qemu:///system or qemu:///session (default: virsh's own default)");
-    app.add_option("--shm", shm, "The region file; libvirt's <shmem name> is its name in /dev/shm")->capture_default_str();
+    app.add_option("--shm", shm, "The region file; libvirt's <shmem name> is its name in /dev/shm")
+        ->capture_default_str();
     size.add_to(app);
     app.add_option("--xml", input, "Read the domain XML from this file instead of `virsh dumpxml`");
     app.add_option("--output", output, "Also write the changed XML to this file");
@@ -140,9 +155,10 @@ struct LibvirtCommand {
     if (!bytes) return fail(bytes.error());
     std::filesystem::path shm_path(shm);
     if (shm_path.parent_path() != "/dev/shm") {
-      return fail({fmt::format("libvirt's <shmem> always uses /dev/shm/<name>; {} is elsewhere (for /dev/kvmfr0 "
-                               "see `kagami-setup qemu-args` and docs/setup.md)",
-                               shm)});
+      return fail(
+          {fmt::format("libvirt's <shmem> always uses /dev/shm/<name>; {} is elsewhere (for /dev/kvmfr0 "
+                       "see `kagami-setup qemu-args` and docs/setup.md)",
+                       shm)});
     }
     request.wants = {shm_path.filename().string(), *bytes};
     if (!input.empty()) request.input = input;
@@ -177,7 +193,8 @@ struct DoctorCommand {
   std::string resolution, domain;
 
   void add_to(CLI::App& app) {
-    app.add_option("--shm", options.shm_path, "The region to check: a file or /dev/kvmfrN")->capture_default_str();
+    app.add_option("--shm", options.shm_path, "The region to check: a file or /dev/kvmfrN")
+        ->capture_default_str();
     app.add_option("--for", resolution, "Check the region is big enough for this guest resolution (WxH)");
     app.add_flag("--hdr", options.hdr, "With --for: the guest sends HDR frames");
     app.add_option("--sysfs-root", options.sysfs_root, "Where sysfs is mounted")->capture_default_str();
@@ -185,8 +202,10 @@ struct DoctorCommand {
     app.add_option("--log", options.logs, "Logs searched for AppArmor/SELinux denials (repeat the option)")
         ->capture_default_str();
     app.add_option("--domain", domain, "Also check this libvirt domain's devices");
-    app.add_option("--connect", options.connect_uri, "libvirt URI for --domain (default: virsh's own default)");
-    app.add_option("--client-user", options.client_user, "Who runs kagami-client (default: $SUDO_USER, else you)");
+    app.add_option("--connect", options.connect_uri,
+                   "libvirt URI for --domain (default: virsh's own default)");
+    app.add_option("--client-user", options.client_user,
+                   "Who runs kagami-client (default: $SUDO_USER, else you)");
     app.add_option("--qemu-user", options.qemu_user,
                    "Who runs QEMU (default: libvirt-qemu or qemu, when such a user exists)");
   }
@@ -207,34 +226,39 @@ struct DoctorCommand {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"kagami-setup: prepares a Linux host for kagami (the KVM guest's screen in a window).\n"
-               "Start with `kagami-setup size WxH`, then `shm`, `libvirt` (or `qemu-args`), and `doctor` "
-               "when something does not work. Each subcommand has its own --help.",
-               "kagami-setup"};
+  CLI::App app{
+      "kagami-setup: prepares a Linux host for kagami (the KVM guest's screen in a window).\n"
+      "Start with `kagami-setup size WxH`, then `shm`, `libvirt` (or `qemu-args`), and `doctor` "
+      "when something does not work. Each subcommand has its own --help.",
+      "kagami-setup"};
   app.set_version_flag("--version", std::string("kagami-setup ") + KAGAMI_VERSION);
   app.require_subcommand(1);
   app.footer("Exit status: 0 when all went well; 1 on an error, or when `doctor` found a problem.");
 
   std::string resolution;
   bool hdr = false;
-  auto* size = app.add_subcommand("size", "Print the region size a guest resolution needs, with the arithmetic");
+  auto* size =
+      app.add_subcommand("size", "Print the region size a guest resolution needs, with the arithmetic");
   size->add_option("resolution", resolution, "Guest resolution WxH, e.g. 1920x1080")->required();
   size->add_flag("--hdr", hdr, "HDR frames (8 bytes per pixel instead of 4). Default: off");
 
   ShmCommand shm;
   shm.add_to(*app.add_subcommand(
-      "shm", "Create or fix the shared-memory file (size, owner, group, mode) and a systemd-tmpfiles rule that "
-             "recreates it at boot; with --path /dev/kvmfr0, write the kvmfr module's options and udev rule"));
+      "shm",
+      "Create or fix the shared-memory file (size, owner, group, mode) and a systemd-tmpfiles rule that "
+      "recreates it at boot; with --path /dev/kvmfr0, write the kvmfr module's options and udev rule"));
   LibvirtCommand libvirt;
   libvirt.add_to(*app.add_subcommand(
-      "libvirt", "Add the ivshmem <shmem>, SPICE on loopback, a tablet, audio and the clipboard channel to a "
-                 "libvirt domain: shows the diff, validates it, and defines it only with --apply"));
+      "libvirt",
+      "Add the ivshmem <shmem>, SPICE on loopback, a tablet, audio and the clipboard channel to a "
+      "libvirt domain: shows the diff, validates it, and defines it only with --apply"));
   QemuArgsCommand qemu;
   qemu.add_to(*app.add_subcommand("qemu-args", "Print the equivalent plain QEMU command-line options"));
   DoctorCommand doctor;
   doctor.add_to(*app.add_subcommand(
-      "doctor", "Check the region, its permissions, the agent, kvmfr, IOMMU/vfio, AppArmor/SELinux and "
-                "(with --domain) the libvirt domain; prints the fix for each problem"));
+      "doctor",
+      "Check the region, its permissions, the agent, kvmfr, IOMMU/vfio, AppArmor/SELinux and "
+      "(with --domain) the libvirt domain; prints the fix for each problem"));
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("kagami-setup"));  // stdout is for results

@@ -30,16 +30,15 @@ Result<void> Actions::write_file(const std::string& path, const std::string& con
   std::string shown;  // the content, indented under the action line
   for (char c : content) shown += c == '\n' ? std::string("\n      ") : std::string(1, c);
   while (!shown.empty() && (shown.back() == ' ' || shown.back() == '\n')) shown.pop_back();
-  return run("write", fmt::format("{}:\n      {}", path, shown),
-             [&]() -> Result<void> {
-               std::error_code ec;
-               std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-               std::ofstream file(path, std::ios::trunc);
-               file << content;
-               file.close();
-               if (!file) return Error{fmt::format("cannot write {}: check permissions (run with sudo)", path)};
-               return {};
-             });
+  return run("write", fmt::format("{}:\n      {}", path, shown), [&]() -> Result<void> {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    std::ofstream file(path, std::ios::trunc);
+    file << content;
+    file.close();
+    if (!file) return Error{fmt::format("cannot write {}: check permissions (run with sudo)", path)};
+    return {};
+  });
 }
 
 }  // namespace kagami::setup

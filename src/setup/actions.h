@@ -14,7 +14,8 @@ class Actions {
   Actions(std::ostream& out, bool dry_run) : out_(out), dry_run_(dry_run) {}
 
   // Prints "  <verb>: <what>" ("would <verb>" in a dry run) and runs `step` unless dry-running.
-  Result<void> run(const std::string& verb, const std::string& what, const std::function<Result<void>()>& step);
+  Result<void> run(const std::string& verb, const std::string& what,
+                   const std::function<Result<void>()>& step);
   // Prints "  ok: <what>" for something already right.
   void ok(const std::string& what);
   // Writes `content` to `path` (creating its directory) unless it already holds exactly that.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -24,8 +25,12 @@ struct Pipe {
     if (pipe2(fds, O_CLOEXEC) == 0) read_end = fds[0], write_end = fds[1];
   }
   ~Pipe() { close_read(), close_write(); }
-  void close_read() { if (read_end >= 0) close(read_end), read_end = -1; }
-  void close_write() { if (write_end >= 0) close(write_end), write_end = -1; }
+  void close_read() {
+    if (read_end >= 0) close(read_end), read_end = -1;
+  }
+  void close_write() {
+    if (write_end >= 0) close(write_end), write_end = -1;
+  }
   bool ok() const { return read_end >= 0; }
 };
 
@@ -46,8 +51,10 @@ void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& input, CommandOutpu
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Pipe& pipe = i == 0 ? out : err;
       ssize_t n = read(pipe.read_end, buffer, sizeof buffer);
-      if (n > 0) (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
-      else pipe.close_read();
+      if (n > 0)
+        (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
+      else
+        pipe.close_read();
     }
   }
 }
@@ -57,7 +64,8 @@ void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& input, CommandOutpu
 Result<CommandOutput> run_command(const std::vector<std::string>& argv, const std::string& input) {
   if (argv.empty()) return Error{"run_command: no program given"};
   Pipe in, out, err;
-  if (!in.ok() || !out.ok() || !err.ok()) return Error{fmt::format("cannot create pipes: {}", std::strerror(errno))};
+  if (!in.ok() || !out.ok() || !err.ok())
+    return Error{fmt::format("cannot create pipes: {}", std::strerror(errno))};
   signal(SIGPIPE, SIG_IGN);  // a program that exits without reading stdin must not kill us
 
   posix_spawn_file_actions_t actions;
@@ -102,8 +110,10 @@ std::string shell_quote(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) {
     if (!text.empty()) text += ' ';
-    bool plain = !arg.empty() && arg.find_first_not_of(
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%") == std::string::npos;
+    bool plain =
+        !arg.empty() &&
+        arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%") ==
+            std::string::npos;
     if (plain) {
       text += arg;
     } else {

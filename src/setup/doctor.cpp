@@ -41,7 +41,9 @@ std::string format_findings(const std::vector<Finding>& findings) {
   std::string text;
   int problems = 0;
   for (const auto& f : findings) {
-    const char* tag = f.status == FindingStatus::ok ? "[ ok ]" : f.status == FindingStatus::note ? "[note]" : "[FAIL]";
+    const char* tag = f.status == FindingStatus::ok     ? "[ ok ]"
+                      : f.status == FindingStatus::note ? "[note]"
+                                                        : "[FAIL]";
     problems += f.status == FindingStatus::problem;
     text += fmt::format("{} {}: {}\n", tag, f.topic, f.message);
     if (!f.fix.empty()) text += fmt::format("       fix: {}\n", f.fix);

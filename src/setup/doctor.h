@@ -26,18 +26,18 @@ struct DoctorOptions {
   std::string sysfs_root = "/sys";
   std::string proc_root = "/proc";
   std::vector<std::string> logs = {"/var/log/audit/audit.log", "/var/log/kern.log", "/var/log/syslog"};
-  std::string client_user;  // who runs kagami-client; empty: $SUDO_USER or the current user
-  std::string qemu_user;    // who runs QEMU; empty: libvirt-qemu or qemu if such a user exists
+  std::string client_user;            // who runs kagami-client; empty: $SUDO_USER or the current user
+  std::string qemu_user;              // who runs QEMU; empty: libvirt-qemu or qemu if such a user exists
   std::optional<std::string> domain;  // also check this libvirt domain's devices
   std::string connect_uri;
   std::chrono::milliseconds heartbeat_wait{1100};  // LGMP's host timeout is 1 s
 };
 
-std::vector<Finding> check_region(const DoctorOptions& options);    // doctor_region.cpp
+std::vector<Finding> check_region(const DoctorOptions& options);           // doctor_region.cpp
 std::vector<Finding> check_region_contents(const DoctorOptions& options);  // doctor_agent.cpp
-std::vector<Finding> check_host(const DoctorOptions& options);      // doctor_host.cpp
-std::vector<Finding> check_security(const DoctorOptions& options);  // doctor_security.cpp
-std::vector<Finding> check_libvirt(const DoctorOptions& options);   // doctor_libvirt.cpp
+std::vector<Finding> check_host(const DoctorOptions& options);             // doctor_host.cpp
+std::vector<Finding> check_security(const DoctorOptions& options);         // doctor_security.cpp
+std::vector<Finding> check_libvirt(const DoctorOptions& options);          // doctor_libvirt.cpp
 
 // All of the above, in that order.
 std::vector<Finding> run_doctor(const DoctorOptions& options);

@@ -17,7 +17,8 @@ constexpr const char* kStartAgent =
 
 std::string version_name(std::uint32_t kvmfr_version) {
   std::string release = looking_glass_release(kvmfr_version);
-  return release.empty() ? fmt::format("KVMFR {}", kvmfr_version) : fmt::format("KVMFR {} ({})", kvmfr_version, release);
+  return release.empty() ? fmt::format("KVMFR {}", kvmfr_version)
+                         : fmt::format("KVMFR {} ({})", kvmfr_version, release);
 }
 
 }  // namespace
@@ -33,22 +34,24 @@ std::vector<Finding> check_region_contents(const DoctorOptions& options) {
     return out;
   }
   if (header.lgmp_magic != protocol::kLgmpMagic) {
-    out.push_back({FindingStatus::problem, "protocol",
-                   fmt::format("the region does not start with an LGMP header (magic 0x{:08x}): something else "
-                               "uses this file, or the guest is not running an agent",
-                               header.lgmp_magic),
-                   kStartAgent});
+    out.push_back(
+        {FindingStatus::problem, "protocol",
+         fmt::format("the region does not start with an LGMP header (magic 0x{:08x}): something else "
+                     "uses this file, or the guest is not running an agent",
+                     header.lgmp_magic),
+         kStartAgent});
     return out;
   }
   if (header.lgmp_version != protocol::kLgmpVersion) {
     out.push_back({FindingStatus::problem, "protocol",
-                   fmt::format("the guest speaks LGMP {}; kagami speaks LGMP {} (Looking Glass B7)", header.lgmp_version,
-                               protocol::kLgmpVersion),
+                   fmt::format("the guest speaks LGMP {}; kagami speaks LGMP {} (Looking Glass B7)",
+                               header.lgmp_version, protocol::kLgmpVersion),
                    "install kagami-agent (or a Looking Glass B7 host) in the guest, matching this kagami"});
     return out;
   }
   if (!header.has_kvmfr) {
-    out.push_back({FindingStatus::problem, "protocol", "LGMP is there but its user data holds no KVMFR header",
+    out.push_back({FindingStatus::problem, "protocol",
+                   "LGMP is there but its user data holds no KVMFR header",
                    "run kagami-agent or the Looking Glass B7 host in the guest, not another LGMP program"});
   } else if (header.kvmfr_version != protocol::kKvmfrVersion) {
     out.push_back({FindingStatus::problem, "protocol",
@@ -70,8 +73,8 @@ std::vector<Finding> check_region_contents(const DoctorOptions& options) {
   RegionHeader after = parse_region_header(*later);
   if (after.timestamp == header.timestamp && after.session_id == header.session_id) {
     out.push_back({FindingStatus::problem, "agent",
-                   fmt::format("the agent is not running: its heartbeat stayed at {} for {} ms", header.timestamp,
-                               options.heartbeat_wait.count()),
+                   fmt::format("the agent is not running: its heartbeat stayed at {} for {} ms",
+                               header.timestamp, options.heartbeat_wait.count()),
                    kStartAgent});
   } else {
     out.push_back({FindingStatus::ok, "agent", "the agent is running (its heartbeat moves)", ""});

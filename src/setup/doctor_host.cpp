@@ -42,22 +42,28 @@ std::vector<Gpu> find_gpus(const fs::path& sysfs) {
 void check_kvmfr(const DoctorOptions& options, std::vector<Finding>& out) {
   bool loaded = fs::exists(fs::path(options.sysfs_root) / "module/kvmfr");
   if (options.shm_path.starts_with("/dev/kvmfr")) {
-    if (loaded) out.push_back({FindingStatus::ok, "kvmfr", "the kvmfr module is loaded", ""});
-    else out.push_back({FindingStatus::problem, "kvmfr", fmt::format("{} needs the kvmfr module, which is not loaded", options.shm_path),
-                        fmt::format("sudo kagami-setup shm --path {} && sudo modprobe kvmfr", options.shm_path)});
+    if (loaded)
+      out.push_back({FindingStatus::ok, "kvmfr", "the kvmfr module is loaded", ""});
+    else
+      out.push_back(
+          {FindingStatus::problem, "kvmfr",
+           fmt::format("{} needs the kvmfr module, which is not loaded", options.shm_path),
+           fmt::format("sudo kagami-setup shm --path {} && sudo modprobe kvmfr", options.shm_path)});
   } else if (loaded) {
-    out.push_back({FindingStatus::note, "kvmfr", "the kvmfr module is loaded; /dev/kvmfr0 could replace the file",
-                   ""});
+    out.push_back(
+        {FindingStatus::note, "kvmfr", "the kvmfr module is loaded; /dev/kvmfr0 could replace the file", ""});
   }
 }
 
 void check_iommu_and_vfio(const DoctorOptions& options, std::vector<Finding>& out) {
   fs::path sysfs(options.sysfs_root);
   std::error_code ec;
-  auto groups = std::distance(fs::directory_iterator(sysfs / "kernel/iommu_groups", ec), fs::directory_iterator());
+  auto groups =
+      std::distance(fs::directory_iterator(sysfs / "kernel/iommu_groups", ec), fs::directory_iterator());
   if (ec) groups = 0;
   std::vector<Gpu> gpus = find_gpus(sysfs);
-  bool passthrough = std::any_of(gpus.begin(), gpus.end(), [](const Gpu& g) { return g.driver == "vfio-pci"; });
+  bool passthrough =
+      std::any_of(gpus.begin(), gpus.end(), [](const Gpu& g) { return g.driver == "vfio-pci"; });
 
   if (groups > 0) {
     out.push_back({FindingStatus::ok, "iommu", fmt::format("the IOMMU is on ({} groups)", groups), ""});
@@ -67,8 +73,10 @@ void check_iommu_and_vfio(const DoctorOptions& options, std::vector<Finding>& ou
     std::string flag = amd ? "amd_iommu=on" : "intel_iommu=on";
     std::string fix = cmdline.find("iommu=on") != std::string::npos
                           ? "the kernel command line asks for it: enable VT-d / AMD-Vi in the firmware setup"
-                          : fmt::format("add `{} iommu=pt` to GRUB_CMDLINE_LINUX in /etc/default/grub, "
-                                        "`sudo update-grub`, reboot", flag);
+                          : fmt::format(
+                                "add `{} iommu=pt` to GRUB_CMDLINE_LINUX in /etc/default/grub, "
+                                "`sudo update-grub`, reboot",
+                                flag);
     out.push_back({passthrough ? FindingStatus::problem : FindingStatus::note, "iommu",
                    passthrough ? "a GPU is bound to vfio-pci but the IOMMU is off: passthrough cannot work"
                                : "the IOMMU is off (only needed to pass a GPU through to the guest)",
@@ -76,17 +84,21 @@ void check_iommu_and_vfio(const DoctorOptions& options, std::vector<Finding>& ou
   }
   for (const auto& gpu : gpus) {
     if (gpu.driver == "vfio-pci") {
-      out.push_back({FindingStatus::ok, "vfio", fmt::format("GPU {} ({}) is bound to vfio-pci, ready for passthrough",
-                                                           gpu.bdf, gpu.ids), ""});
+      out.push_back({FindingStatus::ok, "vfio",
+                     fmt::format("GPU {} ({}) is bound to vfio-pci, ready for passthrough", gpu.bdf, gpu.ids),
+                     ""});
     }
   }
   if (!passthrough && gpus.size() > 1) {
     const Gpu& gpu = gpus.back();
-    out.push_back({FindingStatus::note, "vfio",
-                   fmt::format("no GPU is bound to vfio-pci (GPU {} {} uses {}): fine with an emulated guest GPU",
-                               gpu.bdf, gpu.ids, gpu.driver.empty() ? "no driver" : gpu.driver),
-                   fmt::format("to pass {} through: `echo 'options vfio-pci ids={}' | sudo tee /etc/modprobe.d/vfio.conf`, "
-                               "`sudo update-initramfs -u`, reboot", gpu.bdf, gpu.ids)});
+    out.push_back(
+        {FindingStatus::note, "vfio",
+         fmt::format("no GPU is bound to vfio-pci (GPU {} {} uses {}): fine with an emulated guest GPU",
+                     gpu.bdf, gpu.ids, gpu.driver.empty() ? "no driver" : gpu.driver),
+         fmt::format(
+             "to pass {} through: `echo 'options vfio-pci ids={}' | sudo tee /etc/modprobe.d/vfio.conf`, "
+             "`sudo update-initramfs -u`, reboot",
+             gpu.bdf, gpu.ids)});
   }
 }
 

@@ -35,10 +35,9 @@ bool user_can_read_write(const std::string& user, const struct stat& st) {
 }
 
 std::string setup_command(const DoctorOptions& options, const std::string& extra = "") {
-  std::string size = options.resolution
-                         ? fmt::format(" --for {}x{}{}", options.resolution->width, options.resolution->height,
-                                       options.hdr ? " --hdr" : "")
-                         : "";
+  std::string size = options.resolution ? fmt::format(" --for {}x{}{}", options.resolution->width,
+                                                      options.resolution->height, options.hdr ? " --hdr" : "")
+                                        : "";
   return fmt::format("sudo kagami-setup shm --path {}{}{}", options.shm_path, size, extra);
 }
 
@@ -64,11 +63,12 @@ void check_size(const DoctorOptions& options, std::uint64_t size, std::vector<Fi
     return;
   }
   auto calc = region_size_for(*options.resolution, options.hdr);
-  std::string res = fmt::format("{}x{}{}", options.resolution->width, options.resolution->height, options.hdr ? " HDR" : "");
+  std::string res = fmt::format("{}x{}{}", options.resolution->width, options.resolution->height,
+                                options.hdr ? " HDR" : "");
   if (size < calc.region_bytes) {
     out.push_back({FindingStatus::problem, "region",
-                   fmt::format("{} is {}; {} needs {} (`kagami-setup size {}`)", path, shm::format_size(size), res,
-                               shm::format_size(calc.region_bytes), res),
+                   fmt::format("{} is {}; {} needs {} (`kagami-setup size {}`)", path, shm::format_size(size),
+                               res, shm::format_size(calc.region_bytes), res),
                    fmt::format("with the VM off: {}, and the same size in the VM's <shmem>/size= "
                                "(`kagami-setup libvirt DOMAIN --size {}M --apply`)",
                                setup_command(options), calc.region_bytes / kMiB)});
@@ -83,24 +83,29 @@ void check_access(const DoctorOptions& options, const struct stat& st, std::vect
   std::string client = options.client_user.empty() ? default_client_user() : options.client_user;
   std::string qemu = options.qemu_user.empty() ? default_qemu_user() : options.qemu_user;
   std::string owned = shm::describe_ownership(st.st_uid, st.st_gid, st.st_mode);
-  std::string fix = is_kvmfr_path(path)
-                        ? fmt::format("sudo kagami-setup shm --path {} --user {}  (writes the udev rule)", path, client)
-                        : setup_command(options, " --user " + client);
+  std::string fix =
+      is_kvmfr_path(path)
+          ? fmt::format("sudo kagami-setup shm --path {} --user {}  (writes the udev rule)", path, client)
+          : setup_command(options, " --user " + client);
   bool fine = true;
   if (!user_can_read_write(client, st)) {
     out.push_back({FindingStatus::problem, "permissions",
-                   fmt::format("{} ({}) is not readable and writable by {}, who runs kagami-client", path, owned, client),
+                   fmt::format("{} ({}) is not readable and writable by {}, who runs kagami-client", path,
+                               owned, client),
                    fix});
     fine = false;
   }
   if (!qemu.empty() && !user_can_read_write(qemu, st)) {
     out.push_back({FindingStatus::problem, "permissions",
-                   fmt::format("{} ({}) is not readable and writable by QEMU's user {}", path, owned, qemu), fix});
+                   fmt::format("{} ({}) is not readable and writable by QEMU's user {}", path, owned, qemu),
+                   fix});
     fine = false;
   }
   if (fine) {
-    out.push_back({FindingStatus::ok, "permissions",
-                   fmt::format("{} ({}) is usable by {}{}", path, owned, client, qemu.empty() ? "" : " and " + qemu), ""});
+    out.push_back(
+        {FindingStatus::ok, "permissions",
+         fmt::format("{} ({}) is usable by {}{}", path, owned, client, qemu.empty() ? "" : " and " + qemu),
+         ""});
   }
 }
 
@@ -111,8 +116,10 @@ std::vector<Finding> check_region(const DoctorOptions& options) {
   const std::string& path = options.shm_path;
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
-    std::string fix = is_kvmfr_path(path) ? "sudo modprobe kvmfr static_size_mb=32  (or `sudo kagami-setup shm --path " + path + "`)"
-                                          : setup_command(options);
+    std::string fix =
+        is_kvmfr_path(path)
+            ? "sudo modprobe kvmfr static_size_mb=32  (or `sudo kagami-setup shm --path " + path + "`)"
+            : setup_command(options);
     out.push_back({FindingStatus::problem, "region", fmt::format("{} does not exist", path), fix});
     return out;
   }

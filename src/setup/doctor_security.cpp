@@ -38,26 +38,33 @@ std::vector<Finding> check_security(const DoctorOptions& options) {
     }
     for (std::string line; std::getline(in, line);) {
       if (line.find(path) == std::string::npos) continue;
-      if (line.find("apparmor=\"DENIED\"") != std::string::npos) ++apparmor_denials, last_line = line;
-      else if (line.find("avc:  denied") != std::string::npos) ++selinux_denials, last_line = line;
+      if (line.find("apparmor=\"DENIED\"") != std::string::npos)
+        ++apparmor_denials, last_line = line;
+      else if (line.find("avc:  denied") != std::string::npos)
+        ++selinux_denials, last_line = line;
     }
   }
   if (apparmor_denials > 0) {
-    out.push_back({FindingStatus::problem, "apparmor",
-                   fmt::format("{} AppArmor denial(s) for {}, e.g.: {}", apparmor_denials, path, last_line),
-                   fmt::format("echo '{} rw,' | sudo tee -a /etc/apparmor.d/local/abstractions/libvirt-qemu && "
-                               "sudo systemctl reload apparmor",
-                               path)});
+    out.push_back(
+        {FindingStatus::problem, "apparmor",
+         fmt::format("{} AppArmor denial(s) for {}, e.g.: {}", apparmor_denials, path, last_line),
+         fmt::format("echo '{} rw,' | sudo tee -a /etc/apparmor.d/local/abstractions/libvirt-qemu && "
+                     "sudo systemctl reload apparmor",
+                     path)});
   }
   if (selinux_denials > 0) {
     out.push_back({FindingStatus::problem, "selinux",
                    fmt::format("{} SELinux denial(s) for {}, e.g.: {}", selinux_denials, path, last_line),
-                   fmt::format("sudo semanage fcontext -a -t svirt_tmpfs_t '{}' && sudo restorecon -v {}", path, path)});
+                   fmt::format("sudo semanage fcontext -a -t svirt_tmpfs_t '{}' && sudo restorecon -v {}",
+                               path, path)});
   }
   if (apparmor_denials + selinux_denials == 0 && (apparmor || selinux)) {
-    std::string which = apparmor && selinux ? "AppArmor and SELinux are" : apparmor ? "AppArmor is" : "SELinux is";
-    std::string scope = unreadable.empty() ? "" : fmt::format(" (could not read {}: run as root to check them)",
-                                                              fmt::join(unreadable, ", "));
+    std::string which = apparmor && selinux ? "AppArmor and SELinux are"
+                        : apparmor          ? "AppArmor is"
+                                            : "SELinux is";
+    std::string scope = unreadable.empty() ? ""
+                                           : fmt::format(" (could not read {}: run as root to check them)",
+                                                         fmt::join(unreadable, ", "));
     out.push_back({unreadable.empty() ? FindingStatus::ok : FindingStatus::note, "security",
                    fmt::format("{} active; no denial for {} in the logs{}", which, name, scope), ""});
   }

@@ -29,15 +29,17 @@ bool kvmfr_module_available(const std::string& modules_dir, const std::string& s
 }
 
 std::string kvmfr_modprobe_conf(const KvmfrRequest& request) {
-  return fmt::format("# kagami: one static kvmfr device (/dev/kvmfr0) of {} MiB for QEMU and kagami-client.\n"
-                     "options kvmfr static_size_mb={}\n",
-                     request.size / kMiB, request.size / kMiB);
+  return fmt::format(
+      "# kagami: one static kvmfr device (/dev/kvmfr0) of {} MiB for QEMU and kagami-client.\n"
+      "options kvmfr static_size_mb={}\n",
+      request.size / kMiB, request.size / kMiB);
 }
 
 std::string kvmfr_udev_rule(const KvmfrRequest& request) {
-  return fmt::format("# kagami: /dev/kvmfrN usable by kagami-client's user and QEMU's group.\n"
-                     "SUBSYSTEM==\"kvmfr\", OWNER=\"{}\", GROUP=\"{}\", MODE=\"{:04o}\"\n",
-                     request.user, request.group, request.mode);
+  return fmt::format(
+      "# kagami: /dev/kvmfrN usable by kagami-client's user and QEMU's group.\n"
+      "SUBSYSTEM==\"kvmfr\", OWNER=\"{}\", GROUP=\"{}\", MODE=\"{:04o}\"\n",
+      request.user, request.group, request.mode);
 }
 
 Result<void> setup_kvmfr(const KvmfrRequest& request, std::ostream& out) {
@@ -56,9 +58,12 @@ Result<void> setup_kvmfr(const KvmfrRequest& request, std::ostream& out) {
   out << fmt::format("kvmfr device /dev/kvmfr0 ({} MiB) for user {} and group {}:\n", request.size / kMiB,
                      request.user, request.group);
   fs::path etc(request.etc_dir);
-  if (auto r = actions.write_file((etc / "modprobe.d/kvmfr.conf").string(), kvmfr_modprobe_conf(request)); !r) return r;
+  if (auto r = actions.write_file((etc / "modprobe.d/kvmfr.conf").string(), kvmfr_modprobe_conf(request)); !r)
+    return r;
   if (auto r = actions.write_file((etc / "modules-load.d/kvmfr.conf").string(), "kvmfr\n"); !r) return r;
-  if (auto r = actions.write_file((etc / "udev/rules.d/99-kvmfr.rules").string(), kvmfr_udev_rule(request)); !r) return r;
+  if (auto r = actions.write_file((etc / "udev/rules.d/99-kvmfr.rules").string(), kvmfr_udev_rule(request));
+      !r)
+    return r;
   out << fmt::format(
       "Then, with the VM off:\n"
       "  sudo modprobe -r kvmfr; sudo modprobe kvmfr      # load it with the new size\n"

@@ -71,14 +71,16 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
   }
   out << fmt::format("{} needs:\n", request.domain);
   for (const auto& change : edit->changes) out << "  - " << change << "\n";
-  auto diff = unified_diff(edit->original, edit->edited, request.domain + " (now)", request.domain + " (kagami)");
+  auto diff =
+      unified_diff(edit->original, edit->edited, request.domain + " (now)", request.domain + " (kagami)");
   if (!diff) return diff.error();
   out << "\n" << *diff << "\n";
 
   if (auto valid = validate_domain_xml(edit->edited); !valid) return valid.error();
   out << "virt-xml-validate: the new XML is a valid libvirt domain.\n";
   if (!request.apply) {
-    out << fmt::format("Nothing was changed. Apply it with: kagami-setup libvirt {}{} --apply\n", request.domain,
+    out << fmt::format("Nothing was changed. Apply it with: kagami-setup libvirt {}{} --apply\n",
+                       request.domain,
                        request.connect_uri.empty() ? "" : " --connect " + request.connect_uri);
     return true;
   }
@@ -89,7 +91,8 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
   if (!result) return result.error();
   if (result->exit_status != 0) return Error{fmt::format("`{}` failed: {}", shell_quote(argv), result->err)};
   out << fmt::format(
-      "Defined. The changes take effect when the VM next starts (`virsh shutdown {0}`, then `virsh start {0}`).\n"
+      "Defined. The changes take effect when the VM next starts (`virsh shutdown {0}`, then `virsh start "
+      "{0}`).\n"
       "libvirt creates /dev/shm/{1} as QEMU's user: run `sudo kagami-setup shm --path /dev/shm/{1}` so "
       "kagami-client may open it too.\n",
       request.domain, request.wants.shmem_name);

@@ -12,9 +12,9 @@ namespace kagami::setup {
 
 struct LibvirtRequest {
   std::string domain;
-  std::string connect_uri;           // virsh -c; empty: virsh's default
-  std::optional<std::string> input;  // read this XML file instead of `virsh dumpxml`
-  std::optional<std::string> output; // also write the edited XML here
+  std::string connect_uri;            // virsh -c; empty: virsh's default
+  std::optional<std::string> input;   // read this XML file instead of `virsh dumpxml`
+  std::optional<std::string> output;  // also write the edited XML here
   DomainWants wants;
   bool apply = false;
 };

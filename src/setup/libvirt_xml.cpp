@@ -38,15 +38,16 @@ bool named(xmlNode* node, std::string_view name) {
 }
 
 // The first child element called `name` whose attribute `key` equals `value` (any when key is null).
-xmlNode* child(xmlNode* parent, std::string_view name, const char* key = nullptr, std::string_view value = {}) {
+xmlNode* child(xmlNode* parent, std::string_view name, const char* key = nullptr,
+               std::string_view value = {}) {
   for (xmlNode* node = parent->children; node; node = node->next) {
     if (named(node, name) && (!key || attr(node, key) == value)) return node;
   }
   return nullptr;
 }
 
-xmlNode* add(xmlNode* parent, const char* name, std::initializer_list<std::pair<const char*, std::string>> attrs,
-             const char* text = nullptr) {
+xmlNode* add(xmlNode* parent, const char* name,
+             std::initializer_list<std::pair<const char*, std::string>> attrs, const char* text = nullptr) {
   xmlNode* node = xmlNewChild(parent, nullptr, x(name), text ? x(text) : nullptr);
   for (const auto& [key, value] : attrs) xmlSetProp(node, x(key), x(value.c_str()));
   return node;
@@ -105,7 +106,8 @@ void want_spice(xmlNode* devices, std::vector<std::string>& changes) {
   if (!graphics) {
     graphics = add(devices, "graphics", {{"type", "spice"}, {"autoport", "yes"}});
     add(graphics, "listen", {{"type", "address"}, {"address", "127.0.0.1"}});
-    changes.push_back("add SPICE graphics listening on 127.0.0.1 only (input, clipboard and audio for kagami-client)");
+    changes.push_back(
+        "add SPICE graphics listening on 127.0.0.1 only (input, clipboard and audio for kagami-client)");
     return;
   }
   xmlNode* listen = child(graphics, "listen");
@@ -113,7 +115,8 @@ void want_spice(xmlNode* devices, std::vector<std::string>& changes) {
   if (type == "socket" || type == "none") return;  // a local socket, or SPICE without network: both private
   std::string address = listen ? attr(listen, "address") : attr(graphics, "listen");
   if (is_loopback(address)) return;
-  changes.push_back(fmt::format("make SPICE listen on 127.0.0.1 instead of {}", address.empty() ? "the default" : address));
+  changes.push_back(
+      fmt::format("make SPICE listen on 127.0.0.1 instead of {}", address.empty() ? "the default" : address));
   if (xmlHasProp(graphics, x("listen"))) xmlSetProp(graphics, x("listen"), x("127.0.0.1"));
   if (listen) {
     xmlUnlinkNode(listen);
@@ -154,9 +157,13 @@ Result<std::uint64_t> libvirt_scaled_bytes(const std::string& value, const std::
   if (ec != std::errc{} || end != value.data() + value.size()) {
     return Error{fmt::format("'{}' is not a libvirt size", value)};
   }
-  struct Unit { std::string_view name; std::uint64_t scale; };
+  struct Unit {
+    std::string_view name;
+    std::uint64_t scale;
+  };
   static constexpr Unit kUnits[] = {
-      {"", 1}, {"b", 1}, {"bytes", 1}, {"k", 1024}, {"KiB", 1024}, {"KB", 1000}, {"M", kMiB}, {"MiB", kMiB},
+      {"", 1},         {"b", 1},           {"bytes", 1},         {"k", 1024},
+      {"KiB", 1024},   {"KB", 1000},       {"M", kMiB},          {"MiB", kMiB},
       {"MB", 1000000}, {"G", 1024 * kMiB}, {"GiB", 1024 * kMiB}, {"GB", 1000000000}};
   for (const auto& u : kUnits) {
     if (u.name == unit) return number * u.scale;
@@ -170,7 +177,8 @@ Result<DomainEdit> edit_domain_xml(const std::string& xml, const DomainWants& wa
           &xmlFreeDoc);
   if (!doc) {
     const xmlError* error = xmlGetLastError();
-    return Error{fmt::format("the domain XML does not parse: {}", error && error->message ? error->message : "?")};
+    return Error{
+        fmt::format("the domain XML does not parse: {}", error && error->message ? error->message : "?")};
   }
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (!root || !named(root, "domain")) return Error{"the XML is not a libvirt <domain>"};

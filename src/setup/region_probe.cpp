@@ -74,9 +74,12 @@ Result<std::vector<std::byte>> read_region_start(const std::string& path) {
 
 std::string looking_glass_release(std::uint32_t kvmfr_version) {
   switch (kvmfr_version) {
-    case 20: return "Looking Glass B7";
-    case 19: return "Looking Glass B6";
-    default: return "";
+    case 20:
+      return "Looking Glass B7";
+    case 19:
+      return "Looking Glass B6";
+    default:
+      return "";
   }
 }
 

@@ -18,10 +18,10 @@ struct RegionHeader {
   std::uint32_t session_id = 0;
   std::uint64_t timestamp = 0;  // the host's heartbeat (ms), moves while the agent runs
   std::uint32_t udata_size = 0;
-  bool has_kvmfr = false;       // udata holds a KVMFR header with the right magic
+  bool has_kvmfr = false;  // udata holds a KVMFR header with the right magic
   std::uint32_t kvmfr_version = 0;
-  std::string host_version;     // printable characters of KVMFR hostver only
-  bool lgmp_ok() const;         // LGMP magic and version 6
+  std::string host_version;  // printable characters of KVMFR hostver only
+  bool lgmp_ok() const;      // LGMP magic and version 6
 };
 
 // Bytes the probe reads from the start of the region.

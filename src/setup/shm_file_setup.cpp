@@ -26,14 +26,15 @@ Result<void> fix_size(Actions& actions, const ShmFileRequest& request, const str
   const std::string& path = request.path;
   std::string size = shm::format_size(request.size);
   if (!st) {
-    return actions.run("create", fmt::format("{} ({}, mode {:04o})", path, size, request.mode), [&]() -> Result<void> {
-      int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, request.mode);
-      if (fd < 0) return errno_error("create " + path);
-      bool sized = ftruncate(fd, static_cast<off_t>(request.size)) == 0;
-      close(fd);
-      if (!sized) return errno_error("size " + path);
-      return {};
-    });
+    return actions.run("create", fmt::format("{} ({}, mode {:04o})", path, size, request.mode),
+                       [&]() -> Result<void> {
+                         int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, request.mode);
+                         if (fd < 0) return errno_error("create " + path);
+                         bool sized = ftruncate(fd, static_cast<off_t>(request.size)) == 0;
+                         close(fd);
+                         if (!sized) return errno_error("size " + path);
+                         return {};
+                       });
   }
   auto current = static_cast<std::uint64_t>(st->st_size);
   if (current == request.size) {
@@ -67,7 +68,8 @@ Result<void> fix_ownership(Actions& actions, const ShmFileRequest& request, uid_
     return {};
   }
   return actions.run("chmod", fmt::format("{:04o} {}", request.mode, path), [&]() -> Result<void> {
-    if (chmod(path.c_str(), request.mode) != 0) return errno_error(fmt::format("chmod {:04o} {}", request.mode, path));
+    if (chmod(path.c_str(), request.mode) != 0)
+      return errno_error(fmt::format("chmod {:04o} {}", request.mode, path));
     return {};
   });
 }
@@ -75,9 +77,10 @@ Result<void> fix_ownership(Actions& actions, const ShmFileRequest& request, uid_
 }  // namespace
 
 std::string tmpfiles_rule(const ShmFileRequest& request) {
-  return fmt::format("# kagami: the shared-memory file for kagami-client and QEMU, recreated at boot.\n"
-                     "f {} {:04o} {} {} -\n",
-                     request.path, request.mode, request.user, request.group);
+  return fmt::format(
+      "# kagami: the shared-memory file for kagami-client and QEMU, recreated at boot.\n"
+      "f {} {:04o} {} {} -\n",
+      request.path, request.mode, request.user, request.group);
 }
 
 std::string tmpfiles_rule_path(const ShmFileRequest& request) {
@@ -87,18 +90,22 @@ std::string tmpfiles_rule_path(const ShmFileRequest& request) {
 
 Result<void> setup_shm_file(const ShmFileRequest& request, std::ostream& out) {
   const passwd* pw = getpwnam(request.user.c_str());
-  if (!pw) return Error{fmt::format("no user '{}' on this system: pass --user with the user who runs kagami-client", request.user)};
+  if (!pw)
+    return Error{fmt::format("no user '{}' on this system: pass --user with the user who runs kagami-client",
+                             request.user)};
   uid_t uid = pw->pw_uid;
   const group* gr = getgrnam(request.group.c_str());
   if (!gr) {
-    return Error{fmt::format("no group '{}' on this system: install QEMU (it creates group kvm) or pass --group "
-                             "with the group QEMU runs in",
-                             request.group)};
+    return Error{
+        fmt::format("no group '{}' on this system: install QEMU (it creates group kvm) or pass --group "
+                    "with the group QEMU runs in",
+                    request.group)};
   }
   gid_t gid = gr->gr_gid;
   if (!shm::is_power_of_two(request.size)) {
-    return Error{fmt::format("{} is not a power of two: QEMU cannot use it for ivshmem (see `kagami-setup size`)",
-                             shm::format_size(request.size))};
+    return Error{
+        fmt::format("{} is not a power of two: QEMU cannot use it for ivshmem (see `kagami-setup size`)",
+                    shm::format_size(request.size))};
   }
 
   Actions actions(out, request.dry_run);
@@ -106,7 +113,8 @@ Result<void> setup_shm_file(const ShmFileRequest& request, std::ostream& out) {
                      request.group);
   struct stat st {};
   bool exists = stat(request.path.c_str(), &st) == 0;
-  if (exists && !S_ISREG(st.st_mode)) return Error{fmt::format("{} exists and is not a regular file", request.path)};
+  if (exists && !S_ISREG(st.st_mode))
+    return Error{fmt::format("{} exists and is not a regular file", request.path)};
   if (auto sized = fix_size(actions, request, exists ? &st : nullptr); !sized) return sized;
   if (auto owned = fix_ownership(actions, request, uid, gid); !owned) return owned;
   if (request.tmpfiles_dir.empty()) return {};

@@ -46,12 +46,17 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   if (suffix_at != std::string_view::npos) {
     std::string_view suffix = text.substr(suffix_at);
     digits = text.substr(0, suffix_at);
-    if (suffix == "B") unit = 1;
-    else if (suffix == "K" || suffix == "KiB") unit = 1024;
-    else if (suffix == "M" || suffix == "MiB") unit = kMiB;
-    else if (suffix == "G" || suffix == "GiB") unit = 1024 * kMiB;
-    else return Error{fmt::format("size '{}': unknown unit '{}' (use B, K, M or G; plain numbers are MiB)",
-                                  text, suffix)};
+    if (suffix == "B")
+      unit = 1;
+    else if (suffix == "K" || suffix == "KiB")
+      unit = 1024;
+    else if (suffix == "M" || suffix == "MiB")
+      unit = kMiB;
+    else if (suffix == "G" || suffix == "GiB")
+      unit = 1024 * kMiB;
+    else
+      return Error{fmt::format("size '{}': unknown unit '{}' (use B, K, M or G; plain numbers are MiB)", text,
+                               suffix)};
   }
   auto value = parse_number(digits, "size");
   if (!value) return value.error();

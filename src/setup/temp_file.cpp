@@ -10,7 +10,8 @@
 
 namespace kagami::setup {
 
-Result<TempFile> TempFile::create(const std::string& stem, const std::string& suffix, const std::string& content) {
+Result<TempFile> TempFile::create(const std::string& stem, const std::string& suffix,
+                                  const std::string& content) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / fmt::format("kagami-{}-XXXXXX{}", stem, suffix)).string();
   int fd = mkstemps(pattern.data(), static_cast<int>(suffix.size()));

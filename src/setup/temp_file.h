@@ -9,7 +9,8 @@ namespace kagami::setup {
 class TempFile {
  public:
   // Creates "<tmp>/kagami-<stem>-XXXXXX<suffix>" holding `content`.
-  static Result<TempFile> create(const std::string& stem, const std::string& suffix, const std::string& content);
+  static Result<TempFile> create(const std::string& stem, const std::string& suffix,
+                                 const std::string& content);
   TempFile(TempFile&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
   TempFile& operator=(TempFile&&) = delete;
   TempFile(const TempFile&) = delete;

@@ -13,7 +13,8 @@ Result<std::string> unified_diff(const std::string& before, const std::string& a
   if (!a) return a.error();
   auto b = TempFile::create("after", ".xml", after);
   if (!b) return b.error();
-  auto diff = run_command({"diff", "-u", "--label", before_label, "--label", after_label, a->path(), b->path()});
+  auto diff =
+      run_command({"diff", "-u", "--label", before_label, "--label", after_label, a->path(), b->path()});
   if (!diff) return diff.error();
   if (diff->exit_status > 1) return Error{fmt::format("diff failed: {}", diff->err)};
   return diff->out;

@@ -54,10 +54,10 @@ Result<std::unique_ptr<Region>> open_file(const std::string& path, const FileOpt
   if (stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return Error{fmt::format("cannot inspect {}: {}", path, std::strerror(errno))};
     if (!options.create) {
-      return Error{fmt::format(
-          "{} does not exist: start the VM first (QEMU creates it) or create it with "
-          "`sudo kagami-setup shm --path {}`",
-          path, path)};
+      return Error{
+          fmt::format("{} does not exist: start the VM first (QEMU creates it) or create it with "
+                      "`sudo kagami-setup shm --path {}`",
+                      path, path)};
     }
     if (!options.size || *options.size == 0) {
       return Error{fmt::format("cannot create {}: no size given (see `kagami-setup size WxH`)", path)};
@@ -70,8 +70,8 @@ Result<std::unique_ptr<Region>> open_file(const std::string& path, const FileOpt
   }
   if (!S_ISREG(st.st_mode)) {
     std::string hint = S_ISCHR(st.st_mode) ? " (for the kvmfr device use a /dev/kvmfrN path)" : "";
-    return Error{fmt::format("{} is {}, expected a shared-memory file{}", path, file_type_name(st.st_mode),
-                             hint)};
+    return Error{
+        fmt::format("{} is {}, expected a shared-memory file{}", path, file_type_name(st.st_mode), hint)};
   }
 
   int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
@@ -105,10 +105,10 @@ Result<std::unique_ptr<Region>> open_file(const std::string& path, const FileOpt
   if (options.size && size < *options.size) {
     close(fd);
     constexpr std::uint64_t kMiB = 1024 * 1024;
-    return Error{fmt::format("{} is {}, {} are needed: run `sudo kagami-setup shm --path {} --size {}M` "
-                             "with the VM off",
-                             path, format_size(size), format_size(*options.size), path,
-                             (*options.size + kMiB - 1) / kMiB)};
+    return Error{fmt::format(
+        "{} is {}, {} are needed: run `sudo kagami-setup shm --path {} --size {}M` "
+        "with the VM off",
+        path, format_size(size), format_size(*options.size), path, (*options.size + kMiB - 1) / kMiB)};
   }
   std::vector<std::string> notes;
   if (!is_power_of_two(size)) notes.push_back(power_of_two_note(path, size));

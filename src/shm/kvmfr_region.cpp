@@ -24,10 +24,10 @@ Result<std::unique_ptr<Region>> open_kvmfr(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
-      return Error{fmt::format(
-          "{} does not exist: load the module with `sudo modprobe kvmfr static_size_mb=32` "
-          "(or run `sudo kagami-setup shm --path {}`)",
-          path, path)};
+      return Error{
+          fmt::format("{} does not exist: load the module with `sudo modprobe kvmfr static_size_mb=32` "
+                      "(or run `sudo kagami-setup shm --path {}`)",
+                      path, path)};
     }
     return Error{fmt::format("cannot inspect {}: {}", path, std::strerror(errno))};
   }
@@ -42,12 +42,12 @@ Result<std::unique_ptr<Region>> open_kvmfr(const std::string& path) {
   int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     if (errno == EACCES || errno == EPERM) {
-      return Error{fmt::format(
-          "permission denied opening {} ({}; you are {}). Fix: a udev rule "
-          "`SUBSYSTEM==\"kvmfr\", OWNER=\"{}\", GROUP=\"kvm\", MODE=\"0660\"` "
-          "(`sudo kagami-setup shm --path {}` writes it)",
-          path, describe_ownership(st.st_uid, st.st_gid, st.st_mode), current_user_name(),
-          current_user_name(), path)};
+      return Error{
+          fmt::format("permission denied opening {} ({}; you are {}). Fix: a udev rule "
+                      "`SUBSYSTEM==\"kvmfr\", OWNER=\"{}\", GROUP=\"kvm\", MODE=\"0660\"` "
+                      "(`sudo kagami-setup shm --path {}` writes it)",
+                      path, describe_ownership(st.st_uid, st.st_gid, st.st_mode), current_user_name(),
+                      current_user_name(), path)};
     }
     return Error{fmt::format("cannot open {}: {}", path, std::strerror(errno))};
   }

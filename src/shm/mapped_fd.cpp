@@ -60,7 +60,8 @@ Result<std::unique_ptr<Region>> map_fd(int fd, std::uint64_t size, std::string p
   if (base == MAP_FAILED) {
     int err = errno;
     close(fd);
-    return Error{fmt::format("cannot map {} ({}) read-write: {}", path, format_size(size), std::strerror(err))};
+    return Error{
+        fmt::format("cannot map {} ({}) read-write: {}", path, format_size(size), std::strerror(err))};
   }
   std::string description = fmt::format("{} ({} {})", path, format_size(size), kind);
   return std::unique_ptr<Region>(

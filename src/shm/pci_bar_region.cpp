@@ -51,10 +51,10 @@ Result<fs::path> find_device(const std::optional<std::string>& bdf, const fs::pa
   for (const auto& dir : candidates) {
     if (is_ivshmem(dir)) return dir;
   }
-  return Error{fmt::format(
-      "no ivshmem device (PCI 1af4:1110) in {}: give the VM one (`kagami-setup qemu-args` or "
-      "`kagami-setup libvirt DOMAIN`)",
-      devices.string())};
+  return Error{
+      fmt::format("no ivshmem device (PCI 1af4:1110) in {}: give the VM one (`kagami-setup qemu-args` or "
+                  "`kagami-setup libvirt DOMAIN`)",
+                  devices.string())};
 }
 
 // The kernel maps a BAR of a disabled device as all-ones; enabling it is what a driver would do.

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <vector>
+#include <vector>
 
 #include "common/result.h"
 
@@ -29,7 +30,7 @@ class Region {
 
 struct FileOptions {
   bool create = false;                 // create (or grow an empty file) when missing
-  std::optional<std::uint64_t> size;   // required size when creating
+  std::optional<std::uint64_t> size;   // size when creating; an existing file must be at least this big
   unsigned mode = 0660;                // mode when creating
 };
 

@@ -38,14 +38,15 @@ TEST(KagamiSetupCli, BadInputIsAnErrorOnStderr) {
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_THAT(r.err, HasSubstr("error: 'big' is not a resolution"));
   EXPECT_NE(run({"shm", "--size", "32", "--for", "1920x1080"}).exit_status, 0);  // mutually exclusive
-  EXPECT_NE(run({}).exit_status, 0);  // a subcommand is required
+  EXPECT_NE(run({}).exit_status, 0);                                             // a subcommand is required
 }
 
 TEST(KagamiSetupCli, HelpExplainsEveryOptionWithDefaults) {
   auto shm = run({"shm", "--help"});
   EXPECT_EQ(shm.exit_status, 0);
-  for (const char* text : {"--path TEXT=/dev/shm/looking-glass", "--size", "--for", "--hdr", "--user", "--group TEXT=kvm",
-                           "--mode TEXT=0660", "--tmpfiles-dir TEXT=/etc/tmpfiles.d", "--dry-run", "Default: 32M"}) {
+  for (const char* text :
+       {"--path TEXT=/dev/shm/looking-glass", "--size", "--for", "--hdr", "--user", "--group TEXT=kvm",
+        "--mode TEXT=0660", "--tmpfiles-dir TEXT=/etc/tmpfiles.d", "--dry-run", "Default: 32M"}) {
     EXPECT_THAT(shm.out, HasSubstr(text));
   }
   auto libvirt = run({"libvirt", "--help"});
@@ -53,7 +54,8 @@ TEST(KagamiSetupCli, HelpExplainsEveryOptionWithDefaults) {
     EXPECT_THAT(libvirt.out, HasSubstr(text));
   }
   auto doctor = run({"doctor", "--help"});
-  for (const char* text : {"--shm", "--for", "--sysfs-root TEXT=/sys", "--proc-root TEXT=/proc", "--log", "--domain"}) {
+  for (const char* text :
+       {"--shm", "--for", "--sysfs-root TEXT=/sys", "--proc-root TEXT=/proc", "--log", "--domain"}) {
     EXPECT_THAT(doctor.out, HasSubstr(text));
   }
   EXPECT_THAT(run({"qemu-args", "--help"}).out, HasSubstr("--spice-port UINT=5900"));
@@ -71,8 +73,9 @@ TEST(KagamiSetupCli, ShmDryRunOnATempPath) {
 // doctor exits 1 on a problem and 0 when the region is right and an agent is beating in it.
 TEST(KagamiSetupCli, DoctorExitStatusFollowsTheFindings) {
   test::TempDir dir;
-  std::vector<std::string> common{"doctor", "--sysfs-root", dir / "sys", "--proc-root", dir / "proc", "--log",
-                                  "/dev/null", "--client-user", "root", "--qemu-user", "root", "--for", "1920x1080"};
+  std::vector<std::string> common{"doctor", "--sysfs-root", dir / "sys",     "--proc-root", dir / "proc",
+                                  "--log",  "/dev/null",    "--client-user", "root",        "--qemu-user",
+                                  "root",   "--for",        "1920x1080"};
   auto args = common;
   args.insert(args.end(), {"--shm", dir / "missing"});
   auto missing = run(args);

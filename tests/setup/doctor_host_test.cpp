@@ -10,15 +10,16 @@
 namespace kagami::setup {
 namespace {
 
+using test::TempDir;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using test::TempDir;
 
 auto finding(FindingStatus status, const std::string& topic, const std::string& text) {
-  return AllOf(Field(&Finding::status, status), Field(&Finding::topic, topic), Field(&Finding::message, HasSubstr(text)));
+  return AllOf(Field(&Finding::status, status), Field(&Finding::topic, topic),
+               Field(&Finding::message, HasSubstr(text)));
 }
 
 class DoctorHost : public ::testing::Test {
@@ -42,7 +43,8 @@ class DoctorHost : public ::testing::Test {
     }
   }
   void add_iommu_groups(int n) {
-    for (int i = 0; i < n; ++i) std::filesystem::create_directories(dir_ / ("sys/kernel/iommu_groups/" + std::to_string(i)));
+    for (int i = 0; i < n; ++i)
+      std::filesystem::create_directories(dir_ / ("sys/kernel/iommu_groups/" + std::to_string(i)));
   }
 
   TempDir dir_;
@@ -72,13 +74,15 @@ TEST_F(DoctorHost, VfioGpuWithIommuIsReady) {
   add_gpu("0000:00:02.0", "8086:3e92", "i915");
   add_gpu("0000:01:00.0", "10de:1b80", "vfio-pci");
   auto findings = check_host(options_);
-  EXPECT_THAT(findings, Contains(finding(FindingStatus::ok, "vfio", "GPU 0000:01:00.0 (10de:1b80) is bound to vfio-pci")));
+  EXPECT_THAT(findings, Contains(finding(FindingStatus::ok, "vfio",
+                                         "GPU 0000:01:00.0 (10de:1b80) is bound to vfio-pci")));
   EXPECT_FALSE(has_problems(findings));
 }
 
 TEST_F(DoctorHost, VfioGpuWithoutIommuIsAProblem) {
   add_gpu("0000:01:00.0", "10de:1b80", "vfio-pci");
-  EXPECT_THAT(check_host(options_), Contains(finding(FindingStatus::problem, "iommu", "passthrough cannot work")));
+  EXPECT_THAT(check_host(options_),
+              Contains(finding(FindingStatus::problem, "iommu", "passthrough cannot work")));
 }
 
 TEST_F(DoctorHost, SecondGpuNotOnVfioGetsTheBindCommand) {
@@ -86,7 +90,8 @@ TEST_F(DoctorHost, SecondGpuNotOnVfioGetsTheBindCommand) {
   add_gpu("0000:00:02.0", "8086:3e92", "i915");
   add_gpu("0000:01:00.0", "10de:1b80", "nouveau");
   auto findings = check_host(options_);
-  EXPECT_THAT(findings, Contains(finding(FindingStatus::note, "vfio", "no GPU is bound to vfio-pci (GPU 0000:01:00.0")));
+  EXPECT_THAT(findings, Contains(finding(FindingStatus::note, "vfio",
+                                         "no GPU is bound to vfio-pci (GPU 0000:01:00.0")));
   EXPECT_THAT(findings, Contains(Field(&Finding::fix, HasSubstr("options vfio-pci ids=10de:1b80"))));
 }
 
@@ -105,14 +110,16 @@ TEST_F(DoctorHost, AppArmorDenialForTheRegionIsFound) {
              "type=AVC msg=audit(1.2:3): apparmor=\"DENIED\" operation=\"open\" profile=\"libvirt-1234\" "
              "name=\"/dev/shm/kagami-doctor-test\" requested_mask=\"wr\"\n");
   auto findings = check_security(options_);
-  EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "apparmor", "1 AppArmor denial(s) for /dev/shm/kagami-doctor-test")));
+  EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "apparmor",
+                                         "1 AppArmor denial(s) for /dev/shm/kagami-doctor-test")));
   EXPECT_THAT(findings, Contains(Field(&Finding::fix, HasSubstr("'/dev/shm/kagami-doctor-test rw,'"))));
 }
 
 TEST_F(DoctorHost, SelinuxDenialForTheRegionIsFound) {
   dir_.write("sys/fs/selinux/enforce", "1");
-  dir_.write("audit.log", "type=AVC msg=audit(1.1:2): avc:  denied  { read write } for pid=1 comm=\"qemu-kvm\" "
-                          "path=\"/dev/shm/kagami-doctor-test\" scontext=system_u:system_r:svirt_t:s0\n");
+  dir_.write("audit.log",
+             "type=AVC msg=audit(1.1:2): avc:  denied  { read write } for pid=1 comm=\"qemu-kvm\" "
+             "path=\"/dev/shm/kagami-doctor-test\" scontext=system_u:system_r:svirt_t:s0\n");
   auto findings = check_security(options_);
   EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "selinux", "1 SELinux denial(s)")));
   EXPECT_THAT(findings, Contains(Field(&Finding::fix, HasSubstr("svirt_tmpfs_t"))));

@@ -19,16 +19,17 @@
 namespace kagami::setup {
 namespace {
 
+using test::TempDir;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
-using test::TempDir;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
 auto finding(FindingStatus status, const std::string& topic, const std::string& text) {
-  return AllOf(Field(&Finding::status, status), Field(&Finding::topic, topic), Field(&Finding::message, HasSubstr(text)));
+  return AllOf(Field(&Finding::status, status), Field(&Finding::topic, topic),
+               Field(&Finding::message, HasSubstr(text)));
 }
 
 class DoctorRegion : public ::testing::Test {
@@ -75,28 +76,33 @@ TEST_F(DoctorRegion, TooSmallForTheResolution) {
   auto region = make_region(32 * kMiB);
   options_.resolution = Resolution{2560, 1440};
   auto findings = check_region(options_);
-  EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "region", "is 32 MiB; 2560x1440 needs 64 MiB")));
+  EXPECT_THAT(findings,
+              Contains(finding(FindingStatus::problem, "region", "is 32 MiB; 2560x1440 needs 64 MiB")));
   options_.resolution = Resolution{1920, 1080};
   EXPECT_THAT(check_region(options_), Contains(finding(FindingStatus::ok, "region", "enough for 1920x1080")));
 }
 
 TEST_F(DoctorRegion, NotAPowerOfTwo) {
   auto region = make_region(24 * kMiB);
-  EXPECT_THAT(check_region(options_), Contains(finding(FindingStatus::problem, "region", "not a power of two")));
+  EXPECT_THAT(check_region(options_),
+              Contains(finding(FindingStatus::problem, "region", "not a power of two")));
 }
 
 TEST_F(DoctorRegion, PermissionsAreJudgedForBothUsers) {
   auto region = make_region(16 * kMiB);
-  chmod(options_.shm_path.c_str(), 0600);  // owned by us; nobody and daemon are neither owner nor in its group
+  chmod(options_.shm_path.c_str(),
+        0600);  // owned by us; nobody and daemon are neither owner nor in its group
   options_.client_user = "nobody";
   options_.qemu_user = "daemon";
   auto findings = check_region(options_);
-  EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "permissions", "not readable and writable by nobody")));
+  EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "permissions",
+                                         "not readable and writable by nobody")));
   EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "permissions", "by QEMU's user daemon")));
-  EXPECT_THAT(findings, Contains(Field(&Finding::fix, HasSubstr("kagami-setup shm --path " + options_.shm_path +
-                                                                " --user nobody"))));
+  EXPECT_THAT(findings, Contains(Field(&Finding::fix, HasSubstr("kagami-setup shm --path " +
+                                                                options_.shm_path + " --user nobody"))));
   chmod(options_.shm_path.c_str(), 0666);
-  EXPECT_THAT(check_region(options_), Contains(finding(FindingStatus::ok, "permissions", "usable by nobody and daemon")));
+  EXPECT_THAT(check_region(options_),
+              Contains(finding(FindingStatus::ok, "permissions", "usable by nobody and daemon")));
 }
 
 TEST_F(DoctorRegion, AllZeroRegionMeansNoAgentYet) {
@@ -107,7 +113,8 @@ TEST_F(DoctorRegion, AllZeroRegionMeansNoAgentYet) {
 TEST_F(DoctorRegion, ForeignBytesAreNotLgmp) {
   auto region = make_region(16 * kMiB);
   std::memcpy(region->bytes().data(), "garbage!", 8);
-  EXPECT_THAT(contents(), Contains(finding(FindingStatus::problem, "protocol", "does not start with an LGMP header")));
+  EXPECT_THAT(contents(),
+              Contains(finding(FindingStatus::problem, "protocol", "does not start with an LGMP header")));
 }
 
 TEST_F(DoctorRegion, RunningAgentWithB7ProtocolIsHealthy) {
@@ -135,16 +142,18 @@ TEST_F(DoctorRegion, StoppedAgentIsDetectedByTheStillHeartbeat) {
   protocol::LgmpHost host(clock_, random_);
   init_host(host, *region, 20);
   auto findings = contents();
-  EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "agent", "not running: its heartbeat stayed at")));
+  EXPECT_THAT(findings,
+              Contains(finding(FindingStatus::problem, "agent", "not running: its heartbeat stayed at")));
 }
 
 TEST_F(DoctorRegion, OlderLookingGlassIsNamed) {
   auto region = make_region(16 * kMiB);
   protocol::LgmpHost host(clock_, random_);
   init_host(host, *region, 19);
-  EXPECT_THAT(contents(), Contains(finding(FindingStatus::problem, "protocol",
-                                           "the guest speaks KVMFR 19 (Looking Glass B6); kagami speaks KVMFR 20 "
-                                           "(Looking Glass B7)")));
+  EXPECT_THAT(contents(),
+              Contains(finding(FindingStatus::problem, "protocol",
+                               "the guest speaks KVMFR 19 (Looking Glass B6); kagami speaks KVMFR 20 "
+                               "(Looking Glass B7)")));
 }
 
 TEST_F(DoctorRegion, OtherLgmpVersionIsAProblem) {
@@ -168,9 +177,10 @@ TEST(DoctorReport, FormatsTagsFixesAndCount) {
   std::vector<Finding> findings{{FindingStatus::ok, "region", "fine", ""},
                                 {FindingStatus::note, "iommu", "off", "reboot"},
                                 {FindingStatus::problem, "agent", "gone", "start it"}};
-  EXPECT_EQ(format_findings(findings),
-            "[ ok ] region: fine\n[note] iommu: off\n       fix: reboot\n[FAIL] agent: gone\n       fix: start it\n"
-            "1 problem found.\n");
+  EXPECT_EQ(
+      format_findings(findings),
+      "[ ok ] region: fine\n[note] iommu: off\n       fix: reboot\n[FAIL] agent: gone\n       fix: start it\n"
+      "1 problem found.\n");
   EXPECT_TRUE(has_problems(findings));
   findings.pop_back();
   EXPECT_FALSE(has_problems(findings));

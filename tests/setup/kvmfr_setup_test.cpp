@@ -1,3 +1,5 @@
+#include "setup/kvmfr_setup.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -6,13 +8,12 @@
 #include <sstream>
 
 #include "../shm/temp_dir.h"
-#include "setup/kvmfr_setup.h"
 
 namespace kagami::setup {
 namespace {
 
-using ::testing::HasSubstr;
 using test::TempDir;
+using ::testing::HasSubstr;
 
 std::string read(const std::string& path) {
   std::ifstream in(path);
@@ -24,8 +25,13 @@ std::string read(const std::string& path) {
 TEST(KvmfrSetup, WritesModprobeOptionsModulesLoadAndUdevRule) {
   TempDir dir;
   dir.write("modules/extra/kvmfr.ko.xz", "");
-  KvmfrRequest request{.size = 64 << 20, .user = "alice", .group = "kvm", .mode = 0660,
-                       .etc_dir = dir / "etc", .modules_dir = dir / "modules", .dry_run = false};
+  KvmfrRequest request{.size = 64 << 20,
+                       .user = "alice",
+                       .group = "kvm",
+                       .mode = 0660,
+                       .etc_dir = dir / "etc",
+                       .modules_dir = dir / "modules",
+                       .dry_run = false};
   std::ostringstream out;
   auto done = setup_kvmfr(request, out);
   ASSERT_TRUE(done) << done.error().message;
@@ -41,7 +47,8 @@ TEST(KvmfrSetup, WritesModprobeOptionsModulesLoadAndUdevRule) {
 TEST(KvmfrSetup, DryRunWritesNothing) {
   TempDir dir;
   dir.write("modules/kvmfr.ko", "");
-  KvmfrRequest request{.user = "alice", .etc_dir = dir / "etc", .modules_dir = dir / "modules", .dry_run = true};
+  KvmfrRequest request{
+      .user = "alice", .etc_dir = dir / "etc", .modules_dir = dir / "modules", .dry_run = true};
   std::ostringstream out;
   ASSERT_TRUE(setup_kvmfr(request, out));
   EXPECT_FALSE(std::filesystem::exists(dir / "etc"));

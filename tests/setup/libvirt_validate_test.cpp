@@ -35,8 +35,10 @@ TEST(LibvirtValidate, GeneratedXmlIsAValidDomain) {
     auto valid = validate_domain_xml(edit->edited);
     EXPECT_TRUE(valid) << (valid ? "" : valid.error().message);
   }
-  auto from_nothing = edit_domain_xml("<domain type='qemu'><name>n</name><memory>65536</memory>"
-                                      "<os><type>hvm</type></os></domain>", {});
+  auto from_nothing = edit_domain_xml(
+      "<domain type='qemu'><name>n</name><memory>65536</memory>"
+      "<os><type>hvm</type></os></domain>",
+      {});
   ASSERT_TRUE(from_nothing);
   auto valid = validate_domain_xml(from_nothing->edited);
   EXPECT_TRUE(valid) << (valid ? "" : valid.error().message);
@@ -67,7 +69,8 @@ TEST(LibvirtSetup, ShowsChangesDiffAndValidationWithoutApplying) {
   EXPECT_THAT(text, HasSubstr("\n-    <graphics type=\"spice\" port=\"5900\" listen=\"0.0.0.0\">"));
   EXPECT_THAT(text, HasSubstr("\n+      <size unit=\"M\">64</size>"));
   EXPECT_THAT(text, HasSubstr("the new XML is a valid libvirt domain"));
-  EXPECT_THAT(text, HasSubstr("Nothing was changed. Apply it with: kagami-setup libvirt kagami-validate --apply"));
+  EXPECT_THAT(text,
+              HasSubstr("Nothing was changed. Apply it with: kagami-setup libvirt kagami-validate --apply"));
 
   std::ifstream written(dir / "out.xml");
   std::stringstream xml;
@@ -91,7 +94,8 @@ TEST(LibvirtSetup, UnknownDomainReportsVirshError) {
   std::ostringstream out;
   auto changed = setup_libvirt(request, out);
   ASSERT_FALSE(changed);
-  EXPECT_THAT(changed.error().message, HasSubstr("virsh -c test:///default dumpxml --inactive kagami-no-such-domain"));
+  EXPECT_THAT(changed.error().message,
+              HasSubstr("virsh -c test:///default dumpxml --inactive kagami-no-such-domain"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
+#include "setup/libvirt_xml.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "setup/libvirt_xml.h"
 
 namespace kagami::setup {
 namespace {
@@ -31,7 +31,9 @@ TEST(LibvirtXml, AddsEverythingToABareDomain) {
   EXPECT_THAT(xml, HasSubstr("<input type=\"tablet\" bus=\"usb\"/>"));
   EXPECT_THAT(xml, HasSubstr("<sound model=\"ich9\"/>"));
   EXPECT_THAT(xml, HasSubstr("<audio id=\"1\" type=\"spice\"/>"));
-  EXPECT_THAT(xml, HasSubstr("<channel type=\"spicevmc\">\n      <target type=\"virtio\" name=\"com.redhat.spice.0\"/>"));
+  EXPECT_THAT(
+      xml,
+      HasSubstr("<channel type=\"spicevmc\">\n      <target type=\"virtio\" name=\"com.redhat.spice.0\"/>"));
   EXPECT_THAT(edit->original, Not(HasSubstr("shmem")));
   EXPECT_THAT(edit->original, HasSubstr("<emulator>/usr/bin/qemu-system-x86_64</emulator>"));
 }

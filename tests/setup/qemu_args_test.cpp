@@ -1,5 +1,7 @@
 // The printed QEMU arguments are accepted by the real QEMU: it starts with them (paused, TCG), shows
 // the ivshmem device on its PCI bus, and creates the backing file with the requested size.
+#include "setup/qemu_args.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,7 +11,6 @@
 #include <filesystem>
 
 #include "setup/command.h"
-#include "setup/qemu_args.h"
 
 namespace kagami::setup {
 namespace {
@@ -30,8 +31,9 @@ std::uint16_t free_tcp_port() {
 
 TEST(QemuArgs, FormatIsOneCopyableCommandWithReasonsFirst) {
   std::string text = format_qemu_args(qemu_args({"/dev/shm/x", 64 << 20, 5900}));
-  EXPECT_THAT(text, HasSubstr("-object memory-backend-file,id=kagami-shm,share=on,mem-path=/dev/shm/x,size=64M \\\n"
-                              "-device ivshmem-plain,memdev=kagami-shm \\\n"));
+  EXPECT_THAT(text,
+              HasSubstr("-object memory-backend-file,id=kagami-shm,share=on,mem-path=/dev/shm/x,size=64M \\\n"
+                        "-device ivshmem-plain,memdev=kagami-shm \\\n"));
   EXPECT_THAT(text, HasSubstr("-spice port=5900,addr=127.0.0.1,disable-ticketing=on \\\n"));
   // After the first argument line there are no comments, and only the last line lacks a backslash.
   std::string body = text.substr(text.find("\n-object"));
@@ -43,8 +45,8 @@ TEST(QemuArgs, FormatIsOneCopyableCommandWithReasonsFirst) {
 TEST(QemuArgs, RealQemuAcceptsThem) {
   ASSERT_TRUE(find_program("qemu-system-x86_64")) << "install qemu-system-x86 (scripts/install-deps setup)";
   std::string shm = "/dev/shm/kagami-qemu-args-" + std::to_string(getpid());
-  std::vector<std::string> argv{"timeout", "60", "qemu-system-x86_64", "-accel", "tcg", "-M", "pc", "-display", "none",
-                                "-nodefaults", "-S", "-monitor", "stdio"};
+  std::vector<std::string> argv{"timeout",  "60",   "qemu-system-x86_64", "-accel", "tcg",      "-M",   "pc",
+                                "-display", "none", "-nodefaults",        "-S",     "-monitor", "stdio"};
   for (const auto& group : qemu_args({shm, 16 << 20, free_tcp_port()})) {
     argv.insert(argv.end(), group.args.begin(), group.args.end());
   }

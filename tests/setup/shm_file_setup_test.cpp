@@ -1,4 +1,6 @@
 // kagami-setup shm on temporary paths: what it prints, and that the file really ends up so.
+#include "setup/shm_file_setup.h"
+
 #include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
@@ -11,14 +13,13 @@
 #include <sstream>
 
 #include "../shm/temp_dir.h"
-#include "setup/shm_file_setup.h"
 
 namespace kagami::setup {
 namespace {
 
+using test::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using test::TempDir;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
+#include "setup/size.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "setup/size.h"
 
 namespace kagami::setup {
 namespace {

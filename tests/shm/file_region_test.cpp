@@ -14,8 +14,8 @@
 namespace kagami::shm {
 namespace {
 
-using ::testing::HasSubstr;
 using test::TempDir;
+using ::testing::HasSubstr;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 

@@ -9,8 +9,8 @@
 namespace kagami::shm {
 namespace {
 
-using ::testing::HasSubstr;
 using test::TempDir;
+using ::testing::HasSubstr;
 
 TEST(KvmfrRegion, MissingDeviceSaysToLoadTheModule) {
   TempDir dir;
