@@ -8,7 +8,6 @@
 #include <span>
 #include <string>
 #include <vector>
-#include <vector>
 
 #include "common/result.h"
 
