@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "protocol/kvmfr_frame.h"
+
 namespace kagami::setup {
 namespace {
 
@@ -73,9 +75,8 @@ RegionSizeCalc region_size_for(Resolution resolution, bool hdr) {
   calc.bytes_per_pixel = hdr ? 8 : 4;
   calc.frame_bytes = std::uint64_t{resolution.width} * resolution.height * calc.bytes_per_pixel;
   calc.needed_bytes = calc.frame_bytes * 2 + 10 * kMiB;
-  // 2^ceil(log2(x MiB)) is the smallest power of two >= x, computed exactly in integers.
-  calc.region_bytes = kMiB;
-  while (calc.region_bytes < calc.needed_bytes) calc.region_bytes *= 2;
+  // The number itself comes from the protocol layer, the formula's one implementation.
+  calc.region_bytes = protocol::recommended_region_size(resolution.width, resolution.height, hdr);
   return calc;
 }
 

@@ -27,6 +27,20 @@ TEST(RegionSize, ExactPowerOfTwoIsNotRoundedUpButOneMorePixelIs) {
   EXPECT_EQ(mib_for(1, 1), 16u);  // 10 MiB + 8 bytes
 }
 
+// Property check over many resolutions: the region is the smallest power of two >= the need.
+TEST(RegionSize, IsTheSmallestPowerOfTwoHoldingTwoFramesAndTenMib) {
+  for (std::uint32_t w = 640; w <= 7680; w += 160) {
+    for (std::uint32_t h = 480; h <= 4320; h += 120) {
+      for (bool hdr : {false, true}) {
+        auto calc = region_size_for({w, h}, hdr);
+        ASSERT_EQ(calc.region_bytes & (calc.region_bytes - 1), 0u) << w << "x" << h;
+        ASSERT_GE(calc.region_bytes, calc.needed_bytes) << w << "x" << h;
+        ASSERT_LT(calc.region_bytes / 2, calc.needed_bytes) << w << "x" << h;
+      }
+    }
+  }
+}
+
 TEST(RegionSize, KeepsTheIntermediateSteps) {
   auto calc = region_size_for({1920, 1080}, false);
   EXPECT_EQ(calc.bytes_per_pixel, 4u);
