@@ -1,6 +1,7 @@
 // doctor: what the guest wrote into the region — protocol versions and the agent's heartbeat.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "protocol/kvmfr_layout.h"
@@ -26,7 +27,15 @@ std::string version_name(std::uint32_t kvmfr_version) {
 std::vector<Finding> check_region_contents(const DoctorOptions& options) {
   std::vector<Finding> out;
   auto bytes = read_region_start(options.shm_path);
-  if (!bytes) return out;  // check_region has said why the region is unusable
+  if (!bytes) {
+    // A missing region is check_region's finding; one we cannot read hides the agent's state.
+    if (std::filesystem::exists(options.shm_path)) {
+      out.push_back({FindingStatus::note, "agent",
+                     fmt::format("cannot read the region to check the agent: {}", bytes.error().message),
+                     "sudo kagami-setup doctor --shm " + options.shm_path});
+    }
+    return out;
+  }
   RegionHeader header = parse_region_header(*bytes);
   if (header.all_zero) {
     out.push_back({FindingStatus::problem, "agent",

@@ -105,6 +105,13 @@ TEST_F(DoctorRegion, PermissionsAreJudgedForBothUsers) {
               Contains(finding(FindingStatus::ok, "permissions", "usable by nobody and daemon")));
 }
 
+TEST_F(DoctorRegion, UnreadableRegionIsANoteToRunWithSudo) {
+  std::string path = dir_.write("region", "");
+  std::filesystem::remove(path);
+  std::filesystem::create_directory(path);  // exists, but read() on a directory fails
+  EXPECT_THAT(contents(), Contains(finding(FindingStatus::note, "agent", "cannot read the region")));
+}
+
 TEST_F(DoctorRegion, AllZeroRegionMeansNoAgentYet) {
   auto region = make_region(16 * kMiB);
   EXPECT_THAT(contents(), Contains(finding(FindingStatus::problem, "agent", "all zeros")));
