@@ -33,6 +33,10 @@ user_env=(env -i HOME="$work" XDG_RUNTIME_DIR="$work/run" XDG_CONFIG_HOME="$work
           XDG_CACHE_HOME="$work/cache" PATH=/usr/sbin:/usr/bin:/sbin:/bin)
 as_user() { "${run_as[@]}" "${user_env[@]}" "$@"; }
 as_user mkdir -m 700 "$work/run"
+# The checkout may not be readable by `nobody` (e.g. under /root): run a copy from the work dir.
+cp "$setup_bin" "$work/kagami-setup"
+chmod 755 "$work/kagami-setup"
+setup_bin=$work/kagami-setup
 
 cat >"$work/base.xml" <<XML
 <domain type='qemu'>
