@@ -201,6 +201,8 @@ struct DoctorCommand {
     app.add_option("--proc-root", options.proc_root, "Where procfs is mounted")->capture_default_str();
     app.add_option("--log", options.logs, "Logs searched for AppArmor/SELinux denials (repeat the option)")
         ->capture_default_str();
+    app.add_flag("!--no-dmesg", options.read_kernel_log,
+                 "Do not search the kernel log (dmesg) for denials; only the --log files");
     app.add_option("--domain", domain, "Also check this libvirt domain's devices");
     app.add_option("--connect", options.connect_uri,
                    "libvirt URI for --domain (default: virsh's own default)");

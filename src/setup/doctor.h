@@ -26,6 +26,7 @@ struct DoctorOptions {
   std::string sysfs_root = "/sys";
   std::string proc_root = "/proc";
   std::vector<std::string> logs = {"/var/log/audit/audit.log", "/var/log/kern.log", "/var/log/syslog"};
+  bool read_kernel_log = true;        // also search `dmesg` output for denials
   std::string client_user;            // who runs kagami-client; empty: $SUDO_USER or the current user
   std::string qemu_user;              // who runs QEMU; empty: libvirt-qemu or qemu if such a user exists
   std::optional<std::string> domain;  // also check this libvirt domain's devices

@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
+#include "setup/command.h"
 #include "setup/doctor.h"
 
 namespace kagami::setup {
@@ -29,19 +31,30 @@ std::vector<Finding> check_security(const DoctorOptions& options) {
 
   int apparmor_denials = 0, selinux_denials = 0;
   std::string last_line;
-  std::vector<std::string> unreadable;
-  for (const auto& log : options.logs) {
-    std::ifstream in(log);
-    if (!in) {
-      if (fs::exists(log)) unreadable.push_back(log);
-      continue;
-    }
+  auto scan = [&](std::istream& in) {
     for (std::string line; std::getline(in, line);) {
       if (line.find(path) == std::string::npos) continue;
       if (line.find("apparmor=\"DENIED\"") != std::string::npos)
         ++apparmor_denials, last_line = line;
       else if (line.find("avc:  denied") != std::string::npos)
         ++selinux_denials, last_line = line;
+    }
+  };
+  std::vector<std::string> unreadable;
+  for (const auto& log : options.logs) {
+    std::ifstream in(log);
+    if (in)
+      scan(in);
+    else if (fs::exists(log))
+      unreadable.push_back(log);
+  }
+  if (options.read_kernel_log) {  // the kernel ring buffer, when dmesg_restrict lets us read it
+    auto dmesg = run_command({"dmesg"});
+    if (dmesg && dmesg->exit_status == 0) {
+      std::istringstream in(dmesg->out);
+      scan(in);
+    } else {
+      unreadable.push_back("dmesg");
     }
   }
   if (apparmor_denials > 0) {

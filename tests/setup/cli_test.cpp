@@ -54,8 +54,8 @@ TEST(KagamiSetupCli, HelpExplainsEveryOptionWithDefaults) {
     EXPECT_THAT(libvirt.out, HasSubstr(text));
   }
   auto doctor = run({"doctor", "--help"});
-  for (const char* text :
-       {"--shm", "--for", "--sysfs-root TEXT=/sys", "--proc-root TEXT=/proc", "--log", "--domain"}) {
+  for (const char* text : {"--shm", "--for", "--sysfs-root TEXT=/sys", "--proc-root TEXT=/proc", "--log",
+                           "--no-dmesg", "--domain"}) {
     EXPECT_THAT(doctor.out, HasSubstr(text));
   }
   EXPECT_THAT(run({"qemu-args", "--help"}).out, HasSubstr("--spice-port UINT=5900"));
@@ -73,9 +73,9 @@ TEST(KagamiSetupCli, ShmDryRunOnATempPath) {
 // doctor exits 1 on a problem and 0 when the region is right and an agent is beating in it.
 TEST(KagamiSetupCli, DoctorExitStatusFollowsTheFindings) {
   test::TempDir dir;
-  std::vector<std::string> common{"doctor", "--sysfs-root", dir / "sys",     "--proc-root", dir / "proc",
-                                  "--log",  "/dev/null",    "--client-user", "root",        "--qemu-user",
-                                  "root",   "--for",        "1920x1080"};
+  std::vector<std::string> common{"doctor",      "--sysfs-root", dir / "sys",  "--proc-root",   dir / "proc",
+                                  "--log",       "/dev/null",    "--no-dmesg", "--client-user", "root",
+                                  "--qemu-user", "root",         "--for",      "1920x1080"};
   auto args = common;
   args.insert(args.end(), {"--shm", dir / "missing"});
   auto missing = run(args);

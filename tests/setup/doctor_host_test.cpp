@@ -28,6 +28,7 @@ class DoctorHost : public ::testing::Test {
     options_.sysfs_root = dir_ / "sys";
     options_.proc_root = dir_ / "proc";
     options_.logs = {dir_ / "audit.log"};
+    options_.read_kernel_log = false;  // the crafted log only
     options_.shm_path = "/dev/shm/kagami-doctor-test";
     dir_.write("proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet\n");
     dir_.write("proc/cpuinfo", "vendor_id\t: GenuineIntel\n");
