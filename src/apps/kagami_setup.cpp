@@ -143,7 +143,9 @@ struct LibvirtCommand {
                  "Default: only show");
     app.add_option("--connect", request.connect_uri,
                    "libvirt URI, e.g. qemu:///system or qemu:///session (default: virsh's own default)");
-    app.add_option("--shm", shm, "The region file; libvirt's <shmem name> is its name in /dev/shm")
+    app.add_option("--shm", shm,
+                   "The region: /dev/shm/NAME becomes <shmem name='NAME'>; /dev/kvmfrN is passed to QEMU "
+                   "through <qemu:commandline>")
         ->capture_default_str();
     size.add_to(app);
     app.add_option("--xml", input, "Read the domain XML from this file instead of `virsh dumpxml`");
@@ -154,13 +156,16 @@ struct LibvirtCommand {
     auto bytes = size.bytes();
     if (!bytes) return fail(bytes.error());
     std::filesystem::path shm_path(shm);
-    if (shm_path.parent_path() != "/dev/shm") {
+    if (shm.starts_with("/dev/kvmfr")) {
+      request.wants = {"", *bytes, shm};  // libvirt's <shmem> cannot use a device: <qemu:commandline>
+    } else if (shm_path.parent_path() == "/dev/shm") {
+      request.wants = {shm_path.filename().string(), *bytes, ""};
+    } else {
       return fail(
-          {fmt::format("libvirt's <shmem> always uses /dev/shm/<name>; {} is elsewhere (for /dev/kvmfr0 "
-                       "see `kagami-setup qemu-args` and docs/setup.md)",
+          {fmt::format("libvirt's <shmem> always uses /dev/shm/<name>, and {} is elsewhere: use a "
+                       "/dev/shm path or /dev/kvmfrN",
                        shm)});
     }
-    request.wants = {shm_path.filename().string(), *bytes};
     if (!input.empty()) request.input = input;
     if (!output.empty()) request.output = output;
     auto changed = setup_libvirt(request, std::cout);

@@ -22,6 +22,7 @@ std::vector<Finding> check_libvirt(const DoctorOptions& options) {
   }
   DomainWants wants;
   wants.shmem_name = std::filesystem::path(options.shm_path).filename().string();
+  if (options.shm_path.starts_with("/dev/kvmfr")) wants.kvmfr_device = options.shm_path;
   struct stat st {};
   if (options.resolution)
     wants.shmem_bytes = region_size_for(*options.resolution, options.hdr).region_bytes;

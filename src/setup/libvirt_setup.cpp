@@ -92,10 +92,19 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
   if (result->exit_status != 0) return Error{fmt::format("`{}` failed: {}", shell_quote(argv), result->err)};
   out << fmt::format(
       "Defined. The changes take effect when the VM next starts (`virsh shutdown {0}`, then `virsh start "
-      "{0}`).\n"
-      "libvirt creates /dev/shm/{1} as QEMU's user: run `sudo kagami-setup shm --path /dev/shm/{1}` so "
-      "kagami-client may open it too.\n",
-      request.domain, request.wants.shmem_name);
+      "{0}`).\n",
+      request.domain);
+  if (request.wants.kvmfr_device.empty()) {
+    out << fmt::format(
+        "libvirt creates /dev/shm/{0} as QEMU's user: run `sudo kagami-setup shm --path /dev/shm/{0}` so "
+        "kagami-client may open it too.\n",
+        request.wants.shmem_name);
+  } else {
+    out << fmt::format(
+        "QEMU opens {0} itself: add it to cgroup_device_acl in /etc/libvirt/qemu.conf and, with AppArmor, "
+        "`{0} rw,` to /etc/apparmor.d/local/abstractions/libvirt-qemu.\n",
+        request.wants.kvmfr_device);
+  }
   return true;
 }
 

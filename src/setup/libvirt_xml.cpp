@@ -8,59 +8,14 @@
 #include <memory>
 #include <string_view>
 
+#include "setup/libvirt_kvmfr.h"
 #include "setup/size.h"
+#include "setup/xml_tree.h"
 
 namespace kagami::setup {
 namespace {
 
-using Doc = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
-
-const xmlChar* x(const char* text) { return reinterpret_cast<const xmlChar*>(text); }
-
-std::string attr(xmlNode* node, const char* name) {
-  xmlChar* value = xmlGetProp(node, x(name));
-  if (!value) return {};
-  std::string text(reinterpret_cast<const char*>(value));
-  xmlFree(value);
-  return text;
-}
-
-std::string content(xmlNode* node) {
-  xmlChar* value = xmlNodeGetContent(node);
-  if (!value) return {};
-  std::string text(reinterpret_cast<const char*>(value));
-  xmlFree(value);
-  return text;
-}
-
-bool named(xmlNode* node, std::string_view name) {
-  return node->type == XML_ELEMENT_NODE && name == reinterpret_cast<const char*>(node->name);
-}
-
-// The first child element called `name` whose attribute `key` equals `value` (any when key is null).
-xmlNode* child(xmlNode* parent, std::string_view name, const char* key = nullptr,
-               std::string_view value = {}) {
-  for (xmlNode* node = parent->children; node; node = node->next) {
-    if (named(node, name) && (!key || attr(node, key) == value)) return node;
-  }
-  return nullptr;
-}
-
-xmlNode* add(xmlNode* parent, const char* name,
-             std::initializer_list<std::pair<const char*, std::string>> attrs, const char* text = nullptr) {
-  xmlNode* node = xmlNewChild(parent, nullptr, x(name), text ? x(text) : nullptr);
-  for (const auto& [key, value] : attrs) xmlSetProp(node, x(key), x(value.c_str()));
-  return node;
-}
-
-std::string serialise(xmlDoc* doc) {
-  xmlBuffer* buffer = xmlBufferCreate();
-  xmlNodeDump(buffer, doc, xmlDocGetRootElement(doc), 0, 1);
-  std::string text(reinterpret_cast<const char*>(xmlBufferContent(buffer)),
-                   static_cast<std::size_t>(xmlBufferLength(buffer)));
-  xmlBufferFree(buffer);
-  return text + "\n";
-}
+using namespace xml;
 
 bool is_loopback(std::string_view address) {
   return address.starts_with("127.") || address == "::1" || address == "localhost";
@@ -172,9 +127,9 @@ Result<std::uint64_t> libvirt_scaled_bytes(const std::string& value, const std::
 }
 
 Result<DomainEdit> edit_domain_xml(const std::string& xml, const DomainWants& wants) {
-  Doc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
-                        XML_PARSE_NOBLANKS | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-          &xmlFreeDoc);
+  xml::Doc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+                             XML_PARSE_NOBLANKS | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+               &xmlFreeDoc);
   if (!doc) {
     const xmlError* error = xmlGetLastError();
     return Error{
@@ -190,7 +145,11 @@ Result<DomainEdit> edit_domain_xml(const std::string& xml, const DomainWants& wa
   edit.original = serialise(doc.get());
   xmlNode* devices = child(root, "devices");
   if (!devices) devices = add(root, "devices", {});
-  want_shmem(devices, wants, edit.changes);
+  if (wants.kvmfr_device.empty()) {
+    want_shmem(devices, wants, edit.changes);
+  } else {
+    want_kvmfr_commandline(root, wants.kvmfr_device, wants.shmem_bytes, edit.changes);
+  }
   want_spice(devices, edit.changes);
   want_input_audio_agent(devices, edit.changes);
   edit.edited = serialise(doc.get());

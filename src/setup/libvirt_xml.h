@@ -13,6 +13,7 @@ namespace kagami::setup {
 struct DomainWants {
   std::string shmem_name = "looking-glass";  // libvirt backs it with /dev/shm/<name>
   std::uint64_t shmem_bytes = 32 * 1024 * 1024;
+  std::string kvmfr_device;  // "/dev/kvmfr0": no <shmem>; QEMU gets the device through <qemu:commandline>
 };
 
 struct DomainEdit {

@@ -30,7 +30,7 @@ constexpr const char* kDomain = R"(<domain type='qemu'>
 
 TEST(LibvirtValidate, GeneratedXmlIsAValidDomain) {
   for (std::uint64_t mib : {16u, 32u, 128u}) {
-    auto edit = edit_domain_xml(kDomain, {"kagami-validate", mib << 20});
+    auto edit = edit_domain_xml(kDomain, {"kagami-validate", mib << 20, ""});
     ASSERT_TRUE(edit) << edit.error().message;
     auto valid = validate_domain_xml(edit->edited);
     EXPECT_TRUE(valid) << (valid ? "" : valid.error().message);
@@ -41,6 +41,13 @@ TEST(LibvirtValidate, GeneratedXmlIsAValidDomain) {
       {});
   ASSERT_TRUE(from_nothing);
   auto valid = validate_domain_xml(from_nothing->edited);
+  EXPECT_TRUE(valid) << (valid ? "" : valid.error().message);
+}
+
+TEST(LibvirtValidate, KvmfrCommandlineIsAValidDomain) {
+  auto edit = edit_domain_xml(kDomain, {"", 32 << 20, "/dev/kvmfr0"});
+  ASSERT_TRUE(edit) << edit.error().message;
+  auto valid = validate_domain_xml(edit->edited);
   EXPECT_TRUE(valid) << (valid ? "" : valid.error().message);
 }
 
@@ -58,7 +65,7 @@ TEST(LibvirtSetup, ShowsChangesDiffAndValidationWithoutApplying) {
   request.domain = "kagami-validate";
   request.input = input;
   request.output = dir / "out.xml";
-  request.wants = {"looking-glass", 64 << 20};
+  request.wants = {"looking-glass", 64 << 20, ""};
   std::ostringstream out;
   auto changed = setup_libvirt(request, out);
   ASSERT_TRUE(changed) << changed.error().message;

@@ -20,7 +20,7 @@ constexpr const char* kBareDomain = R"(<domain type='qemu'>
 )";
 
 TEST(LibvirtXml, AddsEverythingToABareDomain) {
-  auto edit = edit_domain_xml(kBareDomain, {"kagami-test", 64 * 1024 * 1024});
+  auto edit = edit_domain_xml(kBareDomain, {"kagami-test", 64 * 1024 * 1024, ""});
   ASSERT_TRUE(edit) << edit.error().message;
   EXPECT_EQ(edit->changes.size(), 6u);
   const std::string& xml = edit->edited;
@@ -55,7 +55,7 @@ TEST(LibvirtXml, FixesSizeAndModelOfAnExistingShmemWithUnits) {
     <input type='tablet' bus='virtio'/><sound model='ich6'/><audio id='1' type='none'/>
     <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
   </devices></domain>)";
-  auto edit = edit_domain_xml(xml, {"looking-glass", 32 * 1024 * 1024});
+  auto edit = edit_domain_xml(xml, {"looking-glass", 32 * 1024 * 1024, ""});
   ASSERT_TRUE(edit) << edit.error().message;
   ASSERT_EQ(edit->changes.size(), 2u);
   EXPECT_THAT(edit->changes[0], HasSubstr("model from ivshmem-doorbell to ivshmem-plain"));
@@ -68,7 +68,7 @@ TEST(LibvirtXml, SameSizeInOtherUnitsIsLeftAlone) {
   std::string xml = R"(<domain type='qemu'><name>d</name><devices>
     <shmem name='looking-glass'><model type='ivshmem-plain'/><size>33554432</size></shmem>
   </devices></domain>)";
-  auto edit = edit_domain_xml(xml, {"looking-glass", 32 * 1024 * 1024});
+  auto edit = edit_domain_xml(xml, {"looking-glass", 32 * 1024 * 1024, ""});
   ASSERT_TRUE(edit);
   for (const auto& change : edit->changes) EXPECT_THAT(change, Not(HasSubstr("shmem")));
 }
@@ -95,7 +95,36 @@ TEST(LibvirtXml, AddsDevicesElementWhenMissing) {
 TEST(LibvirtXml, RejectsNonDomainsAndBrokenXml) {
   EXPECT_THAT(edit_domain_xml("<network/>", {}).error().message, HasSubstr("not a libvirt <domain>"));
   EXPECT_THAT(edit_domain_xml("<domain><devices>", {}).error().message, HasSubstr("does not parse"));
-  EXPECT_THAT(edit_domain_xml("<domain/>", {"x", 1000}).error().message, HasSubstr("whole number of MiB"));
+  EXPECT_THAT(edit_domain_xml("<domain/>", {"x", 1000, ""}).error().message,
+              HasSubstr("whole number of MiB"));
+}
+
+TEST(LibvirtXml, KvmfrGoesThroughQemuCommandlineInsteadOfShmem) {
+  auto edit = edit_domain_xml(kBareDomain, {"", 64 << 20, "/dev/kvmfr0"});
+  ASSERT_TRUE(edit) << edit.error().message;
+  const std::string& xml = edit->edited;
+  EXPECT_THAT(xml, Not(HasSubstr("<shmem")));
+  EXPECT_THAT(xml, HasSubstr("xmlns:qemu=\"http://libvirt.org/schemas/domain/qemu/1.0\""));
+  EXPECT_THAT(
+      xml,
+      HasSubstr(
+          "<qemu:commandline>\n    <qemu:arg value=\"-device\"/>\n"
+          "    <qemu:arg value=\"{'driver':'ivshmem-plain','id':'kagami-ivshmem','memdev':'kagami-shm'}\"/>\n"
+          "    <qemu:arg value=\"-object\"/>\n"
+          "    <qemu:arg value=\"{'qom-type':'memory-backend-file','id':'kagami-shm',"
+          "'mem-path':'/dev/kvmfr0','size':67108864,'share':true}\"/>\n"
+          "  </qemu:commandline>"));
+  EXPECT_THAT(edit->changes, testing::Contains(HasSubstr("ivshmem-plain on /dev/kvmfr0 (64 MiB)")));
+
+  // Idempotent, and a new size replaces the backend argument instead of adding another.
+  auto again = edit_domain_xml(xml, {"", 64 << 20, "/dev/kvmfr0"});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->edited, xml);
+  auto resized = edit_domain_xml(xml, {"", 128 << 20, "/dev/kvmfr0"});
+  ASSERT_TRUE(resized);
+  EXPECT_THAT(resized->changes, testing::ElementsAre(HasSubstr("to 128 MiB")));
+  EXPECT_THAT(resized->edited, HasSubstr("'size':134217728"));
+  EXPECT_THAT(resized->edited, Not(HasSubstr("'size':67108864")));
 }
 
 TEST(LibvirtScaledBytes, FollowsLibvirtUnits) {
