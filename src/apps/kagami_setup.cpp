@@ -96,7 +96,10 @@ struct ShmCommand {
   }
 
   int run() {
-    if (user.empty()) user = default_client_user();
+    if (user.empty()) {
+      user = default_client_user();
+      if (user == "root") spdlog::warn("the owner will be root: pass --user with the user who runs kagami-client");
+    }
     auto bytes = size.bytes();
     if (!bytes) return fail(bytes.error());
     unsigned mode_bits = 0;
