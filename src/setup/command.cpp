@@ -37,7 +37,13 @@ struct Pipe {
 // Feeds stdin and drains stdout/stderr together so neither side can block on a full pipe.
 void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& input, CommandOutput& result) {
   std::size_t written = 0;
-  if (input.empty()) in.close_write();
+  // Our end of stdin must not block: a blocking write of a large input would stall while the child
+  // waits for us to drain its output. (The child's end is a separate open file, still blocking.)
+  if (input.empty()) {
+    in.close_write();
+  } else {
+    fcntl(in.write_end, F_SETFL, O_NONBLOCK);
+  }
   char buffer[8192];
   while (out.read_end >= 0 || err.read_end >= 0) {
     pollfd fds[3] = {{out.read_end, POLLIN, 0}, {err.read_end, POLLIN, 0}, {in.write_end, POLLOUT, 0}};
@@ -45,7 +51,7 @@ void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& input, CommandOutpu
     if (fds[2].revents & (POLLOUT | POLLERR | POLLHUP)) {
       ssize_t n = write(in.write_end, input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
-      if (n < 0 || written == input.size()) in.close_write();
+      if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) in.close_write();
     }
     for (int i = 0; i < 2; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
