@@ -13,9 +13,9 @@
 #include "common/clock.h"
 #include "common/poll_waiter.h"
 #include "frame_pattern.h"
-#include "mapped_file.h"
 #include "protocol/kvmfr_host.h"
 #include "protocol/kvmfr_session.h"
+#include "shm/region.h"
 
 namespace {
 
@@ -34,15 +34,26 @@ struct Options {
   std::uint64_t size_mib = 32;
 };
 
+// The region, created at --size-mib when missing; nullptr after printing why it cannot be mapped.
+std::unique_ptr<shm::Region> open(const Options& o) {
+  Result<std::unique_ptr<shm::Region>> region = shm::open_file(o.shm, {true, o.size_mib << 20, 0600});
+  if (!region) {
+    fmt::print(stderr, "{}\n", region.error().message);
+    return nullptr;
+  }
+  return std::move(*region);
+}
+
 int publish(const Options& o) {
-  test::MappedFile file(o.shm, o.size_mib << 20);
+  const std::unique_ptr<shm::Region> file = open(o);
+  if (!file) return 1;
   MonotonicClock clock;
   SystemRandom random;
   KvmfrHost host(clock, random);
   GuestInfo info;
   info.host_version = "kagami-protocol-demo";
   info.os = OsInfo{static_cast<std::uint8_t>(KvmfrOs::linux), "demo"};
-  if (Result<void> r = host.setup(file.bytes(), info); !r) {
+  if (Result<void> r = host.setup(file->bytes(), info); !r) {
     fmt::print(stderr, "publish: {}\n", r.error().message);
     return 1;
   }
@@ -90,10 +101,11 @@ int publish(const Options& o) {
 }
 
 int receive(const Options& o) {
-  test::MappedFile file(o.shm, o.size_mib << 20);
+  const std::unique_ptr<shm::Region> file = open(o);
+  if (!file) return 1;
   MonotonicClock clock;
   SystemRandom random;
-  KvmfrSession session(file.bytes(), clock, random);
+  KvmfrSession session(file->bytes(), clock, random);
   PollWaiter waiter;
   std::uint64_t frames = 0, torn = 0, gaps = 0, stalled = 0;
   std::optional<std::uint32_t> last_serial;
@@ -118,9 +130,9 @@ int receive(const Options& o) {
     }
     waiter.activity();
     const ValidatedFrame& f = **frame;
-    if (!wait_frame_bytes(file.bytes(), f, f.data_size, clock, 1000)) {
+    if (!wait_frame_bytes(file->bytes(), f, f.data_size, clock, 1000)) {
       ++stalled;
-    } else if (!test::frame_matches(file.bytes().subspan(f.pixels_offset, f.data_size), f.frame_serial)) {
+    } else if (!test::frame_matches(file->bytes().subspan(f.pixels_offset, f.data_size), f.frame_serial)) {
       ++torn;
     }
     if (session.session_id() != last_session) {
