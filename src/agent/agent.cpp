@@ -283,6 +283,8 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
         accumulate(pending.damage, damage, protocol::kMaxDamageRects);
         pending.frame = true;
         pending.format = event.format;
+        std::lock_guard s(stats_mutex_);
+        ++stats_.captured;
       }
     }
     serve_new_subscribers(pending.frame);

@@ -38,6 +38,7 @@ struct AgentRegion {
 };
 
 struct AgentStats {
+  std::uint64_t captured = 0;        // frames the backend reported
   std::uint64_t frames = 0;          // frames posted
   std::uint64_t full_copies = 0;     // of which copied whole
   std::uint64_t bytes_copied = 0;    // pixel bytes the backend wrote
