@@ -28,13 +28,13 @@
 
 using namespace kagami;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
 constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -80,7 +80,7 @@ class XDraw {
 double memcpy_ms(std::byte* dst, const std::byte* src, std::size_t bytes, int runs) {
   std::vector<double> t;
   for (int i = 0; i < runs; ++i) {
-    const auto t0 = Clock::now();
+    const auto t0 = Steady::now();
     std::memcpy(dst, src, bytes);
     t.push_back(ms_since(t0));
   }
@@ -89,7 +89,7 @@ double memcpy_ms(std::byte* dst, const std::byte* src, std::size_t bytes, int ru
 
 // One capture + publish: wait for the change, post the frame, copy the damage into the slot.
 double publish_once(capture::X11Backend& backend, protocol::KvmfrHost& host, int region_fd) {
-  const auto t0 = Clock::now();
+  const auto t0 = Steady::now();
   capture::CaptureEvent event;
   while (backend.capture(100ms, &event) != capture::CaptureStatus::ok || !event.frame) {
   }
@@ -183,7 +183,7 @@ int main() {
   // Idle: no reader at all.
   std::this_thread::sleep_for(300ms);
   double cpu0 = cpu_seconds_without({main_tid});
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   std::this_thread::sleep_for(3s);
   const double idle_cpu = (cpu_seconds_without({main_tid}) - cpu0) / (ms_since(t0) / 1000.0);
 
@@ -206,7 +206,7 @@ int main() {
     for (std::uint32_t i = 0; animating; ++i) anim.fill(0, 0, kWidth, kHeight, i * 0x010203);
   });
   const std::uint64_t r0 = received;
-  t0 = Clock::now();
+  t0 = Steady::now();
   std::this_thread::sleep_for(3s);
   const double fps = static_cast<double>(received - r0) / (ms_since(t0) / 1000.0);
   animating = false;
@@ -217,7 +217,7 @@ int main() {
   // is not the agent's).
   const std::uint64_t frames_before = agent.stats().frames;
   cpu0 = cpu_seconds_without({main_tid, reader_tid});
-  t0 = Clock::now();
+  t0 = Steady::now();
   std::this_thread::sleep_for(3s);
   const double static_cpu = (cpu_seconds_without({main_tid, reader_tid}) - cpu0) / (ms_since(t0) / 1000.0);
   const std::uint64_t static_frames = agent.stats().frames - frames_before;

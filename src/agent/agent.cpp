@@ -181,13 +181,15 @@ bool Agent::publish(Pending& pending) {
 }
 
 void Agent::post_cursor(const protocol::CursorUpdate& update) {
-  Result<void> r;
+  protocol::LgmpStatus status;
   {
     std::lock_guard lock(host_mutex_);
-    r = host_.post_cursor(update);
+    status = host_.post_cursor(update);
   }
-  if (!r) {
-    spdlog::debug("cursor update dropped: {}", r.error().message);
+  if (status != protocol::LgmpStatus::ok) {
+    // A slow client: the position is dropped (a newer one follows); the host resends a
+    // pending shape with the next update.
+    spdlog::debug("cursor update dropped: {}", protocol::to_string(status));
     return;
   }
   std::lock_guard s(stats_mutex_);
@@ -197,7 +199,9 @@ void Agent::post_cursor(const protocol::CursorUpdate& update) {
 void Agent::serve_new_subscribers(bool frame_pending) {
   std::lock_guard lock(host_mutex_);
   if (host_.new_pointer_subscribers() > 0) {
-    if (auto r = host_.repost_cursor(); !r) spdlog::debug("cursor repost: {}", r.error().message);
+    if (auto r = host_.repost_cursor(); r != protocol::LgmpStatus::ok) {
+      spdlog::debug("cursor repost: {}", protocol::to_string(r));
+    }
   }
   // A new frame about to be posted serves the newcomer too; else give it the last frame (B7).
   if (!frame_pending && have_posted_ && host_.new_frame_subscribers() > 0) {
