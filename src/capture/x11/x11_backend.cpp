@@ -21,7 +21,7 @@ namespace kagami::capture {
 
 namespace {
 
-constexpr std::uint32_t kBandBytes = 1u << 20;  // the write pointer moves after each ~1 MiB band
+constexpr std::uint32_t kBandBytes = 2u << 20;  // the write pointer moves after each ~2 MiB band
 
 template <class T>
 using Reply = std::unique_ptr<T, decltype(&std::free)>;
