@@ -19,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string agent_path() { return std::string(std::getenv("KAGAMI_BUILD_DIR")) + "/src/apps/kagami-agent"; }
+std::string agent_path() { return KAGAMI_AGENT_PATH; }  // from CMake
 
 // Runs the agent to completion; returns exit status and stdout+stderr.
 std::pair<int, std::string> run(const std::string& args) {
