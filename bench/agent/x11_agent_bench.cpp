@@ -34,7 +34,9 @@ namespace {
 
 constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
 
-double ms_since(Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); }
+double ms_since(Steady::time_point t) {
+  return std::chrono::duration<double, std::milli>(Steady::now() - t).count();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -162,11 +164,13 @@ int main() {
     }
     const double copy_full = median(copy_full_t), copy_band = median(copy_band_t);
     const double full_ms = median(full), small_ms = median(small);
-    std::printf("full-screen change: capture+publish %.3f ms, memcpy of the frame %.3f ms: ratio %.2f (limit 1.50)\n",
-                full_ms, copy_full, full_ms / copy_full);
-    std::printf("64x64 change:       capture+publish %.3f ms (%.1f%% of full), memcpy of its 64 rows %.3f ms "
-                "(ratio %.2f); vs a full-frame memcpy %.2f\n",
-                small_ms, 100.0 * small_ms / full_ms, copy_band, small_ms / copy_band, small_ms / copy_full);
+    std::printf(
+        "full-screen change: capture+publish %.3f ms, memcpy of the frame %.3f ms: ratio %.2f (limit 1.50)\n",
+        full_ms, copy_full, full_ms / copy_full);
+    std::printf(
+        "64x64 change:       capture+publish %.3f ms (%.1f%% of full), memcpy of its 64 rows %.3f ms "
+        "(ratio %.2f); vs a full-frame memcpy %.2f\n",
+        small_ms, 100.0 * small_ms / full_ms, copy_band, small_ms / copy_band, small_ms / copy_full);
     std::printf("  (MIT-SHM into the region fd: %s, XDamage: %s)\n", backend.using_shm() ? "yes" : "no",
                 backend.using_damage() ? "yes" : "no");
   }
@@ -176,7 +180,8 @@ int main() {
   config.display = xvfb.display();
   capture::X11Backend backend(config);
   if (!backend.start()) return 1;
-  agent::Agent agent(agent::AgentRegion{region.bytes(), region.fd()}, backend, agent::collect_guest_info("x11"));
+  agent::Agent agent(agent::AgentRegion{region.bytes(), region.fd()}, backend,
+                     agent::collect_guest_info("x11"));
   std::atomic<bool> stop{false};
   std::thread agent_thread([&] { (void)agent.run(stop); });
 
@@ -230,8 +235,9 @@ int main() {
 
   std::printf("continuous full-screen animation: %.1f frames/s received (memcpy limit %.0f fps)\n", fps,
               1000.0 / memcpy_ms(region.bytes().data() + 4096 * 1024, source.data(), frame_bytes, 10));
-  std::printf("static screen, reader connected: agent CPU %.2f%% of one core (%lu frames posted; limit 1%%)\n",
-              100.0 * static_cpu, static_cast<unsigned long>(static_frames));
+  std::printf(
+      "static screen, reader connected: agent CPU %.2f%% of one core (%lu frames posted; limit 1%%)\n",
+      100.0 * static_cpu, static_cast<unsigned long>(static_frames));
   std::printf("no reader (idle): agent CPU %.2f%% of one core (limit 1%%)\n", 100.0 * idle_cpu);
   return 0;
 }

@@ -1,10 +1,10 @@
 #include "agent/agent.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <thread>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "capture/rects.h"
 #include "protocol/kvmfr_frame.h"
@@ -16,11 +16,14 @@ namespace {
 constexpr std::chrono::milliseconds kSlotBusyRetry{1};  // capture wait while both frame slots are held
 constexpr std::chrono::seconds kReinitRetry{1};
 
-std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+std::string mib(std::uint64_t bytes) {
+  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+}
 
 }  // namespace
 
-Agent::Agent(AgentRegion region, capture::CaptureBackend& backend, protocol::GuestInfo info, AgentConfig config)
+Agent::Agent(AgentRegion region, capture::CaptureBackend& backend, protocol::GuestInfo info,
+             AgentConfig config)
     : region_(region),
       backend_(backend),
       info_(std::move(info)),
@@ -78,7 +81,8 @@ void Agent::note_format(const capture::FrameFormat& f, std::uint32_t rows) {
   if (rows < f.height) {
     const std::uint64_t needed = protocol::recommended_region_size(f.width, f.height, f.hdr);
     spdlog::error(
-        "the shared memory is too small for {}x{}: a frame needs {} but each frame buffer holds {}, so only the top "
+        "the shared memory is too small for {}x{}: a frame needs {} but each frame buffer holds {}, so only "
+        "the top "
         "{} rows are sent (TRUNCATED). Use a region of {} (kagami-setup size {}x{}).",
         f.width, f.height, mib(std::uint64_t{f.pitch} * f.height), mib(host_.frame_capacity()), rows,
         mib(needed), f.width, f.height);
@@ -219,8 +223,8 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
     std::lock_guard lock(host_mutex_);
     if (auto r = setup_region(); !r) return r;
   }
-  spdlog::info("publishing into {} of shared memory, {} per frame buffer, capture: {}", mib(region_.bytes.size()),
-               mib(host_.frame_capacity()), backend_.name());
+  spdlog::info("publishing into {} of shared memory, {} per frame buffer, capture: {}",
+               mib(region_.bytes.size()), mib(host_.frame_capacity()), backend_.name());
   std::thread timer([&] { timer_loop(stop); });
   struct Join {
     std::thread& t;
@@ -256,16 +260,19 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
     const auto now = std::chrono::steady_clock::now();
     std::chrono::milliseconds timeout = config_.capture_timeout;
     if (pending.frame) {
-      timeout = std::max(kSlotBusyRetry,
-                         std::chrono::duration_cast<std::chrono::milliseconds>(next_post_ - now));
+      timeout =
+          std::max(kSlotBusyRetry, std::chrono::duration_cast<std::chrono::milliseconds>(next_post_ - now));
     }
     capture::CaptureEvent event;
-    const capture::CaptureStatus status = backend_.capture(std::min(timeout, config_.capture_timeout), &event);
+    const capture::CaptureStatus status =
+        backend_.capture(std::min(timeout, config_.capture_timeout), &event);
     if (status == capture::CaptureStatus::reinit) {
       spdlog::warn("capture lost ({}): restarting {}", backend_.last_error(), backend_.name());
       while (!stop.load()) {
-        if (auto r = backend_.start(); r) break;
-        else spdlog::warn("{} (retrying)", r.error().message);
+        if (auto r = backend_.start(); r)
+          break;
+        else
+          spdlog::warn("{} (retrying)", r.error().message);
         std::this_thread::sleep_for(kReinitRetry);
       }
       pending = Pending{};

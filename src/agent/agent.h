@@ -25,7 +25,7 @@
 namespace kagami::agent {
 
 struct AgentConfig {
-  unsigned fps_max = 0;                           // 0: no limit (frames as fast as the screen changes)
+  unsigned fps_max = 0;                            // 0: no limit (frames as fast as the screen changes)
   std::chrono::milliseconds capture_timeout{100};  // a backend wait; new subscribers are served after one
   std::chrono::milliseconds idle_check{100};       // no subscribers: how often to look again
   std::chrono::milliseconds tick{10};              // the LGMP heartbeat period (B7: 10 ms)
@@ -38,22 +38,23 @@ struct AgentRegion {
 };
 
 struct AgentStats {
-  std::uint64_t captured = 0;        // frames the backend reported
-  std::uint64_t frames = 0;          // frames posted
-  std::uint64_t full_copies = 0;     // of which copied whole
-  std::uint64_t bytes_copied = 0;    // pixel bytes the backend wrote
-  std::uint64_t reposts = 0;         // last frame reposted for a new subscriber
+  std::uint64_t captured = 0;      // frames the backend reported
+  std::uint64_t frames = 0;        // frames posted
+  std::uint64_t full_copies = 0;   // of which copied whole
+  std::uint64_t bytes_copied = 0;  // pixel bytes the backend wrote
+  std::uint64_t reposts = 0;       // last frame reposted for a new subscriber
   std::uint64_t cursor_updates = 0;
   std::uint64_t format_changes = 0;
   std::uint64_t truncated_frames = 0;
-  std::uint64_t region_resets = 0;   // setup() again after LGMP_ERR_CORRUPTED
+  std::uint64_t region_resets = 0;  // setup() again after LGMP_ERR_CORRUPTED
   std::uint64_t client_messages = 0;
   std::uint32_t format_ver = 0;
 };
 
 class Agent {
  public:
-  Agent(AgentRegion region, capture::CaptureBackend& backend, protocol::GuestInfo info, AgentConfig config = {});
+  Agent(AgentRegion region, capture::CaptureBackend& backend, protocol::GuestInfo info,
+        AgentConfig config = {});
 
   // Sets the region up and runs until `stop` becomes true (then the heartbeat stops, and
   // clients report "agent stopped"). Errors: the region cannot be set up, or the backend

@@ -8,7 +8,6 @@
 #include <sstream>
 #include <utility>
 
-
 namespace kagami::agent {
 
 namespace {
@@ -76,7 +75,8 @@ std::string parse_os_release(std::string_view text) {
     const auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     std::string value = trim(std::string_view(line).substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
     }
     if (line.compare(0, eq, "PRETTY_NAME") == 0) pretty = value;

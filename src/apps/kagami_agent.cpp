@@ -1,12 +1,12 @@
 // kagami-agent: runs in the guest, captures the screen and publishes it into the ivshmem region
 // for kagami-client or a Looking Glass B7 client. Options and wiring only; the loop is agent/.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "agent/agent.h"
 #include "agent/guest_info.h"
@@ -46,9 +46,10 @@ int main(int argc, char** argv) {
   unsigned pattern_fps = 60;
   unsigned poll_ms = 16;
 
-  auto* shm_opt = app.add_option("--shm", shm,
-                                 "Shared-memory file to publish into, e.g. /dev/shm/looking-glass (testing, or a "
-                                 "host-side run); /dev/kvmfrN for the kvmfr device");
+  auto* shm_opt =
+      app.add_option("--shm", shm,
+                     "Shared-memory file to publish into, e.g. /dev/shm/looking-glass (testing, or a "
+                     "host-side run); /dev/kvmfrN for the kvmfr device");
   app.add_option("--device", device,
                  "ivshmem PCI device inside a VM: 'ivshmem' (the first 1af4:1110 device) or 'ivshmem:BDF' "
                  "(e.g. ivshmem:0000:00:05.0)")
@@ -58,7 +59,8 @@ int main(int argc, char** argv) {
   app.add_option("--capture", capture_name,
                  "Capture backend: " + names + "or auto (the first of x11, drm, fb that starts; logged)")
       ->capture_default_str();
-  app.add_option("--fps-max", fps_max, "Publish at most N frames per second; 0 = as fast as the screen changes")
+  app.add_option("--fps-max", fps_max,
+                 "Publish at most N frames per second; 0 = as fast as the screen changes")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()

@@ -60,7 +60,8 @@ Result<std::unique_ptr<CaptureBackend>> open_backend(const std::string& name, co
       attempts += fmt::format("\n  {}: {}", n, r.error().message);
     }
   }
-  return Error{fmt::format("no capture backend started:{}\n(use --capture pattern for a synthetic screen)", attempts)};
+  return Error{
+      fmt::format("no capture backend started:{}\n(use --capture pattern for a synthetic screen)", attempts)};
 }
 
 }  // namespace kagami::capture

@@ -1,20 +1,26 @@
 #include "capture/pixel_format.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace kagami::capture {
 
 SourceFormatInfo source_format_info(SourceFormat format) {
   using protocol::FrameType;
   switch (format) {
-    case SourceFormat::xrgb8888: return {4, FrameType::bgra, true, "XRGB8888"};
-    case SourceFormat::xbgr8888: return {4, FrameType::rgba, true, "XBGR8888"};
-    case SourceFormat::xbgr2101010: return {4, FrameType::rgba10, true, "XBGR2101010"};
-    case SourceFormat::rgb565: return {2, FrameType::bgra, false, "RGB565"};
-    case SourceFormat::packed_bgr24: return {3, FrameType::bgra, false, "packed B,G,R (24 bpp)"};
-    case SourceFormat::packed_rgb24: return {3, FrameType::bgra, false, "packed R,G,B (24 bpp)"};
+    case SourceFormat::xrgb8888:
+      return {4, FrameType::bgra, true, "XRGB8888"};
+    case SourceFormat::xbgr8888:
+      return {4, FrameType::rgba, true, "XBGR8888"};
+    case SourceFormat::xbgr2101010:
+      return {4, FrameType::rgba10, true, "XBGR2101010"};
+    case SourceFormat::rgb565:
+      return {2, FrameType::bgra, false, "RGB565"};
+    case SourceFormat::packed_bgr24:
+      return {3, FrameType::bgra, false, "packed B,G,R (24 bpp)"};
+    case SourceFormat::packed_rgb24:
+      return {3, FrameType::bgra, false, "packed R,G,B (24 bpp)"};
   }
   return {};
 }

@@ -12,10 +12,10 @@
 namespace kagami::capture {
 
 enum class SourceFormat {
-  xrgb8888,     // u32 little endian, R bits 16-23, G 8-15, B 0-7 (bytes B,G,R,X): KVMFR BGRA as-is
-  xbgr8888,     // u32, R bits 0-7, B 16-23 (bytes R,G,B,X): KVMFR RGBA as-is
-  xbgr2101010,  // u32, R bits 0-9, G 10-19, B 20-29, A 30-31: KVMFR RGBA10 as-is
-  rgb565,       // u16, R bits 11-15, G 5-10, B 0-4: converted to BGRA
+  xrgb8888,      // u32 little endian, R bits 16-23, G 8-15, B 0-7 (bytes B,G,R,X): KVMFR BGRA as-is
+  xbgr8888,      // u32, R bits 0-7, B 16-23 (bytes R,G,B,X): KVMFR RGBA as-is
+  xbgr2101010,   // u32, R bits 0-9, G 10-19, B 20-29, A 30-31: KVMFR RGBA10 as-is
+  rgb565,        // u16, R bits 11-15, G 5-10, B 0-4: converted to BGRA
   packed_bgr24,  // 3 bytes B,G,R per pixel (DRM RGB888, fbdev 24 bpp red at 16): converted to BGRA
   packed_rgb24,  // 3 bytes R,G,B per pixel (DRM BGR888, fbdev 24 bpp red at 0): converted to BGRA
 };

@@ -9,9 +9,9 @@
 namespace kagami::capture {
 
 namespace {
-constexpr std::uint32_t kBandRows = 16;  // damage granularity in rows
+constexpr std::uint32_t kBandRows = 16;      // damage granularity in rows
 constexpr std::uint32_t kBytesPerPixel = 4;  // every frame type these backends produce
-}
+}  // namespace
 
 CaptureStatus PolledScreenBackend::capture(std::chrono::milliseconds timeout, CaptureEvent* event) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -86,7 +86,8 @@ std::vector<Rect> PolledScreenBackend::diff(std::uint32_t rows, std::uint32_t ro
 
 CaptureStatus PolledScreenBackend::read_pixels(const FrameTarget& target, std::span<const Rect> rects) {
   const std::uint32_t bpp = kBytesPerPixel;
-  const auto rows = static_cast<std::uint32_t>(std::min<std::uint64_t>(format_.height, target.pixels.size() / target.pitch));
+  const auto rows = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(format_.height, target.pixels.size() / target.pitch));
   std::vector<Rect> todo(rects.begin(), rects.end());
   if (todo.empty()) todo.push_back(Rect{0, 0, format_.width, format_.height});
   for (Rect& r : todo) r = clip(r, format_.width, rows);

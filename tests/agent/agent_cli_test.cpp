@@ -1,12 +1,11 @@
 // The kagami-agent program: options, errors, a pattern run into a /dev/shm file read by a
 // KvmfrSession, and a clean SIGTERM exit.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
@@ -35,7 +34,8 @@ std::pair<int, std::string> run(const std::string& args) {
 class ShmFile {
  public:
   explicit ShmFile(std::size_t size)
-      : path_("/dev/shm/kagami-agent-cli-" + std::to_string(::getpid()) + "-" + std::to_string(size)), size_(size) {
+      : path_("/dev/shm/kagami-agent-cli-" + std::to_string(::getpid()) + "-" + std::to_string(size)),
+        size_(size) {
     const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
     EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
     map_ = static_cast<std::byte*>(::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
@@ -57,7 +57,8 @@ class ShmFile {
 TEST(AgentCli, HelpExplainsEveryOption) {
   const auto [status, out] = run("--help");
   EXPECT_EQ(status, 0);
-  for (const char* option : {"--shm", "--device", "--capture", "--fps-max", "--log-level", "pattern", "auto"}) {
+  for (const char* option :
+       {"--shm", "--device", "--capture", "--fps-max", "--log-level", "pattern", "auto"}) {
     EXPECT_NE(out.find(option), std::string::npos) << option;
   }
 }
@@ -87,8 +88,8 @@ TEST(AgentCli, PublishesThePatternAndStopsOnSigterm) {
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     const std::string path = agent_path();
-    ::execl(path.c_str(), path.c_str(), "--shm", file.path().c_str(), "--capture", "pattern", "--pattern-size",
-            "1920x1080", static_cast<char*>(nullptr));
+    ::execl(path.c_str(), path.c_str(), "--shm", file.path().c_str(), "--capture", "pattern",
+            "--pattern-size", "1920x1080", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   kagami::testing::Reader reader(file.bytes());

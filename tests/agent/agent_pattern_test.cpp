@@ -1,8 +1,6 @@
 // The agent loop with the pattern backend, read by a real KvmfrSession: every pixel of every
 // received frame must be the scene's frame named by its latency marker. Reading whole buffers
 // checks the buffer-contents invariant (kvmfr-v20.md §4.1), not only the damaged rects.
-#include "agent/agent.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "agent/agent.h"
 #include "agent/guest_info.h"
 #include "capture/pattern/pattern_backend.h"
 #include "protocol/kvmfr_frame.h"
@@ -60,8 +59,9 @@ void expect_pattern_frame(const testing::ReceivedFrame& f, std::uint64_t seed) {
   for (std::size_t i = 0; i < f.pixels.size() && first_bad == f.pixels.size(); ++i) {
     if (f.pixels[i] != expected[i]) first_bad = i;
   }
-  EXPECT_EQ(first_bad, f.pixels.size()) << "frame " << marker->frame << ": first wrong pixel at ("
-                                        << (first_bad % f.info.pitch) / 4 << ", " << first_bad / f.info.pitch << ")";
+  EXPECT_EQ(first_bad, f.pixels.size())
+      << "frame " << marker->frame << ": first wrong pixel at (" << (first_bad % f.info.pitch) / 4 << ", "
+      << first_bad / f.info.pitch << ")";
 }
 
 TEST(AgentPattern, EveryPixelOfEveryFrameMatchesTheScene) {
@@ -123,8 +123,8 @@ TEST(AgentPattern, AnnouncedDamageCoversTheChangeFromThePreviousFrame) {
     } else {
       for (const auto& r : frame->info.damage) {
         for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
-          std::memcpy(&texture[y * frame->info.pitch + r.x * 4], &frame->pixels[y * frame->info.pitch + r.x * 4],
-                      r.width * 4);
+          std::memcpy(&texture[y * frame->info.pitch + r.x * 4],
+                      &frame->pixels[y * frame->info.pitch + r.x * 4], r.width * 4);
         }
       }
     }
@@ -151,9 +151,8 @@ TEST(AgentPattern, CursorShapePositionAndClientMoves) {
 
   ASSERT_TRUE(reader.session().can_set_cursor_position());
   ASSERT_TRUE(reader.session().set_cursor_position(321, 123));
-  auto moved = reader.next_cursor([](const protocol::CursorUpdate& c) {
-    return c.has_position && c.x == 321 && c.y == 123;
-  });
+  auto moved = reader.next_cursor(
+      [](const protocol::CursorUpdate& c) { return c.has_position && c.x == 321 && c.y == 123; });
   EXPECT_TRUE(moved) << "the set-cursor-position message did not come back as a cursor update";
 }
 

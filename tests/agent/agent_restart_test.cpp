@@ -1,11 +1,10 @@
 // The agent as a separate process (forked: it shares the region's memfd mapping), killed with
 // SIGKILL while a reader runs, then started again: the reader's KvmfrSession must notice the
 // dead agent and join the new session by itself. SIGTERM must stop it cleanly.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <csignal>
@@ -44,7 +43,8 @@ bool frame_is_pattern(const testing::ReceivedFrame& f, std::uint64_t seed) {
   if (!marker || !f.complete) return false;
   const capture::PatternScene scene(f.info.frame_width, f.info.frame_height, seed);
   std::vector<std::byte> expected(f.pixels.size());
-  scene.render(*marker, expected.data(), f.info.pitch, capture::Rect{0, 0, scene.width(), f.info.data_height});
+  scene.render(*marker, expected.data(), f.info.pitch,
+               capture::Rect{0, 0, scene.width(), f.info.data_height});
   return expected == f.pixels;
 }
 

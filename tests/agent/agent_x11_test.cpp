@@ -1,9 +1,8 @@
 // The whole guest path on a private Xvfb: X11 capture (MIT-SHM straight into the region's
 // frame slot) -> agent -> a real KvmfrSession reader.
+#include <gtest/gtest.h>
 #include <xcb/randr.h>
 #include <xcb/xcb.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -39,20 +38,22 @@ class XDraw {
     sync();
   }
   std::vector<std::byte> image(std::uint16_t w, std::uint16_t h) {
-    auto* r = xcb_get_image_reply(c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, w, h, ~0u), nullptr);
+    auto* r = xcb_get_image_reply(c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, w, h, ~0u),
+                                  nullptr);
     auto* d = reinterpret_cast<std::byte*>(xcb_get_image_data(r));
     std::vector<std::byte> out(d, d + xcb_get_image_data_length(r));
     std::free(r);
     return out;
   }
   void resize(std::uint16_t w, std::uint16_t h) {
-    auto* res = xcb_randr_get_screen_resources_current_reply(c_, xcb_randr_get_screen_resources_current(c_, root_),
-                                                             nullptr);
+    auto* res = xcb_randr_get_screen_resources_current_reply(
+        c_, xcb_randr_get_screen_resources_current(c_, root_), nullptr);
     const xcb_randr_crtc_t* crtcs = xcb_randr_get_screen_resources_current_crtcs(res);
     for (int i = 0; i < xcb_randr_get_screen_resources_current_crtcs_length(res); ++i) {
       std::free(xcb_randr_set_crtc_config_reply(
-          c_, xcb_randr_set_crtc_config(c_, crtcs[i], XCB_CURRENT_TIME, res->config_timestamp, 0, 0, XCB_NONE,
-                                        XCB_RANDR_ROTATION_ROTATE_0, 0, nullptr),
+          c_,
+          xcb_randr_set_crtc_config(c_, crtcs[i], XCB_CURRENT_TIME, res->config_timestamp, 0, 0, XCB_NONE,
+                                    XCB_RANDR_ROTATION_ROTATE_0, 0, nullptr),
           nullptr));
     }
     std::free(res);
@@ -107,9 +108,8 @@ TEST(AgentX11, FramesDamageCursorAndResizeReachTheReader) {
   // 3. The pointer moves: a cursor message with the position.
   xcb_warp_pointer(x.c(), XCB_NONE, x.root(), 0, 0, 0, 0, 111, 222);
   x.sync();
-  EXPECT_TRUE(reader.next_cursor([](const protocol::CursorUpdate& c) {
-    return c.has_position && c.x == 111 && c.y == 222;
-  }));
+  EXPECT_TRUE(reader.next_cursor(
+      [](const protocol::CursorUpdate& c) { return c.has_position && c.x == 111 && c.y == 222; }));
 
   // 4. RandR shrinks the screen: a new formatVer with the new size, same session.
   x.resize(640, 480);

@@ -37,7 +37,8 @@ class Reader {
         if (frame && *frame) {
           ReceivedFrame out;
           out.info = **frame;
-          out.complete = protocol::wait_frame_bytes(session_.region(), out.info, out.info.data_size, clock_, 2000);
+          out.complete =
+              protocol::wait_frame_bytes(session_.region(), out.info, out.info.data_size, clock_, 2000);
           const std::byte* p = session_.region().data() + out.info.pixels_offset;
           out.pixels.assign(p, p + out.info.data_size);
           session_.frame_done();
@@ -51,8 +52,9 @@ class Reader {
   }
 
   // Polls until a cursor update satisfying `want` arrives (or `limit`).
-  std::optional<protocol::CursorUpdate> next_cursor(const std::function<bool(const protocol::CursorUpdate&)>& want,
-                                                    std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  std::optional<protocol::CursorUpdate> next_cursor(
+      const std::function<bool(const protocol::CursorUpdate&)>& want,
+      std::chrono::milliseconds limit = std::chrono::seconds(5)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
       session_.poll();

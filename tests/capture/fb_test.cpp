@@ -1,16 +1,15 @@
 // The fb backend against a framebuffer-shaped file with a given geometry (no device here:
 // the real /dev/fb0 run is in the VM test).
-#include "capture/fb/fb_backend.h"
-
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "capture/fb/fb_backend.h"
 
 namespace kagami::capture {
 namespace {
@@ -29,7 +28,9 @@ class FbFile {
     ::unlink(path_.c_str());
   }
   std::vector<std::uint8_t>& bytes() { return bytes_; }
-  void flush() { ASSERT_EQ(::pwrite(fd_, bytes_.data(), bytes_.size(), 0), static_cast<ssize_t>(bytes_.size())); }
+  void flush() {
+    ASSERT_EQ(::pwrite(fd_, bytes_.data(), bytes_.size(), 0), static_cast<ssize_t>(bytes_.size()));
+  }
   const std::string& path() const { return path_; }
 
  private:

@@ -1,10 +1,9 @@
-#include "capture/pattern/pattern_backend.h"
-
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <vector>
 
+#include "capture/pattern/pattern_backend.h"
 #include "capture/rects.h"
 
 namespace kagami::capture {

@@ -56,7 +56,8 @@ TEST(PixelFormat, Rgb565ExpandsToFullScale) {
   EXPECT_EQ(convert_one(SourceFormat::rgb565, {0xE0, 0x07}), (std::array<std::uint8_t, 4>{0, 255, 0, 255}));
   EXPECT_EQ(convert_one(SourceFormat::rgb565, {0x1F, 0x00}), (std::array<std::uint8_t, 4>{255, 0, 0, 255}));
   // 0x8410: R=16/31, G=32/63, B=16/31 -> (16<<3)|(16>>2)=132, (32<<2)|(32>>4)=130.
-  EXPECT_EQ(convert_one(SourceFormat::rgb565, {0x10, 0x84}), (std::array<std::uint8_t, 4>{132, 130, 132, 255}));
+  EXPECT_EQ(convert_one(SourceFormat::rgb565, {0x10, 0x84}),
+            (std::array<std::uint8_t, 4>{132, 130, 132, 255}));
 }
 
 TEST(PixelFormat, Packed24BitOrders) {

@@ -75,8 +75,9 @@ TEST(Rects, CopyInOrderReportsOnlyFinishedRows) {
   // 40 (the second rect's top) before the second is copied.
   std::vector<Rect> copied;
   std::vector<std::uint64_t> progress;
-  copy_rects_in_order({{0, 40, 10, 5}, {0, 0, 10, 100}}, 8, 120, [&](const Rect& r) { copied.push_back(r); },
-                      [&](std::uint64_t bytes) { progress.push_back(bytes); });
+  copy_rects_in_order(
+      {{0, 40, 10, 5}, {0, 0, 10, 100}}, 8, 120, [&](const Rect& r) { copied.push_back(r); },
+      [&](std::uint64_t bytes) { progress.push_back(bytes); });
   ASSERT_EQ(copied.size(), 2u);
   EXPECT_EQ(copied[0].y, 0u);
   ASSERT_EQ(progress.size(), 2u);

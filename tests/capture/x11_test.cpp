@@ -1,15 +1,12 @@
 // The x11 backend against a real Xvfb: content drawn with X calls must come out pixel-exact,
 // damage must cover every change and little else, the cursor shape and position must follow
 // XFixes / the pointer, and a RandR resize must give the new format.
-#include "capture/x11/x11_backend.h"
-
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xcb/randr.h>
 #include <xcb/xcb.h>
 #include <xcb/xfixes.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +16,7 @@
 #include <vector>
 
 #include "capture/rects.h"
+#include "capture/x11/x11_backend.h"
 #include "xvfb.h"
 
 namespace kagami::capture {
@@ -40,7 +38,8 @@ class XClient {
 
   void sync() { std::free(xcb_get_input_focus_reply(c_, xcb_get_input_focus(c_), nullptr)); }
 
-  void fill(xcb_drawable_t d, std::int16_t x, std::int16_t y, std::uint16_t w, std::uint16_t h, std::uint32_t rgb) {
+  void fill(xcb_drawable_t d, std::int16_t x, std::int16_t y, std::uint16_t w, std::uint16_t h,
+            std::uint32_t rgb) {
     const xcb_gcontext_t gc = xcb_generate_id(c_);
     xcb_create_gc(c_, gc, d, XCB_GC_FOREGROUND, &rgb);
     const xcb_rectangle_t r{x, y, w, h};
@@ -52,9 +51,9 @@ class XClient {
   std::vector<std::byte> root_image(std::uint16_t w, std::uint16_t h) {
     auto* reply = xcb_get_image_reply(
         c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, w, h, ~0u), nullptr);
-    std::vector<std::byte> image(reinterpret_cast<std::byte*>(xcb_get_image_data(reply)),
-                                 reinterpret_cast<std::byte*>(xcb_get_image_data(reply)) +
-                                     xcb_get_image_data_length(reply));
+    std::vector<std::byte> image(
+        reinterpret_cast<std::byte*>(xcb_get_image_data(reply)),
+        reinterpret_cast<std::byte*>(xcb_get_image_data(reply)) + xcb_get_image_data_length(reply));
     std::free(reply);
     return image;
   }
@@ -95,7 +94,8 @@ class FakeRegion {
 };
 
 // Captures until `done` says the event is what we wait for (events in between are dropped).
-bool capture_until(X11Backend& backend, CaptureEvent* event, const std::function<bool(const CaptureEvent&)>& done,
+bool capture_until(X11Backend& backend, CaptureEvent* event,
+                   const std::function<bool(const CaptureEvent&)>& done,
                    std::chrono::milliseconds limit = 3000ms) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -173,7 +173,8 @@ TEST_F(X11Capture, DamageCoversEachChangeAndLittleElse) {
     for (std::uint32_t y = change.rect.y; y < change.rect.y + change.rect.height; ++y) {
       for (std::uint32_t x = change.rect.x; x < change.rect.x + change.rect.width; ++x) {
         bool covered = false;
-        for (const Rect& r : event.damage) covered |= x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        for (const Rect& r : event.damage)
+          covered |= x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
         ASSERT_TRUE(covered) << x << "," << y;
       }
     }
@@ -219,7 +220,8 @@ TEST_F(X11Capture, CursorPositionShapeAndWarp) {
   auto backend = start_backend();
   CaptureEvent event;
   // The first capture reports the current cursor with its shape.
-  ASSERT_TRUE(capture_until(*backend, &event, [](const CaptureEvent& e) { return e.cursor && e.cursor->shape; }));
+  ASSERT_TRUE(
+      capture_until(*backend, &event, [](const CaptureEvent& e) { return e.cursor && e.cursor->shape; }));
 
   xcb_warp_pointer(x_->c(), XCB_NONE, x_->root(), 0, 0, 0, 0, 200, 150);
   x_->sync();
@@ -235,7 +237,8 @@ TEST_F(X11Capture, CursorPositionShapeAndWarp) {
   xcb_create_glyph_cursor(x_->c(), cursor, font, font, 58, 59, 0, 0, 0, 0xFFFF, 0xFFFF, 0xFFFF);  // XC_hand1
   xcb_change_window_attributes(x_->c(), x_->root(), XCB_CW_CURSOR, &cursor);
   x_->sync();
-  ASSERT_TRUE(capture_until(*backend, &event, [](const CaptureEvent& e) { return e.cursor && e.cursor->shape; }));
+  ASSERT_TRUE(
+      capture_until(*backend, &event, [](const CaptureEvent& e) { return e.cursor && e.cursor->shape; }));
   const protocol::CursorShape& shape = *event.cursor->shape;
 
   xcb_xfixes_query_version_reply_t* v =
@@ -288,8 +291,8 @@ TEST_F(X11Capture, RandrResizeGivesTheNewFormat) {
   for (int i = 0; i < xcb_randr_get_screen_resources_current_crtcs_length(resources); ++i) {
     std::free(xcb_randr_set_crtc_config_reply(
         x_->c(),
-        xcb_randr_set_crtc_config(x_->c(), crtcs[i], XCB_CURRENT_TIME, resources->config_timestamp, 0, 0, XCB_NONE,
-                                  XCB_RANDR_ROTATION_ROTATE_0, 0, nullptr),
+        xcb_randr_set_crtc_config(x_->c(), crtcs[i], XCB_CURRENT_TIME, resources->config_timestamp, 0, 0,
+                                  XCB_NONE, XCB_RANDR_ROTATION_ROTATE_0, 0, nullptr),
         nullptr));
   }
   std::free(resources);

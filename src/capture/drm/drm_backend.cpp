@@ -2,6 +2,7 @@
 
 #include <drm_fourcc.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/dma-buf.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -12,8 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "capture/drm/drm_formats.h"
 
@@ -39,7 +38,8 @@ void close_handle(int fd, std::uint32_t handle) {
 
 }  // namespace
 
-DrmBackend::DrmBackend(DrmConfig config) : PolledScreenBackend(config.poll_interval), config_(std::move(config)) {}
+DrmBackend::DrmBackend(DrmConfig config)
+    : PolledScreenBackend(config.poll_interval), config_(std::move(config)) {}
 
 DrmBackend::~DrmBackend() {
   unmap_all();
@@ -91,7 +91,9 @@ Result<std::uint32_t> DrmBackend::current_fb() {
 
 Result<DrmBackend::Mapping> DrmBackend::map_fb(std::uint32_t fb_id) {
   std::unique_ptr<drmModeFB2, Fb2Deleter> fb(drmModeGetFB2(fd_, fb_id));
-  if (!fb) return Error{fmt::format("{}: cannot describe framebuffer {}: {}", config_.path, fb_id, std::strerror(errno))};
+  if (!fb)
+    return Error{
+        fmt::format("{}: cannot describe framebuffer {}: {}", config_.path, fb_id, std::strerror(errno))};
   if (fb->handles[0] == 0) {
     return Error{fmt::format("{}: no handle for framebuffer {}: capturing DRM needs root (CAP_SYS_ADMIN)",
                              config_.path, fb_id)};
@@ -100,13 +102,15 @@ Result<DrmBackend::Mapping> DrmBackend::map_fb(std::uint32_t fb_id) {
   const auto source = source_format_from_drm(fb->pixel_format);
   if (!source) {
     close_handle(fd_, handle);
-    return Error{fmt::format("{}: unsupported scanout format {}", config_.path, fourcc_name(fb->pixel_format))};
+    return Error{
+        fmt::format("{}: unsupported scanout format {}", config_.path, fourcc_name(fb->pixel_format))};
   }
   if (fb->modifier != DRM_FORMAT_MOD_LINEAR && fb->modifier != DRM_FORMAT_MOD_INVALID &&
       (fb->flags & DRM_MODE_FB_MODIFIERS)) {
     close_handle(fd_, handle);
-    return Error{fmt::format("{}: the scanout buffer is tiled (modifier {:#x}); only linear buffers can be read",
-                             config_.path, fb->modifier)};
+    return Error{
+        fmt::format("{}: the scanout buffer is tiled (modifier {:#x}); only linear buffers can be read",
+                    config_.path, fb->modifier)};
   }
   Mapping m;
   m.width = fb->width;
@@ -137,8 +141,8 @@ Result<DrmBackend::Mapping> DrmBackend::map_fb(std::uint32_t fb_id) {
   const int map_errno = errno;
   close_handle(fd_, handle);  // the mapping keeps the buffer alive
   if (m.data == MAP_FAILED) {
-    return Error{fmt::format("{}: cannot map framebuffer {} (PRIME and dumb map failed: {})", config_.path, fb_id,
-                             std::strerror(map_errno))};
+    return Error{fmt::format("{}: cannot map framebuffer {} (PRIME and dumb map failed: {})", config_.path,
+                             fb_id, std::strerror(map_errno))};
   }
   return m;
 }
@@ -175,7 +179,8 @@ CaptureStatus DrmBackend::read_screen(std::vector<std::byte>& out, FrameFormat& 
   }
   const auto* base = static_cast<const std::byte*>(m.data) + m.offset;
   for (std::uint32_t y = 0; y < m.height; ++y) {
-    convert_row(m.format, base + std::size_t{y} * m.pitch, out.data() + std::size_t{y} * format.pitch, m.width);
+    convert_row(m.format, base + std::size_t{y} * m.pitch, out.data() + std::size_t{y} * format.pitch,
+                m.width);
   }
   if (m.dmabuf_fd >= 0) {
     sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;

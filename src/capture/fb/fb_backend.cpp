@@ -1,6 +1,7 @@
 #include "capture/fb/fb_backend.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/fb.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -8,11 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
-
 namespace kagami::capture {
 
-FbBackend::FbBackend(FbConfig config) : PolledScreenBackend(config.poll_interval), config_(std::move(config)) {}
+FbBackend::FbBackend(FbConfig config)
+    : PolledScreenBackend(config.poll_interval), config_(std::move(config)) {}
 
 FbBackend::~FbBackend() {
   if (fd_ >= 0) ::close(fd_);
@@ -50,9 +50,10 @@ Result<void> FbBackend::start() {
   const FbGeometry& g = *geometry;
   const auto source = source_format_from_channels(g.channels);
   if (!source) {
-    return Error{fmt::format("{}: unsupported pixel format ({}); supported: 32 bpp XRGB/XBGR, XBGR2101010, "
-                             "RGB565, 24 bpp RGB/BGR",
-                             config_.path, describe(g.channels))};
+    return Error{
+        fmt::format("{}: unsupported pixel format ({}); supported: 32 bpp XRGB/XBGR, XBGR2101010, "
+                    "RGB565, 24 bpp RGB/BGR",
+                    config_.path, describe(g.channels))};
   }
   const std::uint32_t bpp = source_format_info(*source).bytes_per_pixel;
   if (g.width == 0 || g.height == 0 || g.line_length < std::uint64_t{g.width + g.x_offset} * bpp) {
@@ -84,8 +85,8 @@ CaptureStatus FbBackend::read_screen(std::vector<std::byte>& out, FrameFormat& f
   // One read of the visible rows (a syscall per row would cost more than the copy).
   const std::size_t bytes = std::size_t{geometry_.line_length} * geometry_.height;
   staging_.resize(bytes);
-  const ssize_t n =
-      ::pread(fd_, staging_.data(), bytes, static_cast<off_t>(std::uint64_t{geometry_.y_offset} * geometry_.line_length));
+  const ssize_t n = ::pread(fd_, staging_.data(), bytes,
+                            static_cast<off_t>(std::uint64_t{geometry_.y_offset} * geometry_.line_length));
   if (n != static_cast<ssize_t>(bytes)) {
     set_error(fmt::format("{}: short read ({}, wanted {} bytes)", config_.path,
                           n < 0 ? std::strerror(errno) : fmt::format("got {}", n), bytes));

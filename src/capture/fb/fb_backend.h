@@ -14,9 +14,9 @@ namespace kagami::capture {
 
 // What FBIOGET_VSCREENINFO / FBIOGET_FSCREENINFO report, reduced to what capture needs.
 struct FbGeometry {
-  std::uint32_t width = 0, height = 0;        // visible resolution
-  std::uint32_t x_offset = 0, y_offset = 0;   // visible area inside the virtual screen
-  std::uint32_t line_length = 0;              // bytes per row in the device
+  std::uint32_t width = 0, height = 0;       // visible resolution
+  std::uint32_t x_offset = 0, y_offset = 0;  // visible area inside the virtual screen
+  std::uint32_t line_length = 0;             // bytes per row in the device
   ChannelLayout channels;
   bool operator==(const FbGeometry&) const = default;
 };

@@ -15,7 +15,8 @@ std::uint16_t word(std::uint64_t value, int index) {  // index 0 = most signific
 
 std::uint16_t check_word(const LatencyMarker& m) {
   std::uint16_t check = 0x5A5A;
-  for (int i = 0; i < 4; ++i) check = static_cast<std::uint16_t>(check ^ word(m.frame, i) ^ word(m.timestamp_ns, i));
+  for (int i = 0; i < 4; ++i)
+    check = static_cast<std::uint16_t>(check ^ word(m.frame, i) ^ word(m.timestamp_ns, i));
   return check;
 }
 

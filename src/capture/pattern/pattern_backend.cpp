@@ -46,8 +46,8 @@ CaptureStatus PatternBackend::capture(std::chrono::milliseconds timeout, Capture
   }
   std::this_thread::sleep_until(next_due_);
   // A late caller gets the next frame at once, not a burst of missed ones.
-  next_due_ = std::max(next_due_ + config_.frame_interval,
-                       std::chrono::steady_clock::now() - config_.frame_interval);
+  next_due_ =
+      std::max(next_due_ + config_.frame_interval, std::chrono::steady_clock::now() - config_.frame_interval);
 
   const std::uint64_t number = next_frame_++;
   const bool first = number == 0 || !shape_sent_;
@@ -79,8 +79,8 @@ CaptureStatus PatternBackend::capture(std::chrono::milliseconds timeout, Capture
 }
 
 CaptureStatus PatternBackend::read_pixels(const FrameTarget& target, std::span<const Rect> rects) {
-  const std::uint32_t rows =
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(scene_->height(), target.pixels.size() / target.pitch));
+  const std::uint32_t rows = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(scene_->height(), target.pixels.size() / target.pitch));
   std::vector<Rect> todo(rects.begin(), rects.end());
   if (todo.empty()) {
     // A full frame in bands of ~1 MiB, so the write pointer moves while the rest is drawn.

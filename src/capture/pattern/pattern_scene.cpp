@@ -18,8 +18,16 @@ constexpr std::uint32_t kCounterY = kMarkerHeight + 8;
 
 // 3 x 5 digit glyphs, one row per 3 bits (MSB = left).
 constexpr std::array<std::array<std::uint8_t, 5>, 10> kGlyphs = {{
-    {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1},
-    {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 2, 2, 2}, {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
+    {7, 5, 5, 5, 7},
+    {2, 6, 2, 2, 7},
+    {7, 1, 7, 4, 7},
+    {7, 1, 7, 1, 7},
+    {5, 5, 7, 1, 1},
+    {7, 4, 7, 1, 7},
+    {7, 4, 7, 5, 7},
+    {7, 1, 2, 2, 2},
+    {7, 5, 7, 5, 7},
+    {7, 5, 7, 1, 7},
 }};
 
 // splitmix64: a small, well-mixed sequence from the seed.
@@ -62,8 +70,8 @@ PatternScene::PatternScene(std::uint32_t width, std::uint32_t height, std::uint6
 }
 
 Rect PatternScene::shape_rect(const Shape& s, std::uint64_t frame) const {
-  return Rect{bounce(s.x0, s.vx, frame, width_ - s.width), bounce(s.y0, s.vy, frame, height_ - s.height), s.width,
-              s.height};
+  return Rect{bounce(s.x0, s.vx, frame, width_ - s.width), bounce(s.y0, s.vy, frame, height_ - s.height),
+              s.width, s.height};
 }
 
 std::uint32_t PatternScene::background(std::uint32_t x, std::uint32_t y) const {
@@ -76,7 +84,8 @@ std::uint32_t PatternScene::background(std::uint32_t x, std::uint32_t y) const {
 Rect PatternScene::counter_box() { return Rect{0, kCounterY, kDigits * kDigitAdvance, 5 * kDigitScale}; }
 Rect PatternScene::marker_box() { return Rect{0, 0, kMarkerWidth, kMarkerHeight}; }
 
-void PatternScene::render(const LatencyMarker& frame, std::byte* pixels, std::size_t pitch, const Rect& area) const {
+void PatternScene::render(const LatencyMarker& frame, std::byte* pixels, std::size_t pitch,
+                          const Rect& area) const {
   const Rect c = clip(area, width_, height_);
   if (c.width == 0) return;
   for (std::uint32_t y = c.y; y < c.y + c.height; ++y) {
@@ -97,9 +106,12 @@ void PatternScene::render(const LatencyMarker& frame, std::byte* pixels, std::si
   if (intersects(counter, c)) {
     std::uint64_t n = frame.frame;
     std::array<std::uint8_t, kDigits> digits{};
-    for (std::uint32_t i = 0; i < kDigits; ++i, n /= 10) digits[kDigits - 1 - i] = static_cast<std::uint8_t>(n % 10);
-    const std::uint32_t y0 = std::max(counter.y, c.y), y1 = std::min(counter.y + counter.height, c.y + c.height);
-    const std::uint32_t x0 = std::max(counter.x, c.x), x1 = std::min(counter.x + counter.width, c.x + c.width);
+    for (std::uint32_t i = 0; i < kDigits; ++i, n /= 10)
+      digits[kDigits - 1 - i] = static_cast<std::uint8_t>(n % 10);
+    const std::uint32_t y0 = std::max(counter.y, c.y),
+                        y1 = std::min(counter.y + counter.height, c.y + c.height);
+    const std::uint32_t x0 = std::max(counter.x, c.x),
+                        x1 = std::min(counter.x + counter.width, c.x + c.width);
     for (std::uint32_t y = y0; y < y1; ++y) {
       const std::uint32_t glyph_row = (y - counter.y) / kDigitScale;
       std::byte* row = pixels + y * pitch;

@@ -44,9 +44,9 @@ class PatternScene {
  private:
   struct Shape {
     std::uint32_t width, height;
-    std::uint32_t x0, y0;    // position at frame 0 (before bouncing)
-    std::uint32_t vx, vy;    // pixels per frame
-    std::uint32_t colour;    // BGRA as a little-endian u32
+    std::uint32_t x0, y0;  // position at frame 0 (before bouncing)
+    std::uint32_t vx, vy;  // pixels per frame
+    std::uint32_t colour;  // BGRA as a little-endian u32
   };
   Rect shape_rect(const Shape& shape, std::uint64_t frame) const;
   std::uint32_t background(std::uint32_t x, std::uint32_t y) const;

@@ -1,5 +1,6 @@
 #include "capture/x11/x11_backend.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "capture/rects.h"
 
@@ -80,8 +79,9 @@ Result<void> X11Backend::start() {
   lock.unlock();
   if (xcb_connection_has_error(conn_)) {
     disconnect();
-    return Error{fmt::format("cannot connect to the X server {} (is it running, and DISPLAY/--display right?)",
-                             shown ? shown : "(DISPLAY unset)")};
+    return Error{
+        fmt::format("cannot connect to the X server {} (is it running, and DISPLAY/--display right?)",
+                    shown ? shown : "(DISPLAY unset)")};
   }
   xcb_screen_iterator_t it = xcb_setup_roots_iterator(xcb_get_setup(conn_));
   for (int i = 0; i < screen_number && it.rem; ++i) xcb_screen_next(&it);
@@ -105,9 +105,10 @@ Result<void> X11Backend::start() {
   if (!bgra) {
     const std::string d = shown ? shown : "";
     disconnect();
-    return Error{fmt::format("X server {}: unsupported root visual (depth {}); kagami captures 24/32-bit "
-                             "TrueColor with 8-bit channels",
-                             d, screen->root_depth)};
+    return Error{
+        fmt::format("X server {}: unsupported root visual (depth {}); kagami captures 24/32-bit "
+                    "TrueColor with 8-bit channels",
+                    d, screen->root_depth)};
   }
 
   const std::uint32_t events = XCB_EVENT_MASK_STRUCTURE_NOTIFY;
@@ -121,7 +122,8 @@ Result<void> X11Backend::start() {
   }
   xfixes_ = false;
   if (xcb_get_extension_data(conn_, &xcb_xfixes_id)->present) {
-    auto version = reply(xcb_xfixes_query_version_reply(conn_, xcb_xfixes_query_version(conn_, 5, 0), nullptr));
+    auto version =
+        reply(xcb_xfixes_query_version_reply(conn_, xcb_xfixes_query_version(conn_, 5, 0), nullptr));
     xfixes_ = version && version->major_version >= 2;
     xfixes_event_ = xcb_get_extension_data(conn_, &xcb_xfixes_id)->first_event;
   }
@@ -130,7 +132,8 @@ Result<void> X11Backend::start() {
   }
   damage_ext_ = false;
   if (config_.use_damage && xfixes_ && xcb_get_extension_data(conn_, &xcb_damage_id)->present) {
-    auto version = reply(xcb_damage_query_version_reply(conn_, xcb_damage_query_version(conn_, 1, 1), nullptr));
+    auto version =
+        reply(xcb_damage_query_version_reply(conn_, xcb_damage_query_version(conn_, 1, 1), nullptr));
     if (version) {
       damage_ext_ = true;
       damage_event_ = xcb_get_extension_data(conn_, &xcb_damage_id)->first_event;
@@ -320,7 +323,8 @@ bool X11Backend::ensure_private_segment() {
     return false;
   }
   private_segment_ = xcb_generate_id(conn_);
-  xcb_generic_error_t* err = xcb_request_check(conn_, xcb_shm_attach_fd_checked(conn_, private_segment_, fd, 0));
+  xcb_generic_error_t* err =
+      xcb_request_check(conn_, xcb_shm_attach_fd_checked(conn_, private_segment_, fd, 0));
   if (err) {
     std::free(err);
     ::munmap(map, needed);
@@ -337,12 +341,11 @@ CaptureStatus X11Backend::read_bands_shm(const FrameTarget& target, std::uint32_
   std::vector<xcb_shm_get_image_cookie_t> cookies;
   cookies.reserve(bands.size());
   for (const Rect& b : bands) {
-    const std::uint64_t offset =
-        (direct ? target.region_offset : 0) + std::uint64_t{b.y} * target.pitch;
+    const std::uint64_t offset = (direct ? target.region_offset : 0) + std::uint64_t{b.y} * target.pitch;
     cookies.push_back(xcb_shm_get_image(conn_, root_, 0, static_cast<std::int16_t>(b.y),
-                                        static_cast<std::uint16_t>(b.width), static_cast<std::uint16_t>(b.height),
-                                        ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP, segment,
-                                        static_cast<std::uint32_t>(offset)));
+                                        static_cast<std::uint16_t>(b.width),
+                                        static_cast<std::uint16_t>(b.height), ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP,
+                                        segment, static_cast<std::uint32_t>(offset)));
   }
   xcb_flush(conn_);
   for (std::size_t i = 0; i < bands.size(); ++i) {
@@ -379,8 +382,8 @@ CaptureStatus X11Backend::read_bands_plain(const FrameTarget& target, const std:
       need_full_frame_ = true;
       continue;
     }
-    const std::size_t bytes = std::min<std::size_t>(xcb_get_image_data_length(r.get()),
-                                                    std::size_t{b.height} * target.pitch);
+    const std::size_t bytes =
+        std::min<std::size_t>(xcb_get_image_data_length(r.get()), std::size_t{b.height} * target.pitch);
     std::memcpy(target.pixels.data() + std::size_t{b.y} * target.pitch, xcb_get_image_data(r.get()), bytes);
     if (target.progress) target.progress(std::uint64_t{b.y + b.height} * target.pitch);
   }
@@ -389,7 +392,8 @@ CaptureStatus X11Backend::read_bands_plain(const FrameTarget& target, const std:
 
 CaptureStatus X11Backend::read_pixels(const FrameTarget& target, std::span<const Rect> rects) {
   if (target.pitch != width_ * 4) {
-    error_ = fmt::format("frame pitch {} does not match the screen ({} bytes per row)", target.pitch, width_ * 4);
+    error_ =
+        fmt::format("frame pitch {} does not match the screen ({} bytes per row)", target.pitch, width_ * 4);
     return CaptureStatus::error;
   }
   const std::uint32_t rows =
@@ -413,7 +417,8 @@ void X11Backend::set_cursor_position(std::int32_t x, std::int32_t y) {
   // xcb connections are thread-safe; this comes from the agent's timer thread.
   std::lock_guard lock(conn_mutex_);
   if (!conn_) return;
-  xcb_warp_pointer(conn_, XCB_NONE, root_, 0, 0, 0, 0, static_cast<std::int16_t>(x), static_cast<std::int16_t>(y));
+  xcb_warp_pointer(conn_, XCB_NONE, root_, 0, 0, 0, 0, static_cast<std::int16_t>(x),
+                   static_cast<std::int16_t>(y));
   xcb_flush(conn_);
 }
 
