@@ -264,5 +264,30 @@ TEST(AgentPattern, FpsMaxLimitsPostedFrames) {
   EXPECT_GE(frames, 5);
 }
 
+TEST(AgentPattern, WipedRegionIsSetUpAgain) {
+  testing::TestRegion region(32 << 20);
+  PatternConfig config;
+  config.size = {320, 240};
+  config.frame_interval = 5ms;
+  capture::PatternBackend backend(config);
+  ASSERT_TRUE(backend.start());
+  RunningAgent running(region.bytes(), backend);
+  testing::Reader reader(region.bytes());
+  ASSERT_TRUE(reader.next_frame());
+  const std::uint32_t first_session = reader.session().session_id();
+
+  // Something wipes the LGMP magic: the heartbeat reports LGMP_ERR_CORRUPTED, the agent starts
+  // a new session, and the reader follows with correct frames.
+  std::memset(region.bytes().data(), 0, 4);
+  bool recovered = false;
+  for (int i = 0; i < 200 && !recovered; ++i) {
+    auto frame = reader.next_frame(100ms);
+    recovered = frame && reader.session().session_id() != first_session;
+    if (recovered) expect_pattern_frame(*frame, config.seed);
+  }
+  EXPECT_TRUE(recovered) << reader.session().status().message;
+  EXPECT_GE(running.agent().stats().region_resets, 1u);
+}
+
 }  // namespace
 }  // namespace kagami::agent
