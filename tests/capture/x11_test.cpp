@@ -325,6 +325,23 @@ TEST_F(X11Capture, FallbacksWithoutRegionFdAndWithoutShm) {
   }
 }
 
+TEST_F(X11Capture, WithoutXDamageEveryPollIsAFullFrame) {
+  X11Config config;
+  config.use_damage = false;
+  auto backend = start_backend(config);
+  EXPECT_FALSE(backend->using_damage());
+  CaptureEvent event;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(capture_until(*backend, &event, [](const CaptureEvent& e) { return e.frame; }));
+    EXPECT_TRUE(event.full_damage);
+  }
+  x_->fill(x_->root(), 7, 7, 7, 7, 0x777777);
+  ASSERT_TRUE(capture_until(*backend, &event, [](const CaptureEvent& e) { return e.frame; }));
+  FakeRegion region(kWidth * kHeight * 4);
+  ASSERT_EQ(backend->read_pixels(region.target(kWidth * 4, true), {}), CaptureStatus::ok);
+  EXPECT_EQ(region.frame(kWidth * kHeight * 4), x_->root_image(kWidth, kHeight));
+}
+
 TEST_F(X11Capture, TruncatedTargetGetsOnlyTheRowsThatFit) {
   auto backend = start_backend();
   CaptureEvent event;
