@@ -264,6 +264,28 @@ TEST(AgentPattern, FpsMaxLimitsPostedFrames) {
   EXPECT_GE(frames, 5);
 }
 
+TEST(AgentPattern, ALateReaderGetsTheLastFrameAgain) {
+  testing::TestRegion region(32 << 20);
+  PatternConfig config;
+  config.size = {320, 240};
+  config.frame_interval = 5s;  // one frame, then a static screen
+  capture::PatternBackend backend(config);
+  ASSERT_TRUE(backend.start());
+  RunningAgent running(region.bytes(), backend);
+  testing::Reader first(region.bytes());
+  auto frame = first.next_frame();
+  ASSERT_TRUE(frame);
+  // A second viewer joins while nothing changes: the agent re-posts the last frame for it.
+  testing::Reader late(region.bytes());
+  auto again = late.next_frame(2s);
+  ASSERT_TRUE(again) << "the late reader got no frame while the screen was static";
+  EXPECT_EQ(again->info.frame_serial, frame->info.frame_serial);
+  EXPECT_EQ(again->pixels, frame->pixels);
+  EXPECT_GE(running.agent().stats().reposts, 1u);
+  // And the cursor shape, posted long before it joined.
+  EXPECT_TRUE(late.next_cursor([](const protocol::CursorUpdate& c) { return c.shape.has_value(); }, 2s));
+}
+
 TEST(AgentPattern, WipedRegionIsSetUpAgain) {
   testing::TestRegion region(32 << 20);
   PatternConfig config;
