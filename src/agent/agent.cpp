@@ -81,12 +81,29 @@ void Agent::note_format(const capture::FrameFormat& f, std::uint32_t rows) {
   if (rows < f.height) {
     const std::uint64_t needed = protocol::recommended_region_size(f.width, f.height, f.hdr);
     spdlog::error(
-        "the shared memory is too small for {}x{}: a frame needs {} but each frame buffer holds {}, so only "
-        "the top "
-        "{} rows are sent (TRUNCATED). Use a region of {} (kagami-setup size {}x{}).",
+        "the shared memory is too small for {}x{}: a frame needs {} but each frame buffer holds {}, so "
+        "only the top {} rows are sent (TRUNCATED). Use a region of {} (kagami-setup size {}x{}).",
         f.width, f.height, mib(std::uint64_t{f.pitch} * f.height), mib(host_.frame_capacity()), rows,
         mib(needed), f.width, f.height);
   }
+}
+
+protocol::FrameDescription Agent::describe(const capture::FrameFormat& f, std::uint32_t rows,
+                                           std::span<const protocol::FrameDamageRect> damage) const {
+  protocol::FrameDescription d;
+  d.format_ver = format_ver_;
+  d.frame_serial = frame_serial_;
+  d.type = f.type;
+  d.screen_width = d.data_width = d.frame_width = f.width;
+  d.screen_height = d.frame_height = f.height;
+  d.data_height = rows;
+  d.rotation = f.rotation;
+  d.stride = f.pitch / protocol::bytes_per_texel(f.type);
+  d.pitch = f.pitch;
+  d.flags = (rows < f.height ? protocol::kFrameFlagTruncated : 0u) | (f.hdr ? protocol::kFrameFlagHdr : 0u) |
+            (f.hdr_pq ? protocol::kFrameFlagHdrPq : 0u);
+  d.damage = damage;
+  return d;
 }
 
 bool Agent::publish(Pending& pending) {
@@ -130,26 +147,12 @@ bool Agent::publish(Pending& pending) {
   const std::uint32_t buffer = host_.next_frame_buffer();
   const Damage copy = tracker_.frame_written(buffer, pending.damage, f.width, rows);
 
-  protocol::FrameDescription d;
-  d.format_ver = format_ver_;
-  d.frame_serial = frame_serial_;
-  d.type = f.type;
-  d.screen_width = f.width;
-  d.screen_height = f.height;
-  d.data_width = f.width;
-  d.data_height = rows;
-  d.frame_width = f.width;
-  d.frame_height = f.height;
-  d.rotation = f.rotation;
-  d.stride = f.pitch / protocol::bytes_per_texel(f.type);
-  d.pitch = f.pitch;
-  d.flags = (rows < f.height ? protocol::kFrameFlagTruncated : 0u) | (f.hdr ? protocol::kFrameFlagHdr : 0u) |
-            (f.hdr_pq ? protocol::kFrameFlagHdrPq : 0u);
-  d.damage = announced;
+  const protocol::FrameDescription d = describe(f, rows, announced);
   auto write = host_.post_frame(d);
   lock.unlock();
   if (!write) {
     spdlog::error("posting a frame failed: {}", write.error().message);
+    tracker_.invalidate_all();  // the tracker counted this buffer as written
     return true;
   }
 

@@ -76,6 +76,8 @@ class Agent {
   void post_cursor(const protocol::CursorUpdate& update);
   void serve_new_subscribers(bool frame_pending);
   void note_format(const capture::FrameFormat& format, std::uint32_t rows);
+  protocol::FrameDescription describe(const capture::FrameFormat& format, std::uint32_t rows,
+                                      std::span<const protocol::FrameDamageRect> damage) const;
 
   AgentRegion region_;
   capture::CaptureBackend& backend_;
