@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   app.add_option("--display", backend.display, "x11: the X display to capture (default: $DISPLAY)");
   app.add_option("--fb-device", backend.fb_path, "fb: the framebuffer device")->capture_default_str();
   app.add_option("--drm-device", backend.drm_path, "drm: the DRM card")->capture_default_str();
-  app.add_option("--poll-ms", poll_ms, "fb/drm: how often the screen is read, in ms")->capture_default_str();
+  app.add_option("--poll-ms", poll_ms, "fb/drm: how often the screen is read; x11: how often the pointer position is read (ms)")->capture_default_str();
   app.add_option("--pattern-size", pattern_size, "pattern: screen size WxH")->capture_default_str();
   app.add_option("--pattern-seed", backend.pattern.seed, "pattern: seed of the scene")->capture_default_str();
   app.add_option("--pattern-fps", pattern_fps, "pattern: frames per second the scene makes")

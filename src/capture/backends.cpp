@@ -17,6 +17,7 @@ std::unique_ptr<CaptureBackend> make(const std::string& name, const BackendOptio
   if (name == "x11") {
     X11Config c;
     c.display = o.display;
+    c.poll_interval = o.poll_interval;
     return std::make_unique<X11Backend>(c);
   }
 #endif

@@ -14,7 +14,7 @@ struct BackendOptions {
   std::string display;                          // x11: empty = $DISPLAY
   std::string fb_path = "/dev/fb0";             // fb
   std::string drm_path = "/dev/dri/card0";      // drm
-  std::chrono::milliseconds poll_interval{16};  // fb/drm poll rate; x11 cursor poll
+  std::chrono::milliseconds poll_interval{16};  // fb/drm screen reads; x11 pointer position reads
   PatternConfig pattern;
 };
 

@@ -23,7 +23,7 @@ struct X11Config {
   std::string display;  // empty: $DISPLAY
   bool use_shm = true;
   bool use_damage = true;
-  std::chrono::milliseconds poll_interval{10};  // cursor position polls; full frames without XDamage
+  std::chrono::milliseconds poll_interval{16};  // cursor position polls (60 Hz); full frames without XDamage
 };
 
 class X11Backend final : public CaptureBackend {
