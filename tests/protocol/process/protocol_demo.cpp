@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/clock.h"
 #include "common/poll_waiter.h"
@@ -96,6 +97,7 @@ int receive(const Options& o) {
   PollWaiter waiter;
   std::uint64_t frames = 0, torn = 0, gaps = 0, stalled = 0;
   std::optional<std::uint32_t> last_serial;
+  std::vector<std::uint64_t> frames_per_session;
   std::uint32_t last_session = 0;
   std::string last_status;
   const std::uint64_t start = monotonic_ns();
@@ -124,7 +126,9 @@ int receive(const Options& o) {
     if (session.session_id() != last_session) {
       last_session = session.session_id();
       last_serial.reset();
+      frames_per_session.push_back(0);
     }
+    ++frames_per_session.back();
     if (last_serial && f.frame_serial > *last_serial + 1) gaps += f.frame_serial - *last_serial - 1;
     last_serial = f.frame_serial;
     session.frame_done();
@@ -138,8 +142,10 @@ int receive(const Options& o) {
       window_frames = 0;
     }
   }
-  fmt::print("receive: frames={} torn={} stalled={} gaps={} sessions={} resubscribes={} first_frame_ms={:.1f}\n",
-             frames, torn, stalled, gaps, session.counters().sessions, session.counters().resubscribes,
+  fmt::print("receive: frames={} torn={} stalled={} gaps={} sessions={} frames_per_session={} resubscribes={} "
+             "first_frame_ms={:.1f}\n",
+             frames, torn, stalled, gaps, session.counters().sessions, fmt::join(frames_per_session, "/"),
+             session.counters().resubscribes,
              first_frame_ns ? static_cast<double>(first_frame_ns - start) / 1e6 : -1.0);
   return 0;
 }
