@@ -35,7 +35,9 @@ int main(int argc, char** argv) {
   using namespace kagami;
   CLI::App app{
       "kagami-agent: captures this machine's screen and publishes it into shared memory (Looking Glass B7 "
-      "format: LGMP v6 + KVMFR v20) for kagami-client on the host."};
+      "format: LGMP v6 + KVMFR v20) for kagami-client on the host.",
+      "kagami-agent"};
+  app.set_version_flag("--version", "kagami-agent " KAGAMI_VERSION);
   std::string shm;
   std::string device;
   std::string capture_name = "auto";
@@ -68,7 +70,9 @@ int main(int argc, char** argv) {
   app.add_option("--display", backend.display, "x11: the X display to capture (default: $DISPLAY)");
   app.add_option("--fb-device", backend.fb_path, "fb: the framebuffer device")->capture_default_str();
   app.add_option("--drm-device", backend.drm_path, "drm: the DRM card")->capture_default_str();
-  app.add_option("--poll-ms", poll_ms, "fb/drm: how often the screen is read; x11: how often the pointer position is read (ms)")->capture_default_str();
+  app.add_option("--poll-ms", poll_ms,
+                 "fb/drm: how often the screen is read; x11: how often the pointer position is read (ms)")
+      ->capture_default_str();
   app.add_option("--pattern-size", pattern_size, "pattern: screen size WxH")->capture_default_str();
   app.add_option("--pattern-seed", backend.pattern.seed, "pattern: seed of the scene")->capture_default_str();
   app.add_option("--pattern-fps", pattern_fps, "pattern: frames per second the scene makes")
@@ -108,6 +112,7 @@ int main(int argc, char** argv) {
   agent::Agent loop(agent::AgentRegion{(*region)->bytes(), (*region)->fd()}, **source,
                     agent::collect_guest_info((*source)->name()), config);
   spdlog::info("shared memory: {}", (*region)->describe());
+  for (const auto& note : (*region)->notes()) spdlog::warn("{}", note);
   if (auto r = loop.run(g_stop); !r) {
     spdlog::error("{}", r.error().message);
     return 1;
