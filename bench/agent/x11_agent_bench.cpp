@@ -197,8 +197,8 @@ int main() {
 
   const pid_t main_tid = gettid();
 
-  // Idle: no reader at all.
-  std::this_thread::sleep_for(300ms);
+  // Idle: no reader at all (after the start-up: setting the region up touches all its pages).
+  std::this_thread::sleep_for(1s);
   double cpu0 = cpu_seconds_without({main_tid});
   auto t0 = Steady::now();
   std::this_thread::sleep_for(3s);
