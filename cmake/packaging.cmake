@@ -19,7 +19,8 @@ function(kagami_package target description)
       COMMAND ${PROJECT_SOURCE_DIR}/packaging/man-from-help.sh $<TARGET_FILE:${target}> ${PROJECT_VERSION}
               "${description}" ${man} ${ARGN}
       DEPENDS ${target} ${PROJECT_SOURCE_DIR}/packaging/man-from-help.sh
-      COMMENT "Rendering ${target} --help as a man page")
+      COMMENT "Rendering ${target} --help as a man page"
+      VERBATIM)
     add_custom_target(${target}-man ALL DEPENDS ${man})
     install(FILES ${man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT ${target})
   else()

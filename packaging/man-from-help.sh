@@ -10,6 +10,9 @@ for sub in "$@"; do
   # help2man's include format: a [section] header, then roff text. Indent the help as a literal block.
   { echo "[SUBCOMMAND $sub]"; echo ".nf"; "$program" "$sub" --help | sed 's/\\/\\\\/g; s/^\./\\\&./'; echo ".fi"; } >>"$include"
 done
+# help2man rejects an empty include file (a program without subcommands).
+include_option=()
+[ -s "$include" ] && include_option=(--include="$include")
 help2man --no-info --no-discard-stderr --version-string="$version" --name="$description" \
-  --include="$include" --output="${output%.gz}" "$program"
+  "${include_option[@]}" --output="${output%.gz}" "$program"
 gzip -9n -c "${output%.gz}" >"$output"

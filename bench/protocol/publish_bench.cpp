@@ -26,7 +26,7 @@ constexpr std::size_t kRegion = 128 << 20;
 
 struct Fixture {
   std::string path = fmt::format("/dev/shm/kagami-bench-{}", ::getpid());
-  std::unique_ptr<shm::Region> file = std::move(*shm::open_file(path, {true, kRegion, 0600}));
+  std::unique_ptr<shm::Region> file = *shm::open_file(path, {true, kRegion, 0600});
   MonotonicClock clock;
   SystemRandom random;
   KvmfrHost host{clock, random};

@@ -33,9 +33,9 @@ struct Rect {
 // What the frame looks like; a change of any field is a format change (formatVer bump).
 struct FrameFormat {
   protocol::FrameType type = protocol::FrameType::bgra;
-  std::uint32_t width = 0;   // pixels
+  std::uint32_t width = 0;  // pixels
   std::uint32_t height = 0;
-  std::uint32_t pitch = 0;   // bytes per row the backend writes
+  std::uint32_t pitch = 0;  // bytes per row the backend writes
   protocol::FrameRotation rotation = protocol::FrameRotation::r0;
   bool hdr = false;
   bool hdr_pq = false;
@@ -43,10 +43,10 @@ struct FrameFormat {
 };
 
 struct CaptureEvent {
-  bool frame = false;             // a new frame: format and damage are set
+  bool frame = false;  // a new frame: format and damage are set
   FrameFormat format;
-  bool full_damage = true;        // damage unknown or everything changed
-  std::vector<Rect> damage;       // changed rects (when !full_damage), in frame pixels
+  bool full_damage = true;                       // damage unknown or everything changed
+  std::vector<Rect> damage;                      // changed rects (when !full_damage), in frame pixels
   std::optional<protocol::CursorUpdate> cursor;  // position and/or shape changed
 };
 
@@ -59,10 +59,10 @@ enum class CaptureStatus {
 
 // Where read_pixels writes: the frame slot in shared memory.
 struct FrameTarget {
-  std::span<std::byte> pixels;     // row r at r * pitch
+  std::span<std::byte> pixels;  // row r at r * pitch
   std::uint32_t pitch = 0;
-  int region_fd = -1;              // the region's fd (MIT-SHM attach), -1 if none; do not close
-  std::uint64_t region_offset = 0; // shm offset of pixels[0] within region_fd
+  int region_fd = -1;               // the region's fd (MIT-SHM attach), -1 if none; do not close
+  std::uint64_t region_offset = 0;  // shm offset of pixels[0] within region_fd
   // Called with the number of bytes of pixels[] that are final, in increasing order, so the
   // write pointer advances while the rest is still being copied.
   std::function<void(std::uint64_t)> progress;

@@ -1,0 +1,51 @@
+#pragma once
+// `drm`: whatever the display controller is scanning out right now: the CRTC's current
+// framebuffer, found through libdrm, mapped (PRIME dma-buf, else a dumb-buffer map) and read
+// at the poll rate. Sees the console, a DRM program or a compositor alike. Needs root
+// (or CAP_SYS_ADMIN) to get buffer handles. Linear buffers only.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "capture/pixel_format.h"
+#include "capture/polled_screen.h"
+
+namespace kagami::capture {
+
+struct DrmConfig {
+  std::string path = "/dev/dri/card0";
+  std::chrono::milliseconds poll_interval{16};
+};
+
+class DrmBackend final : public PolledScreenBackend {
+ public:
+  explicit DrmBackend(DrmConfig config);
+  ~DrmBackend() override;
+
+  std::string_view name() const override { return "drm"; }
+  Result<void> start() override;
+
+ protected:
+  CaptureStatus read_screen(std::vector<std::byte>& out, FrameFormat& format) override;
+
+ private:
+  // A scanout buffer mapped for reading; page flips alternate between a few, so they are kept.
+  struct Mapping {
+    void* data = nullptr;
+    std::size_t size = 0;
+    int dmabuf_fd = -1;  // -1 when mapped through the dumb-buffer path
+    std::uint32_t width = 0, height = 0, pitch = 0, offset = 0;
+    SourceFormat format = SourceFormat::xrgb8888;
+  };
+  Result<std::uint32_t> current_fb();
+  Result<Mapping> map_fb(std::uint32_t fb_id);
+  void unmap_all();
+
+  DrmConfig config_;
+  int fd_ = -1;
+  std::uint32_t crtc_id_ = 0;
+  std::map<std::uint32_t, Mapping> mappings_;  // by framebuffer id
+};
+
+}  // namespace kagami::capture
