@@ -152,10 +152,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   // A later occurrence wins (e.g. an alias or script adds defaults the user then overrides).
   app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_path = default_config_path();
-  app.add_option(
-      "--config", config_path,
-      "TOML config file; its keys are the long option names without the dashes (e.g. shm = \"/dev/kvmfr0\"). "
-      "A missing default file is fine");
+  app.add_option("--config", config_path,
+                 "TOML config file; its keys are the long option names without the dashes (e.g. shm = "
+                 "\"/dev/kvmfr0\"). "
+                 "A missing default file is fine")
+      ->default_str("$XDG_CONFIG_HOME/kagami/client.toml");
   app.add_option("--shm", o.shm, "shared-memory region: a /dev/shm file or a kvmfr device (/dev/kvmfr0)");
   app.add_option("--width", o.width, "initial window width")->check(CLI::Range(16u, 16384u));
   app.add_option("--height", o.height, "initial window height")->check(CLI::Range(16u, 16384u));

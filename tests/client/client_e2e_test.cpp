@@ -488,7 +488,8 @@ TEST_F(ClientEndToEnd, OnlyTheDamagedRectsOfAFrameAreUploaded) {
   std::vector<std::uint32_t> expected = first.expected;
   for (const auto& r : rects) {
     for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
-      for (std::uint32_t x = r.x; x < r.x + r.width; ++x) expected[y * 256 + x] = second.expected[y * 256 + x];
+      for (std::uint32_t x = r.x; x < r.x + r.width; ++x)
+        expected[y * 256 + x] = second.expected[y * 256 + x];
     }
   }
   EXPECT_EQ(worst_match(256, 160, expected, 0), 0) << client.log();

@@ -47,13 +47,15 @@ TEST(ClientSpice, KeysAndPointerReachTheGuestButClientCommandsDoNot) {
   // A plain key: its set-1 press and release.
   peer.clear_inputs();
   ASSERT_EQ(xdotool(xvfb.display(), "mousemove 300 200 key a"), 0);
-  ASSERT_TRUE(peer.wait_for([](const PeerState& s) { return s.key_bytes.size() >= 2; }, 5000)) << client.log();
+  ASSERT_TRUE(peer.wait_for([](const PeerState& s) { return s.key_bytes.size() >= 2; }, 5000))
+      << client.log();
   EXPECT_EQ(key_bytes(peer.snapshot()), (std::vector<std::uint8_t>{0x1E, 0x9E}));
 
   // Escape + D (statistics) is the client's: nothing reaches the guest. Then a marker key.
   peer.clear_inputs();
   ASSERT_EQ(xdotool(xvfb.display(), "keydown Scroll_Lock key d keyup Scroll_Lock key b"), 0);
-  ASSERT_TRUE(peer.wait_for([](const PeerState& s) { return s.key_bytes.size() >= 2; }, 5000)) << client.log();
+  ASSERT_TRUE(peer.wait_for([](const PeerState& s) { return s.key_bytes.size() >= 2; }, 5000))
+      << client.log();
   EXPECT_EQ(key_bytes(peer.snapshot()), (std::vector<std::uint8_t>{0x30, 0xB0}));  // only B
 
   // The pointer: absolute guest positions through the window -> guest mapping.

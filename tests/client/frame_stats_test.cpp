@@ -22,13 +22,15 @@ TEST(FrameStats, KeepsTheLastSamplesInOrderWhenFull) {
   }
   ASSERT_EQ(stats.count(), FrameStats::kHistory);
   EXPECT_FLOAT_EQ(stats.latencies_ms()[0], 10.0f);
-  EXPECT_FLOAT_EQ(stats.latencies_ms()[FrameStats::kHistory - 1], static_cast<float>(FrameStats::kHistory + 9));
+  EXPECT_FLOAT_EQ(stats.latencies_ms()[FrameStats::kHistory - 1],
+                  static_cast<float>(FrameStats::kHistory + 9));
 }
 
 TEST(FrameStats, FramesPerSecondOverAFullSecond) {
   FrameStats stats;
   EXPECT_EQ(stats.fps(1'000'000'000), 0.0);
-  for (int i = 0; i < 60; ++i) stats.on_frame(1'000'000'000 + i * 16'000'000ull, 1'000'000'000 + i * 16'000'000ull);
+  for (int i = 0; i < 60; ++i)
+    stats.on_frame(1'000'000'000 + i * 16'000'000ull, 1'000'000'000 + i * 16'000'000ull);
   EXPECT_NEAR(stats.fps(2'000'000'000), 60.0, 0.01);
 }
 

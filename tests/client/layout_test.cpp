@@ -1,8 +1,8 @@
 #include "client/layout.h"
 
-#include "client/frame_renderer.h"
-
 #include <gtest/gtest.h>
+
+#include "client/frame_renderer.h"
 
 namespace kagami::client {
 namespace {
@@ -56,8 +56,8 @@ TEST(Layout, EmptyInputsGiveAnEmptyRect) {
 // The pointer mapping (window -> guest) inverts the cursor mapping (guest -> window) for every
 // rotation, with a capture scaled from a larger guest desktop.
 TEST(PointerMapping, WindowToGuestInvertsGuestToWindow) {
-  for (auto rotation : {protocol::FrameRotation::r0, protocol::FrameRotation::r90, protocol::FrameRotation::r180,
-                        protocol::FrameRotation::r270}) {
+  for (auto rotation : {protocol::FrameRotation::r0, protocol::FrameRotation::r90,
+                        protocol::FrameRotation::r180, protocol::FrameRotation::r270}) {
     const FrameGeometry g{960, 540, 1920, 1080, rotation};
     const Layout l = compute_layout(g.image_width(), g.image_height(), 1000, 800, ScaleMode::fit, true,
                                     FilterMode::linear);

@@ -82,10 +82,14 @@ TEST(UploadPlan, NeverPlansAReadOutsideTheBuffer) {
   std::mt19937 rng(7);
   const auto any = [&]() -> std::uint32_t {
     switch (rng() % 4) {
-      case 0: return static_cast<std::uint32_t>(rng() % 64);
-      case 1: return static_cast<std::uint32_t>(rng() % 5000);
-      case 2: return static_cast<std::uint32_t>(0xFFFFFFFFu - rng() % 16);
-      default: return static_cast<std::uint32_t>(rng());
+      case 0:
+        return static_cast<std::uint32_t>(rng() % 64);
+      case 1:
+        return static_cast<std::uint32_t>(rng() % 5000);
+      case 2:
+        return static_cast<std::uint32_t>(0xFFFFFFFFu - rng() % 16);
+      default:
+        return static_cast<std::uint32_t>(rng());
     }
   };
   for (int i = 0; i < 20000; ++i) {
