@@ -39,7 +39,7 @@ TEST(ClientSpice, KeysAndPointerReachTheGuestButClientCommandsDoNot) {
   frame.description.screen_width = 1280;
   frame.description.screen_height = 800;
   test::ClientProcess client(xvfb.display(), region.path(), 640, 400,
-                             {"--spice-uri", peer.uri(), "--no-audio", "--no-clipboard"});
+                             {"--spice", "--spice-uri", peer.uri(), "--no-audio", "--no-clipboard"});
   agent.post(frame);
   ASSERT_TRUE(client.wait_for_log("input goes to the guest")) << client.log();
   ASSERT_TRUE(client.wait_for_log("guest image 640x400")) << client.log();

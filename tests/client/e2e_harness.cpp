@@ -172,25 +172,12 @@ std::string client_binary() {
 ClientProcess::ClientProcess(const std::string& display, const std::string& shm, int width, int height,
                              std::vector<std::string> extra_args) {
   log_path_ = "/tmp/" + unique_name("client-log") + ".txt";
-  std::vector<std::string> args = {client_binary(),
-                                   "--shm",
-                                   shm,
-                                   "--x",
-                                   "0",
-                                   "--y",
-                                   "0",
-                                   "--borderless",
-                                   "--width",
-                                   std::to_string(width),
-                                   "--height",
-                                   std::to_string(height),
-                                   "--no-upscale",
-                                   "--filter",
-                                   "nearest",
-                                   "--log-level",
-                                   "debug",
-                                   "--config",
-                                   "/dev/null"};
+  std::vector<std::string> args = {client_binary(), "--shm", shm, "--x", "0", "--y", "0", "--borderless",
+                                   "--width", std::to_string(width), "--height", std::to_string(height),
+                                   "--no-upscale", "--filter", "nearest", "--log-level", "debug", "--config",
+                                   "/dev/null",
+                                   // Never reach a SPICE server someone else runs on this machine.
+                                   "--no-spice"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
