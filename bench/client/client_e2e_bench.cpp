@@ -6,6 +6,9 @@
 //  - frames per second with full-screen motion (every pixel changes every frame);
 //  - client CPU (utime + stime from /proc) at 60 fps and idle (agent alive, no new frames).
 // Each figure is printed beside its target and a floor measured in this run.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <xcb/xcb.h>
@@ -21,14 +24,14 @@
 #include <thread>
 #include <vector>
 
+#include "capture/pattern/latency_marker.h"
 #include "common/clock.h"
 #include "e2e_harness.h"
-#include "latency_marker.h"
 #include "xvfb.h"
 
 namespace {
 
-using kagami::bench::Marker;
+using kagami::capture::LatencyMarker;
 using namespace kagami::client::test;
 using kagami::monotonic_ns;
 
@@ -42,18 +45,20 @@ class Probe {
   }
   ~Probe() { xcb_disconnect(c_); }
   // The marker area of the window; nullopt when unreadable or torn.
-  std::optional<Marker> read() {
-    auto* reply =
-        xcb_get_image_reply(c_,
-                            xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0,
-                                          kagami::bench::kMarkerWidth, kagami::bench::kMarkerHeight, ~0u),
-                            nullptr);
+  std::optional<LatencyMarker> read() {
+    using namespace kagami::capture;
+    auto* reply = xcb_get_image_reply(
+        c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, kMarkerWidth, kMarkerHeight, ~0u),
+        nullptr);
     if (!reply) return std::nullopt;
-    std::vector<std::uint32_t> px(reinterpret_cast<const std::uint32_t*>(xcb_get_image_data(reply)),
-                                  reinterpret_cast<const std::uint32_t*>(xcb_get_image_data(reply)) +
-                                      kagami::bench::kMarkerWidth * kagami::bench::kMarkerHeight);
+    std::optional<LatencyMarker> marker;
+    // Depth 24 on Xvfb: 4 bytes per pixel (B, G, R, X).
+    if (xcb_get_image_data_length(reply) >= static_cast<int>(kMarkerWidth * kMarkerHeight * 4)) {
+      marker = decode_latency_marker(reinterpret_cast<const std::byte*>(xcb_get_image_data(reply)),
+                                     kMarkerWidth * 4, 4, kMarkerWidth, kMarkerHeight, 0, 0);
+    }
     free(reply);
-    return kagami::bench::read_marker(px.data(), kagami::bench::kMarkerWidth);
+    return marker;
   }
 
  private:
@@ -107,17 +112,16 @@ struct Publisher {
     d.stride = kWidth;
     d.pitch = kPitch;
     const auto& src = frames[next % frames.size()];
-    const Marker marker{next++, 0};
+    const std::uint32_t frame = next++;
     agent.post_with(d, [&](kagami::protocol::FrameWrite& w) {
       std::byte* out = w.pixels().data();
       // The marker's timestamp: the moment the agent starts writing this frame.
-      Marker m = marker;
-      m.ns = monotonic_ns();
+      const LatencyMarker m{frame, monotonic_ns()};
       std::size_t done = 0;
       while (done < src.size()) {
         const std::size_t n = std::min<std::size_t>(kagami::protocol::kFrameBufferChunk, src.size() - done);
         std::memcpy(out + done, src.data() + done, n);
-        if (done == 0) kagami::bench::write_marker(m, out, kPitch);
+        if (done == 0) kagami::capture::draw_latency_marker(m, out, kPitch, 0, 0);  // before wp passes it
         done += n;
         w.advance(done);
       }
@@ -168,8 +172,9 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
     auto m = probe.read();
     const std::uint64_t after = monotonic_ns();
     if (probe_ms) probe_ms->push_back(static_cast<double>(after - before) / 1e6);
-    if (m && m->frame >= first && !seen.count(m->frame) && m->ns <= after) {
-      seen[m->frame] = static_cast<double>(after - m->ns) / 1e6;
+    if (m && m->frame >= first && m->frame < first + 1'000'000 && m->timestamp_ns <= after) {
+      const auto f = static_cast<std::uint32_t>(m->frame);
+      if (!seen.count(f)) seen[f] = static_cast<double>(after - m->timestamp_ns) / 1e6;
     }
     // A probe in a tight loop would starve the X server and the client of the 2 cores; every
     // 0.5 ms bounds the sampling error at 0.5 ms (reported as the probe period).
@@ -186,6 +191,60 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
     if (!seen.count(f)) r.missed.push_back(f - first);
   }
   for (const auto& [frame, ms] : seen) r.latencies_ms.push_back(ms);
+  return r;
+}
+
+// The real kagami-agent with its pattern backend (a 60 fps scene with the marker at (0, 0))
+// publishing into the same region: agent -> region -> client -> X server, as a user runs it.
+struct AgentResult {
+  std::vector<double> latencies_ms;
+  double cpu_percent = 0;
+  bool started = false;
+};
+
+AgentResult run_pattern_agent(const std::string& region_path, Probe& probe, pid_t client, double seconds) {
+  AgentResult r;
+  const std::uint64_t launched_ns = monotonic_ns();  // older markers on screen are the test publisher's
+  std::string agent = client_binary();
+  agent.replace(agent.rfind("kagami-client"), std::string("kagami-client").size(), "kagami-agent");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null_fd = open("/dev/null", O_WRONLY);
+    dup2(null_fd, 1);
+    dup2(null_fd, 2);
+    execl(agent.c_str(), "kagami-agent", "--shm", region_path.c_str(), "--capture", "pattern",
+          "--pattern-size", "1920x1080", "--pattern-fps", "60", "--log-level", "warn",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // The client reconnects to the new agent session; wait for its markers.
+  const std::uint64_t give_up = monotonic_ns() + 15'000'000'000ull;
+  std::optional<LatencyMarker> first;
+  while (!first && monotonic_ns() < give_up) {
+    first = probe.read();
+    if (first && first->timestamp_ns < launched_ns) first.reset();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (first) {
+    r.started = true;
+    std::map<std::uint64_t, double> seen;
+    const double cpu0 = cpu_seconds(client);
+    const std::uint64_t t0 = monotonic_ns();
+    while (monotonic_ns() - t0 < static_cast<std::uint64_t>(seconds * 1e9)) {
+      auto m = probe.read();
+      const std::uint64_t after = monotonic_ns();
+      if (m && m->timestamp_ns > launched_ns && m->frame > first->frame && m->timestamp_ns <= after &&
+          !seen.count(m->frame)) {
+        seen[m->frame] = static_cast<double>(after - m->timestamp_ns) / 1e6;
+      }
+      const timespec pause{0, kProbePeriodNs};
+      clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+    }
+    r.cpu_percent = (cpu_seconds(client) - cpu0) / (static_cast<double>(monotonic_ns() - t0) / 1e9) * 100.0;
+    for (const auto& [frame, ms] : seen) r.latencies_ms.push_back(ms);
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
   return r;
 }
 
@@ -225,6 +284,9 @@ int main() {
   const double idle_percent =
       (cpu_seconds(pid) - cpu_idle0) / (static_cast<double>(monotonic_ns() - idle_t0) / 1e9) * 100;
 
+  agent.stop();  // the test publisher's heartbeat stops; the real agent takes the region over
+  const AgentResult pattern = run_pattern_agent(region.path(), probe, pid, 7.0);
+
   const double floor = percentile(probe_ms, 0.5);
   const double p50 = percentile(at60.latencies_ms, 0.5), p95 = percentile(at60.latencies_ms, 0.95);
   const double max =
@@ -252,6 +314,21 @@ int main() {
   std::printf("  client CPU unthrottled                  %8.1f %% of a core\n", fastest.cpu_percent);
   std::printf("  client CPU idle (agent alive, no frames)%8.2f %% of a core (target < 2)\n", idle_percent);
   if (std::getenv("KAGAMI_BENCH_LOG")) std::fputs(client.log().c_str(), stderr);
-  agent.stop();
+  if (pattern.started) {
+    std::printf(
+        "  kagami-agent pattern (1080p, 60 fps) -> client: %zu samples, p50 %.2f ms, p95 %.2f ms, max %.2f "
+        "ms "
+        "(minus probe floor: %.2f / %.2f), client CPU %.1f %%\n",
+        pattern.latencies_ms.size(), percentile(pattern.latencies_ms, 0.5),
+        percentile(pattern.latencies_ms, 0.95),
+        pattern.latencies_ms.empty()
+            ? 0.0
+            : *std::max_element(pattern.latencies_ms.begin(), pattern.latencies_ms.end()),
+        percentile(pattern.latencies_ms, 0.5) - floor, percentile(pattern.latencies_ms, 0.95) - floor,
+        pattern.cpu_percent);
+  } else {
+    std::printf(
+        "  kagami-agent pattern -> client: the agent's markers never appeared (is kagami-agent built?)\n");
+  }
   return at60.latencies_ms.size() >= 300 ? 0 : 1;
 }
