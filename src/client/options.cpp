@@ -148,7 +148,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       "kagami-client: shows a KVM guest's screen from the shared-memory region its kagami (or Looking Glass "
       "B7)\n"
       "agent writes. Options come from the defaults, then the config file, then the command line.\n"
-      "Client commands: hold the escape key (default Scroll Lock) and press a key; Escape+F1 lists them."};
+      "Client commands: hold the escape key (default Scroll Lock) and press a key; Escape+F1 lists them.",
+      "kagami-client"};  // the usage line names the program, not argv[0]
   // A later occurrence wins (e.g. an alias or script adds defaults the user then overrides).
   app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_path = default_config_path();
