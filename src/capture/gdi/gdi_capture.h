@@ -1,0 +1,19 @@
+#pragma once
+// The `gdi` capture backend: BitBlt of the primary screen into a DIB section, damage by tile
+// comparison with the previous capture, cursor from GetCursorInfo/GetIconInfo. Slower than DXGI
+// and blind to the secure desktop, but it works everywhere, including under Wine.
+#include <chrono>
+#include <memory>
+
+#include "capture/capture.h"
+
+namespace kagami::capture {
+
+struct GdiOptions {
+  // GDI has no change notification: the screen is grabbed and compared at most this often.
+  std::chrono::milliseconds interval{16};
+};
+
+std::unique_ptr<CaptureBackend> make_gdi_capture(const GdiOptions& options = {});
+
+}  // namespace kagami::capture
