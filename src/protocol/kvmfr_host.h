@@ -79,11 +79,12 @@ class KvmfrHost {
   // Re-posts the last frame unchanged (same serial) for a new subscriber.
   Result<void> repost_last_frame();
 
-  // Position-only updates use the 20 small buffers round robin; shape updates the 3 shape buffers.
-  // Retries while the queue is full for at most `retry_ms`.
-  Result<void> post_cursor(const CursorUpdate& update);
+  // Position-only updates use the 20 small buffers round robin; shape updates the 3 shape buffers
+  // (B7 §5). Never blocks: LGMP_ERR_QUEUE_FULL means a subscriber is slow — retry later or drop
+  // the update; a shape that could not be posted is sent with the next update.
+  LgmpStatus post_cursor(const CursorUpdate& update);
   // A new pointer subscriber gets the last shape (or position) again.
-  Result<void> repost_cursor();
+  LgmpStatus repost_cursor();
 
   // Heartbeat + queue maintenance. LGMP_ERR_CORRUPTED means: run setup() again.
   LgmpStatus process();
@@ -98,7 +99,6 @@ class KvmfrHost {
  private:
   std::byte* at(std::uint64_t offset) const { return region_.data() + offset; }
 
-  Clock& clock_;
   LgmpHost lgmp_;
   std::span<std::byte> region_;
   std::uint32_t page_size_ = 4096;
@@ -112,8 +112,9 @@ class KvmfrHost {
   std::uint32_t next_cursor_ = 0;
   std::uint32_t next_shape_ = 0;
   int last_frame_ = -1;  // buffer of the last posted frame
-  int last_shape_ = -1;  // shape buffer of the last shape
-  CursorUpdate last_cursor_;
+  int last_shape_ = -1;  // shape buffer holding the last shape
+  bool shape_unsent_ = false;  // the last shape was written but its post failed
+  CursorUpdate last_cursor_;   // position and visibility last sent
 };
 
 }  // namespace kagami::protocol

@@ -42,6 +42,9 @@ struct SessionCounters {
 class KvmfrSession {
  public:
   KvmfrSession(std::span<std::byte> region, Clock& clock, RandomSource& random);
+  ~KvmfrSession();  // unsubscribes, so the agent stops sending at once
+  KvmfrSession(const KvmfrSession&) = delete;
+  KvmfrSession& operator=(const KvmfrSession&) = delete;
 
   // Advances the connection state machine; cheap, call every loop iteration.
   const SessionStatus& poll();
@@ -68,6 +71,8 @@ class KvmfrSession {
 
  private:
   void try_connect();
+  void try_subscribe();
+  void retry_in(std::uint64_t ms, SessionState state, std::string message);
   void disconnect(SessionState state, std::string message);
   // Handles a non-OK status from a queue call; returns true if the session went down.
   bool handle_queue_status(LgmpStatus status, LgmpSubscription& sub, std::uint32_t queue_id);
@@ -81,6 +86,7 @@ class KvmfrSession {
   SessionStatus status_;
   SessionCounters counters_;
   bool initialised_ = false;
+  bool joined_ = false;  // LGMP session joined, queues not all subscribed yet
   bool holding_frame_ = false;
   bool have_serial_ = false;
   std::uint32_t last_serial_ = 0;

@@ -5,20 +5,24 @@
 namespace kagami::protocol {
 
 namespace {
-constexpr int kPureSpins = 1000;     // the holder normally releases within a few hundred ns
-constexpr int kYields = 2'000'000;   // then ~0.3-2 s of yields before we call the lock dead
+constexpr std::uint32_t kPureSpins = 1000;     // the holder normally releases within a few hundred ns
+constexpr std::uint32_t kYields = 2'000'000;   // then ~0.3-2 s of yields before we call the lock dead
 }  // namespace
 
-bool spin_lock(std::uint32_t& lock) {
-  for (int i = 0; i < kPureSpins; ++i) {
-    if (try_lock(lock)) return true;
+void spin_pause(std::uint32_t iteration) {
+  if (iteration < kPureSpins) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
-  }
-  for (int i = 0; i < kYields; ++i) {
-    if (try_lock(lock)) return true;
+  } else {
     std::this_thread::yield();
+  }
+}
+
+bool spin_lock(std::uint32_t& lock) {
+  for (std::uint32_t i = 0; i < kPureSpins + kYields; ++i) {
+    if (try_lock(lock)) return true;
+    spin_pause(i);
   }
   return false;
 }

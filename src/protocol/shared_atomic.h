@@ -37,6 +37,9 @@ inline bool try_lock(std::uint32_t& lock) {
   std::uint32_t expected = 0;
   return std::atomic_ref<std::uint32_t>(lock).compare_exchange_strong(expected, 1);
 }
+// One step of a wait loop: a CPU pause for the first iterations, then a yield of the thread.
+void spin_pause(std::uint32_t iteration);
+
 // Spins, then yields, until the lock is taken. Gives up (false) after about a second of
 // yields: the other side is untrusted and may hold a lock forever, which must not hang us.
 bool spin_lock(std::uint32_t& lock);
