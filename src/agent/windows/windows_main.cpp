@@ -1,0 +1,46 @@
+#include "agent/windows/windows_main.h"
+
+#include <windows.h>
+#include <shellapi.h>
+
+#include <cstdio>
+
+#include "agent/windows/service.h"
+
+namespace kagami::agent {
+
+std::vector<std::string> utf8_arguments() {
+  int count = 0;
+  wchar_t** wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  std::vector<std::string> out;
+  for (int i = 1; wide && i < count; ++i) {
+    const int n = WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, nullptr, 0, nullptr, nullptr);
+    std::string arg(n > 0 ? static_cast<std::size_t>(n - 1) : 0, '\0');
+    WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, arg.data(), n, nullptr, nullptr);
+    out.push_back(std::move(arg));
+  }
+  LocalFree(wide);
+  return out;
+}
+
+int windows_main(const std::vector<std::string>& arguments, const AgentMain& run_agent) {
+  const std::string command = arguments.empty() ? std::string() : arguments.front();
+  const std::vector<std::string> rest(arguments.begin() + (arguments.empty() ? 0 : 1), arguments.end());
+  const auto finish = [](const Result<void>& result, const char* done) {
+    if (!result) {
+      std::fprintf(stderr, "kagami-agent: %s\n", result.error().message.c_str());
+      return kExitError;
+    }
+    if (done) std::printf("%s\n", done);
+    return kExitOk;
+  };
+  if (command == "install") {
+    return finish(install_service(rest), "installed and started the service kagami-agent");
+  }
+  if (command == "uninstall") return finish(uninstall_service(), "removed the service kagami-agent");
+  if (command == "service") return finish(run_service(rest), nullptr);
+  if (command == "run") return run_agent(rest);
+  return run_agent(arguments);
+}
+
+}  // namespace kagami::agent
