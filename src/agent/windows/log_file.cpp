@@ -1,6 +1,8 @@
 #include "agent/windows/log_file.h"
 
 #include <windows.h>
+#include <knownfolders.h>
+#include <shlobj.h>
 
 #include <memory>
 #include <system_error>
@@ -13,9 +15,12 @@
 namespace kagami::agent {
 
 std::filesystem::path default_log_path() {
-  wchar_t buffer[MAX_PATH] = {};
-  const DWORD n = GetEnvironmentVariableW(L"ProgramData", buffer, MAX_PATH);
-  std::filesystem::path base = (n > 0 && n < MAX_PATH) ? std::filesystem::path(buffer) : std::filesystem::path(L"C:\\ProgramData");
+  // The known folder, not %ProgramData%: a service's environment may not have it right (Wine's
+  // services see C:\users\Public there).
+  std::filesystem::path base = L"C:\\ProgramData";
+  wchar_t* folder = nullptr;
+  if (SUCCEEDED(SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &folder))) base = folder;
+  CoTaskMemFree(folder);
   return base / L"kagami" / L"kagami-agent.log";
 }
 
