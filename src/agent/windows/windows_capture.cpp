@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/windows/input_desktop.h"
 #include "capture/gdi/gdi_capture.h"
 
 namespace kagami::agent {
 namespace {
 
 Result<std::unique_ptr<capture::CaptureBackend>> started(std::unique_ptr<capture::CaptureBackend> backend) {
+  follow_input_desktop();
   if (auto ok = backend->start(); !ok) return Error{ok.error().message};
   return backend;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The Windows capture backends by name, for the agent's --capture option: "dxgi", "gdi", or
-// "auto" (DXGI Desktop Duplication, else GDI with a log line saying why). Returns a started backend.
+// "auto" (DXGI Desktop Duplication, else GDI with a log line saying why). Returns a started backend,
+// attached to the input desktop (input_desktop.h); call on the capture thread.
 #include <memory>
 #include <string_view>
 

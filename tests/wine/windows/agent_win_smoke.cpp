@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/windows/guest_info.h"
+#include "agent/windows/input_desktop.h"
 #include "agent/windows/windows_capture.h"
 #include "agent/windows/windows_main.h"
 #include "common/clock.h"
@@ -27,12 +28,15 @@ constexpr const char* kUsage =
     "usage: kagami-agent-win-smoke.exe [install|uninstall|service|run] [options]\n"
     "  --shm PATH|ivshmem[:N|:SIZE]  region: a file (Z:\\dev\\shm\\NAME under Wine) or an IVSHMEM device (required)\n"
     "  --capture auto|dxgi|gdi       capture backend (default auto: dxgi, else gdi)\n"
+    "  --output INDEX|NAME           dxgi: output index, \\\\.\\DISPLAYn or adapter name part (default: primary)\n"
+    "  --gpu NAME                    dxgi: part of the passed-through GPU's name, to warn when capturing another\n"
     "  --seconds N                   stop after N seconds (default 0: run until killed)\n"
     "exit codes: 0 ok, 1 error, 2 usage, 3 shared memory unavailable (no IVSHMEM device)\n";
 
 struct Options {
   std::string shm;
   std::string capture = "auto";
+  capture::DxgiOptions dxgi;
   int seconds = 0;
 };
 
@@ -43,6 +47,10 @@ bool parse(const std::vector<std::string>& args, Options* options) {
       options->shm = args[++i];
     } else if (args[i] == "--capture" && has_value) {
       options->capture = args[++i];
+    } else if (args[i] == "--output" && has_value) {
+      options->dxgi.output = args[++i];
+    } else if (args[i] == "--gpu" && has_value) {
+      options->dxgi.expected_gpu = args[++i];
     } else if (args[i] == "--seconds" && has_value) {
       options->seconds = std::stoi(args[++i]);
     } else {
@@ -71,7 +79,7 @@ int run_agent(const std::vector<std::string>& args) {
     return agent::kExitNoSharedMemory;
   }
   spdlog::info("region: {}", (*region)->describe());
-  auto backend = agent::make_windows_capture(options.capture);
+  auto backend = agent::make_windows_capture(options.capture, options.dxgi);
   if (!backend) {
     spdlog::error("{}", backend.error().message);
     return agent::kExitError;
@@ -94,7 +102,8 @@ int run_agent(const std::vector<std::string>& args) {
     capture::CaptureEvent event;
     const auto status = capture.capture(std::chrono::milliseconds(10), &event);
     if (status == capture::CaptureStatus::reinit) {
-      spdlog::info("capture: {}; restarting it", capture.last_error());
+      const std::string desktop = agent::follow_input_desktop();
+      spdlog::info("capture: {}; restarting it on the '{}' desktop", capture.last_error(), desktop);
       if (auto ok = capture.start(); !ok) spdlog::warn("{}", ok.error().message);
       continue;
     }
