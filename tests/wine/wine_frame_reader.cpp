@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -214,6 +215,38 @@ int main(int argc, char** argv) {
     std::printf("\n");
     previous = root;
   }
+  // The cursor: move the X pointer and expect the agent to report it (the shape's top-left:
+  // pointer minus hotspot, with the hotspot of the last shape received, 0 if none).
+  std::optional<protocol::CursorShape> shape;
+  const auto drain_cursor = [&](int want_x, int want_y) {
+    for (;;) {
+      session.poll();
+      auto update = session.receive_cursor();
+      if (!update) {
+        std::fprintf(stderr, "a cursor message failed validation: %s\n", update.error().message.c_str());
+        return false;
+      }
+      if (!*update) return false;
+      if ((*update)->shape) shape = (*update)->shape;
+      const int hx = shape ? shape->hotspot_x : 0, hy = shape ? shape->hotspot_y : 0;
+      if ((*update)->has_position && (*update)->x == want_x - hx && (*update)->y == want_y - hy) return true;
+    }
+  };
+  const std::int16_t pointer_x = 321, pointer_y = 123;
+  xcb_warp_pointer(x, XCB_NONE, screen->root, 0, 0, 0, 0, pointer_x, pointer_y);
+  free(xcb_get_input_focus_reply(x, xcb_get_input_focus(x), nullptr));
+  bool seen = false;
+  while (!seen) {
+    if (timed_out()) return fail("no cursor position message for the pointer at 321,123");
+    seen = drain_cursor(pointer_x, pointer_y);
+    // Keep taking frames too: an agent whose frame queue is full waits for a free slot.
+    if (auto frame = session.receive_frame(); frame.ok() && *frame) session.frame_done();
+    if (!seen) usleep(2000);
+  }
+  std::printf("cursor: position %d,%d reported%s\n", pointer_x, pointer_y,
+              shape ? (", shape " + std::to_string(shape->width) + "x" + std::to_string(shape->height) + " type " +
+                       std::to_string(static_cast<int>(shape->type))).c_str()
+                    : ", no shape");
   xcb_disconnect(x);
   std::printf("PASS\n");  // the session unsubscribes on destruction: the mapping stays until exit
   return 0;

@@ -3,6 +3,7 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -70,7 +71,8 @@ class GdiCapture final : public CaptureBackend {
     pitch_ = width_ * 4;
     previous_.assign(std::size_t{pitch_} * height_, std::byte{0});
     have_previous_ = false;
-    next_grab_ = Clock::now();
+    next_grab_ = next_poll_ = Clock::now();
+    grab_interval_ = options_.interval;
     return {};
   }
 
@@ -78,13 +80,18 @@ class GdiCapture final : public CaptureBackend {
     *event = CaptureEvent{};
     const auto deadline = Clock::now() + timeout;
     for (;;) {
-      // Sleep to the next grab (never spin), but no later than the caller's timeout.
-      const auto wake = std::min(next_grab_, deadline);
+      // Sleep to the next cursor poll or grab (never spin), but no later than the caller's timeout.
+      const auto wake = std::min({next_poll_, next_grab_, deadline});
       std::this_thread::sleep_until(wake);
-      poll_cursor(event);
-      if (Clock::now() < next_grab_) return event->cursor ? CaptureStatus::ok : CaptureStatus::timeout;
-      next_grab_ = Clock::now() + options_.interval;
-
+      if (Clock::now() >= next_poll_) {
+        next_poll_ = Clock::now() + options_.interval;
+        poll_cursor(event);
+      }
+      if (Clock::now() < next_grab_) {
+        if (event->cursor) return CaptureStatus::ok;
+        if (Clock::now() >= deadline) return CaptureStatus::timeout;
+        continue;
+      }
       if (static_cast<std::uint32_t>(GetSystemMetrics(SM_CXSCREEN)) != width_ ||
           static_cast<std::uint32_t>(GetSystemMetrics(SM_CYSCREEN)) != height_) {
         return CaptureStatus::reinit;  // resolution changed
@@ -95,8 +102,12 @@ class GdiCapture final : public CaptureBackend {
         return CaptureStatus::reinit;
       }
       GdiFlush();
-      if (grab_changed(event)) return CaptureStatus::ok;
-      if (event->cursor) return CaptureStatus::ok;
+      const bool changed = grab_changed(event);
+      // A grab costs a full-screen copy and compare: back off while the screen is still
+      // (doubling up to idle_interval), back to `interval` as soon as it changes.
+      grab_interval_ = changed ? options_.interval : std::min(grab_interval_ * 2, options_.idle_interval);
+      next_grab_ = Clock::now() + grab_interval_;
+      if (changed || event->cursor) return CaptureStatus::ok;
       if (Clock::now() >= deadline) return CaptureStatus::timeout;
     }
   }
@@ -250,7 +261,9 @@ class GdiCapture final : public CaptureBackend {
   std::uint32_t width_ = 0, height_ = 0, pitch_ = 0;
   std::vector<std::byte> previous_;  // the last grab that was reported, for the diff
   bool have_previous_ = false;
-  Clock::time_point next_grab_;
+  Clock::time_point next_grab_;  // the next screen grab
+  Clock::time_point next_poll_;  // the next cursor poll (every interval, even while grabs back off)
+  std::chrono::milliseconds grab_interval_{16};
   HCURSOR cursor_handle_ = nullptr;
   DWORD hotspot_x_ = 0, hotspot_y_ = 0;
   bool cursor_visible_ = false;
