@@ -3,7 +3,8 @@
 #   run_wine_test.sh SCENARIO AGENT_EXE READER WORK_DIR
 # Scenarios: capture (dxgi E_NOTIMPL, auto falls back to gdi, frames pixel-exact against the X
 # root), no_ivshmem (documented error and exit code 3), service (install/start/stop/uninstall,
-# registry, the agent launched by the service publishes, restart after a crash).
+# registry, the agent launched by the service publishes, restart after a crash), installer (the
+# NSIS installer next to the agent exe, silent install and uninstall).
 # Every run: a fresh WINEPREFIX under WORK_DIR, WINEDEBUG=-all, `timeout` on each wine call,
 # `wineserver -k` and removal of the prefix, the Xvfb and the /dev/shm file at the end.
 set -euo pipefail
@@ -107,6 +108,29 @@ case "$scenario" in
     [ "$rc" -eq 0 ] || fail "uninstall exited with $rc"
     if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi
     cat "$service_log"
+    ;;
+
+  installer)
+    setup="$(dirname "$agent")/../../../packaging/windows/kagami-agent-setup.exe"
+    [ -f "$setup" ] || fail "no installer at $setup (is nsis installed?)"
+    key='HKLM\System\CurrentControlSet\Services\kagami-agent'
+    step "silent install with /SHM"
+    timeout 120 wine "$setup" /S "/SHM=$shm_wine" || fail "the installer exited with $?"
+    installed="$WINEPREFIX/drive_c/Program Files/kagami"
+    [ -f "$installed/kagami-agent.exe" ] && [ -f "$installed/uninstall.exe" ] || fail "files not in $installed"
+    timeout 30 wine reg query "$key" /v ImagePath >"$work/reg.txt" 2>&1 || fail "no service key"
+    cat "$work/reg.txt"
+    grep -q 'Program Files\\kagami\\kagami-agent.exe" service --shm' "$work/reg.txt" || fail "ImagePath"
+    timeout 30 wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\kagami-agent' \
+      /v DisplayName >/dev/null 2>&1 || fail "not registered in Apps & features"
+    step "the installed service's agent publishes pixel-exact frames"
+    "$reader" "$shm_file" --changes 1 --timeout 40 || fail "reader (installed agent)"
+    step "silent uninstall"
+    # The uninstaller copies itself to %TEMP% and returns at once (as for a user): wait for it.
+    timeout 60 wine "$installed/uninstall.exe" /S || fail "the uninstaller exited with $?"
+    for _ in $(seq 300); do [ -f "$installed/kagami-agent.exe" ] || break; sleep 0.1; done
+    [ ! -f "$installed/kagami-agent.exe" ] || fail "kagami-agent.exe is still installed"
+    if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi
     ;;
 
   *) fail "unknown scenario $scenario" ;;
