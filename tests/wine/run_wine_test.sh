@@ -55,10 +55,11 @@ case "$scenario" in
     [ "$rc" -eq 1 ] || fail "--capture dxgi exited with $rc, expected 1"
     grep -q "E_NOTIMPL" "$work/dxgi.log" || fail "no E_NOTIMPL in the dxgi error"
 
-    step "--capture auto: falls back to gdi; frames pixel-exact against the X root"
+    step "--capture auto: falls back to gdi; frames pixel-exact against the X root; cursor position"
     timeout 90 wine "$agent" --shm "$shm_wine" --capture auto --seconds 45 >"$work/auto.log" 2>&1 &
     agent_pid=$!
-    "$reader" "$shm_file" --changes 2 --timeout 40 --expect-capture gdi || { cat "$work/auto.log"; fail "reader"; }
+    "$reader" "$shm_file" --changes 2 --timeout 40 --expect-capture gdi --pointer 500,100 \
+      || { cat "$work/auto.log"; fail "reader"; }
     kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
     cat "$work/auto.log"
     grep -q "dxgi unavailable.*E_NOTIMPL.*falling back to gdi" "$work/auto.log" || fail "no fallback log line"

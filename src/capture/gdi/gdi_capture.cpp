@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "capture/gdi/cursor_bitmap.h"
 #include "capture/gdi/tile_diff.h"
@@ -209,7 +210,10 @@ class GdiCapture final : public CaptureBackend {
 
   std::optional<protocol::CursorShape> read_cursor_shape(HCURSOR cursor) {
     ICONINFO icon{};
-    if (!GetIconInfo(cursor, &icon)) return std::nullopt;
+    if (!GetIconInfo(cursor, &icon)) {
+      spdlog::warn("gdi: GetIconInfo of the cursor failed (error {})", GetLastError());
+      return std::nullopt;
+    }
     BITMAP mask_info{};
     GetObject(icon.hbmMask, sizeof(mask_info), &mask_info);
     const auto width = static_cast<std::uint32_t>(mask_info.bmWidth);
@@ -230,7 +234,7 @@ class GdiCapture final : public CaptureBackend {
     bitmaps.mask = mask;
     auto shape = cursor_shape_from_bitmaps(bitmaps);
     if (!shape) {
-      error_ = "cursor shape skipped: " + shape.error().message;
+      spdlog::warn("gdi: cursor shape skipped: {}", shape.error().message);
       return std::nullopt;
     }
     hotspot_x_ = icon.xHotspot;
