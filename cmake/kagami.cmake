@@ -18,7 +18,8 @@ function(kagami_library name)
   target_link_libraries(${name} PUBLIC ${ARG_LINK} PRIVATE kagami_warnings)
 endfunction()
 
-# kagami_test(NAME SOURCES... [LINK libs...] [LABELS labels...]): a GoogleTest binary registered with CTest.
+# kagami_test(NAME SOURCES... [LINK libs...] [LABELS labels...] [TIMEOUT s]): a GoogleTest
+# binary registered with CTest as one test (its gtest output names the failing case).
 function(kagami_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LINK;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
@@ -26,15 +27,15 @@ function(kagami_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+  add_test(NAME ${name} COMMAND ${name} --gtest_color=no)
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "KAGAMI_SOURCE_DIR=${PROJECT_SOURCE_DIR};KAGAMI_BUILD_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
 
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
 if(KAGAMI_TESTS)
   find_package(GTest REQUIRED)
-  include(GoogleTest)
 endif()

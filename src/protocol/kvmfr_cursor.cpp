@@ -37,7 +37,7 @@ std::string shape_problem(CursorType type, std::uint32_t width, std::uint32_t he
 }  // namespace
 
 Result<CursorUpdate> read_cursor(std::span<const std::byte> region, const LgmpMessage& msg) {
-  const std::uint64_t room = std::min<std::uint64_t>(msg.size, region.size() - std::min<std::uint64_t>(msg.offset, region.size()));
+  const std::uint64_t room = payload_bytes(region, msg);
   if (room < sizeof(KvmfrCursor))
     return Error{fmt::format("cursor message of {} bytes is smaller than a cursor header", room)};
   KvmfrCursor c;  // the one read of the header

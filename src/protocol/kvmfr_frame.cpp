@@ -45,7 +45,7 @@ std::uint64_t recommended_region_size(std::uint32_t width, std::uint32_t height,
 }
 
 Result<ValidatedFrame> validate_frame(std::span<const std::byte> region, const LgmpMessage& msg) {
-  const std::uint64_t room = std::min<std::uint64_t>(msg.size, region.size() - std::min<std::uint64_t>(msg.offset, region.size()));
+  const std::uint64_t room = payload_bytes(region, msg);
   if (room < sizeof(KvmfrFrame))
     return Error{fmt::format("frame message of {} bytes is smaller than a frame header ({} bytes)", room,
                              sizeof(KvmfrFrame))};
@@ -123,7 +123,7 @@ bool wait_frame_bytes(std::span<std::byte> region, const ValidatedFrame& frame, 
   const std::uint64_t deadline = clock.now_ms() + timeout_ms;
   for (std::uint32_t i = 1;; ++i) {
     if (frame_bytes_ready(region, frame) >= bytes) return true;
-    if (i % 256 == 0 && clock.now_ms() > deadline) return false;
+    if (i % 256 == 0 && clock.now_ms() >= deadline) return false;
     spin_pause(i);
   }
 }

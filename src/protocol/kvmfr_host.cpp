@@ -9,10 +9,9 @@
 
 namespace kagami::protocol {
 
-FrameWrite::FrameWrite(std::byte* frame_buffer, std::uint64_t capacity, std::uint64_t data_size,
-                       std::uint64_t pixels_offset, std::uint32_t buffer_index)
+FrameWrite::FrameWrite(std::byte* frame_buffer, std::uint64_t data_size, std::uint64_t pixels_offset,
+                       std::uint32_t buffer_index)
     : frame_buffer_(frame_buffer),
-      capacity_(capacity),
       data_size_(data_size),
       pixels_offset_(pixels_offset),
       buffer_index_(buffer_index) {}
@@ -115,7 +114,7 @@ Result<FrameWrite> KvmfrHost::post_frame(const FrameDescription& d) {
     return Error{fmt::format("posting the frame failed: {}", to_string(s))};
   last_frame_ = static_cast<int>(buffer);
   next_buffer_ = (buffer + 1) % kFrameBuffers;
-  return FrameWrite(frame_buffer, frame_capacity_, data_size, frame_pixels_offset(buffer), buffer);
+  return FrameWrite(frame_buffer, data_size, frame_pixels_offset(buffer), buffer);
 }
 
 Result<void> KvmfrHost::repost_last_frame() {

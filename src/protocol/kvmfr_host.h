@@ -39,7 +39,7 @@ struct FrameDescription {
 class FrameWrite {
  public:
   FrameWrite() = default;
-  FrameWrite(std::byte* frame_buffer, std::uint64_t capacity, std::uint64_t data_size, std::uint64_t pixels_offset,
+  FrameWrite(std::byte* frame_buffer, std::uint64_t data_size, std::uint64_t pixels_offset,
              std::uint32_t buffer_index);
 
   std::span<std::byte> pixels() const;        // data_height * pitch bytes
@@ -50,7 +50,6 @@ class FrameWrite {
 
  private:
   std::byte* frame_buffer_ = nullptr;  // the FrameBuffer: wp, then pixels
-  std::uint64_t capacity_ = 0;
   std::uint64_t data_size_ = 0;
   std::uint64_t pixels_offset_ = 0;
   std::uint32_t buffer_index_ = 0;

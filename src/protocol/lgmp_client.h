@@ -5,7 +5,7 @@
 // The host side is untrusted (untrusted-input.md §1): every value read from the region is read
 // once, checked against the mapping and our private copies, and only then used. Impossible
 // values give LGMP_ERR_CORRUPTED with last_error() saying which value and why. No call can hang:
-// the shared spin locks are given up after about a second.
+// the shared spin locks are given up after at most ~0.1 s.
 //
 // Threading: an LgmpClient and its subscriptions are used from one thread, or each
 // subscription from its own thread while the client itself is not re-initialised.
@@ -25,6 +25,14 @@ struct LgmpMessage {
   std::uint32_t size = 0;
   std::uint32_t offset = 0;  // shm offset of the payload
 };
+
+// How many bytes of the message's payload lie inside the region (its size, unless a hostile
+// host made the message run past the end).
+inline std::uint64_t payload_bytes(std::span<const std::byte> region, const LgmpMessage& msg) {
+  const std::uint64_t offset = msg.offset < region.size() ? msg.offset : region.size();
+  const std::uint64_t room = region.size() - offset;
+  return msg.size < room ? msg.size : room;
+}
 
 class LgmpClient;
 

@@ -6,7 +6,7 @@ namespace kagami::protocol {
 
 namespace {
 constexpr std::uint32_t kPureSpins = 1000;     // the holder normally releases within a few hundred ns
-constexpr std::uint32_t kYields = 2'000'000;   // then ~0.3-2 s of yields before we call the lock dead
+constexpr std::uint32_t kYields = 20'000;      // then ~10-100 ms of yields before we call the lock dead
 }  // namespace
 
 void spin_pause(std::uint32_t iteration) {

@@ -40,8 +40,9 @@ inline bool try_lock(std::uint32_t& lock) {
 // One step of a wait loop: a CPU pause for the first iterations, then a yield of the thread.
 void spin_pause(std::uint32_t iteration);
 
-// Spins, then yields, until the lock is taken. Gives up (false) after about a second of
-// yields: the other side is untrusted and may hold a lock forever, which must not hang us.
+// Spins, then yields, until the lock is taken. Gives up (false) after some 10-100 ms of yields:
+// a holder releases within microseconds unless it died, and the other side is untrusted and
+// may hold a lock forever, which must not hang us.
 bool spin_lock(std::uint32_t& lock);
 inline void unlock(std::uint32_t& lock) { atomic_store(lock, 0u); }
 
