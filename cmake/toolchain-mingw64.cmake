@@ -17,8 +17,9 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
 
-# Debian ships no mingw build of fmt or spdlog: use Debian's own headers in header-only mode
+# Debian ships no mingw build of fmt, spdlog or CLI11: use Debian's own headers in header-only mode
 # (cmake/mingw64/*-config.cmake). Windows 10 is the oldest target (DXGI 1.5 interfaces).
 set(fmt_DIR ${CMAKE_CURRENT_LIST_DIR}/mingw64 CACHE PATH "fmt for mingw: header-only from /usr/include")
 set(spdlog_DIR ${CMAKE_CURRENT_LIST_DIR}/mingw64 CACHE PATH "spdlog for mingw: header-only from /usr/include")
+set(CLI11_DIR ${CMAKE_CURRENT_LIST_DIR}/mingw64 CACHE PATH "CLI11 for mingw: header-only from /usr/include")
 add_compile_definitions(_WIN32_WINNT=0x0A00 WINVER=0x0A00 UNICODE _UNICODE WIN32_LEAN_AND_MEAN NOMINMAX)
