@@ -24,7 +24,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  [ -n "${service_log:-}" ] && [ -f "$service_log" ] && { echo "--- $service_log:" >&2; cat "$service_log" >&2; }
+  exit 1
+}
 step() { echo "--- $*"; }
 
 # A private X server: -displayfd picks a free display number.
@@ -104,7 +108,12 @@ case "$scenario" in
 
     step "stop and uninstall"
     timeout 60 wine net stop kagami-agent || fail "net stop"
+    # Wine's `net stop` may return before the service's last lines are written: give it 10 s.
+    for _ in $(seq 100); do grep -q "service: stopped" "$service_log" && break; sleep 0.1; done
     grep -q "service: stopped" "$service_log" || fail "the service did not log its stop"
+    # The agent was asked to stop (SIGTERM through the stop event) and finished on its own.
+    grep -q "service: the agent stopped cleanly" "$service_log" || fail "the agent did not stop cleanly"
+    grep -q "published [0-9]* frames" "$service_log" || fail "the agent's own exit line is missing"
     run_agent uninstall uninstall
     [ "$rc" -eq 0 ] || fail "uninstall exited with $rc"
     if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi

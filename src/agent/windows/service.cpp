@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "agent/windows/agent_stop.h"
 #include "agent/windows/command_line.h"
 #include "agent/windows/log_file.h"
 
@@ -72,6 +73,7 @@ struct ServiceState {
   SERVICE_STATUS_HANDLE status_handle = nullptr;
   HANDLE stop = nullptr;            // manual reset: the service manager asked us to stop
   HANDLE session_changed = nullptr; // auto reset: relaunch the agent in the new console session
+  HANDLE agent_stop = nullptr;      // manual reset, named: set to ask the agent to exit
   std::vector<std::string> agent_options;
   DWORD checkpoint = 0;
 };
@@ -156,8 +158,26 @@ Result<PROCESS_INFORMATION> launch_agent(HANDLE log) {
   return process;
 }
 
+// Asks the agent to exit cleanly (it then leaves the region as "agent stopped" for the client),
+// and ends it if it has not within 5 s.
+void stop_agent(HANDLE process) {
+  SetEvent(g_service.agent_stop);
+  if (WaitForSingleObject(process, 5000) == WAIT_OBJECT_0) {
+    spdlog::info("service: the agent stopped cleanly");
+  } else {
+    spdlog::warn("service: the agent did not stop within 5 s; terminating it");
+    TerminateProcess(process, 1);
+    WaitForSingleObject(process, 5000);
+  }
+  ResetEvent(g_service.agent_stop);
+}
+
 void supervise() {
   using namespace std::chrono;
+  // The agent finds its stop event by the name in its environment (agent_stop.h).
+  const std::wstring stop_name = L"Global\\kagami-agent-stop-" + std::to_wstring(GetCurrentProcessId());
+  g_service.agent_stop = CreateEventW(nullptr, TRUE, FALSE, stop_name.c_str());
+  SetEnvironmentVariableW(kAgentStopEventVariable, stop_name.c_str());
   HANDLE log = open_child_log();
   milliseconds backoff{1000};
   for (;;) {
@@ -173,8 +193,7 @@ void supervise() {
     const DWORD woke = WaitForMultipleObjects(3, waits, FALSE, INFINITE);
     if (woke != WAIT_OBJECT_0 + 2) {
       // Stop, or a new console session: the agent must restart in the right session.
-      TerminateProcess(child->hProcess, 0);
-      WaitForSingleObject(child->hProcess, 5000);
+      stop_agent(child->hProcess);
       CloseHandle(child->hProcess);
       if (woke == WAIT_OBJECT_0 + 1) {
         spdlog::info("service: console session changed; restarting the agent there");

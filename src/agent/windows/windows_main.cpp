@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "agent/windows/agent_stop.h"
 #include "agent/windows/service.h"
 
 namespace kagami::agent {
@@ -39,7 +40,10 @@ int windows_main(const std::vector<std::string>& arguments, const AgentMain& run
   }
   if (command == "uninstall") return finish(uninstall_service(), "removed the service kagami-agent");
   if (command == "service") return finish(run_service(rest), nullptr);
-  if (command == "run") return run_agent(rest);
+  if (command == "run") {
+    watch_agent_stop_event();  // launched by the service: its stop request becomes SIGTERM
+    return run_agent(rest);
+  }
   return run_agent(arguments);
 }
 

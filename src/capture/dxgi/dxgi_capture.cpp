@@ -114,18 +114,14 @@ class DxgiCapture final : public CaptureBackend {
                            context_.put());
     if (FAILED(hr)) return fail("D3D11CreateDevice failed with " + hresult(hr));
 
-    // DuplicateOutput1 lets the desktop stay in its HDR format; DuplicateOutput converts to BGRA.
-    ComPtr<IDXGIOutput5> output5;
-    if (output.as(&output5) == S_OK) {
-      std::vector<DXGI_FORMAT> formats;
-      if (options_.hdr) formats = {DXGI_FORMAT_R16G16B16A16_FLOAT, DXGI_FORMAT_R10G10B10A2_UNORM};
-      formats.push_back(DXGI_FORMAT_B8G8R8A8_UNORM);
-      hr = output5->DuplicateOutput1(device_.get(), 0, static_cast<UINT>(formats.size()), formats.data(),
-                                     duplication_.put());
-    } else {
-      ComPtr<IDXGIOutput1> output1;
-      hr = output.as(&output1);
-      if (SUCCEEDED(hr)) hr = output1->DuplicateOutput(device_.get(), duplication_.put());
+    // Refusals that pass by themselves (secure desktop showing, a session switch in progress,
+    // another duplication closing) are retried for a moment before giving up.
+    for (int attempt = 0;; ++attempt) {
+      hr = duplicate(output);
+      const bool transient = hr == E_ACCESSDENIED || hr == DXGI_ERROR_NOT_CURRENTLY_AVAILABLE ||
+                             hr == DXGI_ERROR_SESSION_DISCONNECTED;
+      if (!transient || attempt == 20) break;
+      Sleep(100);
     }
     if (FAILED(hr)) return fail(duplicate_error(hr));
 
@@ -151,6 +147,21 @@ class DxgiCapture final : public CaptureBackend {
     spdlog::info("dxgi: duplicating {}x{} {}{}", format_.width, format_.height,
                  static_cast<std::uint32_t>(texture_format_), layout_.hdr ? (layout_.hdr_pq ? " HDR10 (PQ)" : " HDR scRGB") : "");
     return {};
+  }
+
+  // DuplicateOutput1 lets the desktop stay in its HDR format; DuplicateOutput converts to BGRA.
+  HRESULT duplicate(const ComPtr<IDXGIOutput>& output) {
+    ComPtr<IDXGIOutput5> output5;
+    if (output.as(&output5) == S_OK) {
+      std::vector<DXGI_FORMAT> formats;
+      if (options_.hdr) formats = {DXGI_FORMAT_R16G16B16A16_FLOAT, DXGI_FORMAT_R10G10B10A2_UNORM};
+      formats.push_back(DXGI_FORMAT_B8G8R8A8_UNORM);
+      return output5->DuplicateOutput1(device_.get(), 0, static_cast<UINT>(formats.size()), formats.data(),
+                                       duplication_.put());
+    }
+    ComPtr<IDXGIOutput1> output1;
+    const HRESULT hr = output.as(&output1);
+    return SUCCEEDED(hr) ? output1->DuplicateOutput(device_.get(), duplication_.put()) : hr;
   }
 
   CaptureStatus capture(std::chrono::milliseconds timeout, CaptureEvent* event) override {

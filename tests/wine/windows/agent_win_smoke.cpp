@@ -4,6 +4,8 @@
 //
 //   kagami-agent-win-smoke.exe [run] --shm PATH|ivshmem[:N|:SIZE] [--capture auto|dxgi|gdi] [--seconds N]
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +26,9 @@
 namespace {
 
 using namespace kagami;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop = true; }
 
 constexpr const char* kUsage =
     "usage: kagami-agent-win-smoke.exe [install|uninstall|service|run] [options]\n"
@@ -103,13 +108,18 @@ int run_agent(const std::vector<std::string>& args) {
   // of the same bytes in the same run.
   std::vector<double> copy_ms, memcpy_ms;
   std::vector<std::byte> scratch;
-  while (options.seconds == 0 || std::chrono::steady_clock::now() < deadline) {
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  while (!g_stop && (options.seconds == 0 || std::chrono::steady_clock::now() < deadline)) {
     capture::CaptureEvent event;
     const auto status = capture.capture(std::chrono::milliseconds(10), &event);
     if (status == capture::CaptureStatus::reinit) {
       const std::string desktop = agent::follow_input_desktop();
       spdlog::info("capture: {}; restarting it on the '{}' desktop", capture.last_error(), desktop);
-      if (auto ok = capture.start(); !ok) spdlog::warn("{}", ok.error().message);
+      if (auto ok = capture.start(); !ok) {
+        spdlog::warn("{}", ok.error().message);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // e.g. the secure desktop: retry
+      }
       continue;
     }
     if (status == capture::CaptureStatus::error) {
