@@ -49,8 +49,8 @@ TEST(CommandLine, KnownQuotings) {
 }
 
 TEST(CommandLine, EveryArgumentReadsBackUnchanged) {
-  const std::vector<std::string> args = {"service", "--shm", "C:\\Program Files\\x\\", "a\\\\\"b", "", "tab\there",
-                                         "\\\\server\\share", "end\\"};
+  const std::vector<std::string> args = {"service", "--shm",     "C:\\Program Files\\x\\", "a\\\\\"b",
+                                         "",        "tab\there", "\\\\server\\share",      "end\\"};
   const std::string line = join_command_line("C:\\Program Files\\kagami\\kagami-agent.exe", args);
   auto parsed = split(line);
   ASSERT_EQ(parsed.size(), args.size() + 1) << line;

@@ -9,7 +9,8 @@ namespace {
 
 TEST(CursorBitmap, MonochromeKeepsAndThenXorRowsWithATightPitch) {
   // 10x2 cursor: GetDIBits gives 4-byte rows; 4 rows (AND, AND, XOR, XOR).
-  const std::vector<std::uint8_t> mask = {0xFF, 0xC0, 0, 0, 0x00, 0x00, 0, 0, 0x80, 0x40, 0, 0, 0x01, 0x00, 0, 0};
+  const std::vector<std::uint8_t> mask = {0xFF, 0xC0, 0, 0, 0x00, 0x00, 0, 0,
+                                          0x80, 0x40, 0, 0, 0x01, 0x00, 0, 0};
   CursorBitmaps in{10, 2, 3, 4, {}, mask, 4};
   auto shape = cursor_shape_from_bitmaps(in);
   ASSERT_TRUE(shape) << shape.error().message;

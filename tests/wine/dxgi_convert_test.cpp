@@ -17,7 +17,8 @@ TEST(DxgiFormat, EightBitFormatsAreSdr) {
   EXPECT_EQ(bgra->type, protocol::FrameType::bgra);
   EXPECT_EQ(bgra->bytes_per_pixel, 4u);
   EXPECT_FALSE(bgra->hdr);
-  EXPECT_EQ(pixel_layout(Format::r8g8b8a8_unorm, ColorSpace::rgb_full_g22_none_p709)->type, protocol::FrameType::rgba);
+  EXPECT_EQ(pixel_layout(Format::r8g8b8a8_unorm, ColorSpace::rgb_full_g22_none_p709)->type,
+            protocol::FrameType::rgba);
 }
 
 TEST(DxgiFormat, HdrFormatsCarryTheirFlags) {
@@ -92,11 +93,12 @@ TEST(DxgiPointer, ColorAndMaskedColorKeepTheirType) {
 
 TEST(DxgiPointer, BadShapesAreRejectedWithAReason) {
   const std::vector<std::uint8_t> buffer(64, 0);
-  EXPECT_NE(cursor_shape_from_dxgi({3, 2, 2, 8, 0, 0}, buffer).error().message.find("unknown"), std::string::npos);
-  EXPECT_FALSE(cursor_shape_from_dxgi({2, 600, 2, 2400, 0, 0}, buffer));   // too wide
-  EXPECT_FALSE(cursor_shape_from_dxgi({2, 4, 5, 16, 0, 0}, buffer));       // 64 bytes < 5 rows of 16
-  EXPECT_FALSE(cursor_shape_from_dxgi({2, 4, 2, 8, 0, 0}, buffer));        // pitch < width * 4
-  EXPECT_FALSE(cursor_shape_from_dxgi({1, 8, 3, 1, 0, 0}, buffer));        // odd monochrome height
+  EXPECT_NE(cursor_shape_from_dxgi({3, 2, 2, 8, 0, 0}, buffer).error().message.find("unknown"),
+            std::string::npos);
+  EXPECT_FALSE(cursor_shape_from_dxgi({2, 600, 2, 2400, 0, 0}, buffer));  // too wide
+  EXPECT_FALSE(cursor_shape_from_dxgi({2, 4, 5, 16, 0, 0}, buffer));      // 64 bytes < 5 rows of 16
+  EXPECT_FALSE(cursor_shape_from_dxgi({2, 4, 2, 8, 0, 0}, buffer));       // pitch < width * 4
+  EXPECT_FALSE(cursor_shape_from_dxgi({1, 8, 3, 1, 0, 0}, buffer));       // odd monochrome height
 }
 
 TEST(DxgiPointer, PositionOnlyWhenTheMouseUpdated) {
@@ -139,7 +141,8 @@ TEST(DxgiOutput, WarnsWhenThePrimaryIsTheVirtualDisplay) {
   ASSERT_TRUE(choice);
   EXPECT_EQ(choice->index, 0u);
   ASSERT_TRUE(has_warning(*choice));
-  EXPECT_NE(choice->notices.back().find("--output \\\\.\\DISPLAY2"), std::string::npos) << choice->notices.back();
+  EXPECT_NE(choice->notices.back().find("--output \\\\.\\DISPLAY2"), std::string::npos)
+      << choice->notices.back();
 }
 
 TEST(DxgiOutput, ChosenByIndexDeviceNameOrAdapterName) {
@@ -158,7 +161,8 @@ TEST(DxgiOutput, ExpectedGpuNameOverridesTheHeuristic) {
   auto choice = choose_output(vm_with_gpu(true), "", "radeon");
   ASSERT_TRUE(choice);
   ASSERT_TRUE(has_warning(*choice));
-  EXPECT_NE(choice->notices.back().find("no adapter matches 'radeon'"), std::string::npos) << choice->notices.back();
+  EXPECT_NE(choice->notices.back().find("no adapter matches 'radeon'"), std::string::npos)
+      << choice->notices.back();
 }
 
 TEST(DxgiOutput, NoOutputsTellsAboutTheDummyPlug) {

@@ -11,7 +11,9 @@ struct Screen {
   std::uint32_t width, height;
   std::vector<std::byte> pixels;
   Screen(std::uint32_t w, std::uint32_t h) : width(w), height(h), pixels(std::size_t{w} * h * 4) {}
-  void set(std::uint32_t x, std::uint32_t y, std::uint8_t value) { pixels[(std::size_t{y} * width + x) * 4 + 1] = std::byte{value}; }
+  void set(std::uint32_t x, std::uint32_t y, std::uint8_t value) {
+    pixels[(std::size_t{y} * width + x) * 4 + 1] = std::byte{value};
+  }
   ImageView view() const { return {pixels.data(), width, height, width * 4, 4}; }
 };
 
@@ -48,7 +50,8 @@ TEST(TileDiff, EveryChangedPixelIsCovered) {
   const auto rects = diff_tiles(a.view(), b.view(), 32);
   for (const auto& p : points) {
     bool covered = false;
-    for (const Rect& r : rects) covered |= p[0] >= r.x && p[0] < r.x + r.width && p[1] >= r.y && p[1] < r.y + r.height;
+    for (const Rect& r : rects)
+      covered |= p[0] >= r.x && p[0] < r.x + r.width && p[1] >= r.y && p[1] < r.y + r.height;
     EXPECT_TRUE(covered) << p[0] << "," << p[1];
   }
 }

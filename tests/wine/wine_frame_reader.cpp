@@ -77,7 +77,8 @@ void paint(xcb_connection_t* x, const xcb_screen_t* screen, xcb_window_t window,
   for (std::uint32_t y = 0; y < height; y += rows_per_band) {
     const std::uint32_t rows = std::min<std::uint32_t>(rows_per_band, height - y);
     xcb_put_image(x, XCB_IMAGE_FORMAT_Z_PIXMAP, window, gc, width, static_cast<std::uint16_t>(rows), 0,
-                  static_cast<std::int16_t>(y), 0, screen->root_depth, rows * width * 4u, &pixels[std::size_t{y} * width * 4]);
+                  static_cast<std::int16_t>(y), 0, screen->root_depth, rows * width * 4u,
+                  &pixels[std::size_t{y} * width * 4]);
   }
   free(xcb_get_input_focus_reply(x, xcb_get_input_focus(x), nullptr));  // round trip: drawn
 }
@@ -102,7 +103,8 @@ std::size_t differing_pixels(const Frame& frame, const Image& root) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return fail("usage: wine_frame_reader SHM_PATH [--changes N] [--timeout S] [--expect-capture NAME]");
+  if (argc < 2)
+    return fail("usage: wine_frame_reader SHM_PATH [--changes N] [--timeout S] [--expect-capture NAME]");
   const std::string path = argv[1];
   int changes = 1, timeout_s = 30;
   std::string expect_capture;
@@ -114,10 +116,14 @@ int main(int argc, char** argv) {
       const std::string value = argv[i + 1];
       pointer_x = static_cast<std::int16_t>(std::stoi(value));
       pointer_y = static_cast<std::int16_t>(std::stoi(value.substr(value.find(',') + 1)));
-    } else if (arg == "--changes") changes = std::stoi(argv[i + 1]);
-    else if (arg == "--timeout") timeout_s = std::stoi(argv[i + 1]);
-    else if (arg == "--expect-capture") expect_capture = argv[i + 1];
-    else return fail("unknown option " + arg);
+    } else if (arg == "--changes")
+      changes = std::stoi(argv[i + 1]);
+    else if (arg == "--timeout")
+      timeout_s = std::stoi(argv[i + 1]);
+    else if (arg == "--expect-capture")
+      expect_capture = argv[i + 1];
+    else
+      return fail("unknown option " + arg);
   }
 
   xcb_connection_t* x = xcb_connect(nullptr, nullptr);
@@ -130,7 +136,8 @@ int main(int argc, char** argv) {
   const xcb_window_t window = xcb_generate_id(x);
   const std::uint32_t values[] = {screen->black_pixel, 1};
   xcb_create_window(x, XCB_COPY_FROM_PARENT, window, screen->root, win_x, win_y, win_w, win_h, 0,
-                    XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual, XCB_CW_BACK_PIXEL | XCB_CW_OVERRIDE_REDIRECT, values);
+                    XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual,
+                    XCB_CW_BACK_PIXEL | XCB_CW_OVERRIDE_REDIRECT, values);
   xcb_map_window(x, window);
   const xcb_gcontext_t gc = xcb_generate_id(x);
   xcb_create_gc(x, gc, window, 0, nullptr);
@@ -160,8 +167,8 @@ int main(int argc, char** argv) {
     return fail("the OS record does not say Windows");
   }
   if (!expect_capture.empty() && (!guest.vm || guest.vm->capture != expect_capture)) {
-    return fail("the VM record names capture '" + (guest.vm ? guest.vm->capture : std::string("?")) + "', expected '" +
-                expect_capture + "'");
+    return fail("the VM record names capture '" + (guest.vm ? guest.vm->capture : std::string("?")) +
+                "', expected '" + expect_capture + "'");
   }
 
   Image previous;  // the root image the last stage matched
@@ -176,8 +183,9 @@ int main(int argc, char** argv) {
     std::size_t best = SIZE_MAX;
     for (;;) {
       if (timed_out()) {
-        return fail("stage " + std::to_string(stage) + ": no frame equal to the X root image; closest differs in " +
-                    std::to_string(best) + " pixels");
+        return fail("stage " + std::to_string(stage) +
+                    ": no frame equal to the X root image; closest differs in " + std::to_string(best) +
+                    " pixels");
       }
       session.poll();
       auto received = session.receive_frame();
@@ -220,8 +228,8 @@ int main(int argc, char** argv) {
           uncovered += !covered;
         }
       }
-      std::printf(", %zu pixels changed, %zu damage rects, %zu changed pixels outside them", changed, damage.size(),
-                  uncovered);
+      std::printf(", %zu pixels changed, %zu damage rects, %zu changed pixels outside them", changed,
+                  damage.size(), uncovered);
       if (changed == 0) return fail("the painted change did not change the screen");
       if (uncovered > 0) return fail("damage rects miss changed pixels");
     } else if (stage > 0) {
@@ -250,19 +258,21 @@ int main(int argc, char** argv) {
       break;
     }
     if (timed_out()) {
-      return fail("no cursor message for the pointer at " + std::to_string(pointer_x) + "," + std::to_string(pointer_y) +
-                  "; last position " +
-                  (position ? std::to_string(position->first) + "," + std::to_string(position->second) : "none") +
-                  (shape ? ", a shape" : ", no shape"));
+      return fail(
+          "no cursor message for the pointer at " + std::to_string(pointer_x) + "," +
+          std::to_string(pointer_y) + "; last position " +
+          (position ? std::to_string(position->first) + "," + std::to_string(position->second) : "none") +
+          (shape ? ", a shape" : ", no shape"));
     }
     // Keep taking frames too: an agent whose frame queue is full waits for a free slot.
     if (auto frame = session.receive_frame(); frame.ok() && *frame) session.frame_done();
     usleep(2000);
   }
-  std::printf("cursor: pointer at %d,%d reported as %d,%d", pointer_x, pointer_y, position->first, position->second);
+  std::printf("cursor: pointer at %d,%d reported as %d,%d", pointer_x, pointer_y, position->first,
+              position->second);
   if (shape) {
-    std::printf(", shape %ux%u type %u hotspot %d,%d", shape->width, shape->height, static_cast<unsigned>(shape->type),
-                shape->hotspot_x, shape->hotspot_y);
+    std::printf(", shape %ux%u type %u hotspot %d,%d", shape->width, shape->height,
+                static_cast<unsigned>(shape->type), shape->hotspot_x, shape->hotspot_y);
   }
   std::printf("\n");
   xcb_disconnect(x);

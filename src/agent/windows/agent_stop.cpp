@@ -1,11 +1,10 @@
 #include "agent/windows/agent_stop.h"
 
+#include <spdlog/spdlog.h>
 #include <windows.h>
 
 #include <csignal>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 namespace kagami::agent {
 

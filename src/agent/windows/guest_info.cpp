@@ -11,7 +11,8 @@ namespace {
 std::string registry_string(const wchar_t* key, const wchar_t* value) {
   wchar_t buffer[256] = {};
   DWORD size = sizeof(buffer);
-  if (RegGetValueW(HKEY_LOCAL_MACHINE, key, value, RRF_RT_REG_SZ, nullptr, buffer, &size) != ERROR_SUCCESS) return {};
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, key, value, RRF_RT_REG_SZ, nullptr, buffer, &size) != ERROR_SUCCESS)
+    return {};
   const int n = WideCharToMultiByte(CP_UTF8, 0, buffer, -1, nullptr, 0, nullptr, nullptr);
   std::string out(n > 0 ? static_cast<std::size_t>(n - 1) : 0, '\0');
   WideCharToMultiByte(CP_UTF8, 0, buffer, -1, out.data(), n, nullptr, nullptr);
@@ -37,7 +38,8 @@ protocol::GuestInfo windows_guest_info(std::string_view host_version, std::strin
   // Cores and sockets from the processor topology.
   DWORD bytes = 0;
   GetLogicalProcessorInformation(nullptr, &bytes);
-  std::vector<SYSTEM_LOGICAL_PROCESSOR_INFORMATION> topology(bytes / sizeof(SYSTEM_LOGICAL_PROCESSOR_INFORMATION));
+  std::vector<SYSTEM_LOGICAL_PROCESSOR_INFORMATION> topology(bytes /
+                                                             sizeof(SYSTEM_LOGICAL_PROCESSOR_INFORMATION));
   if (!topology.empty() && GetLogicalProcessorInformation(topology.data(), &bytes)) {
     std::size_t cores = 0, sockets = 0;
     for (const auto& entry : topology) {

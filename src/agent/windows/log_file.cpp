@@ -1,16 +1,19 @@
 #include "agent/windows/log_file.h"
 
+// windows.h must come before the other Windows headers.
+// clang-format off
 #include <windows.h>
 #include <knownfolders.h>
 #include <shlobj.h>
-
-#include <memory>
-#include <system_error>
-#include <vector>
+// clang-format on
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <memory>
+#include <system_error>
+#include <vector>
 
 namespace kagami::agent {
 

@@ -1,13 +1,16 @@
 #include "agent/windows/service.h"
 
+// windows.h must come before the other Windows headers.
+// clang-format off
 #include <windows.h>
 #include <wtsapi32.h>
-
-#include <algorithm>
-#include <chrono>
+// clang-format on
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
 
 #include "agent/windows/agent_stop.h"
 #include "agent/windows/command_line.h"
@@ -71,9 +74,9 @@ bool wait_for_state(SC_HANDLE service, DWORD state, std::chrono::milliseconds li
 
 struct ServiceState {
   SERVICE_STATUS_HANDLE status_handle = nullptr;
-  HANDLE stop = nullptr;            // manual reset: the service manager asked us to stop
-  HANDLE session_changed = nullptr; // auto reset: relaunch the agent in the new console session
-  HANDLE agent_stop = nullptr;      // manual reset, named: set to ask the agent to exit
+  HANDLE stop = nullptr;             // manual reset: the service manager asked us to stop
+  HANDLE session_changed = nullptr;  // auto reset: relaunch the agent in the new console session
+  HANDLE agent_stop = nullptr;       // manual reset, named: set to ask the agent to exit
   std::vector<std::string> agent_options;
   DWORD checkpoint = 0;
 };
@@ -84,7 +87,8 @@ void report(DWORD state, DWORD exit_code = NO_ERROR) {
   status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
   status.dwCurrentState = state;
   status.dwControlsAccepted =
-      state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_SESSIONCHANGE : 0;
+      state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_SESSIONCHANGE
+                               : 0;
   status.dwWin32ExitCode = exit_code;
   status.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : ++g_service.checkpoint;
   status.dwWaitHint = 5000;
@@ -99,7 +103,8 @@ DWORD WINAPI control_handler(DWORD control, DWORD event_type, void*, void*) {
       SetEvent(g_service.stop);
       return NO_ERROR;
     case SERVICE_CONTROL_SESSIONCHANGE:
-      if (event_type == WTS_CONSOLE_CONNECT || event_type == WTS_SESSION_LOGON) SetEvent(g_service.session_changed);
+      if (event_type == WTS_CONSOLE_CONNECT || event_type == WTS_SESSION_LOGON)
+        SetEvent(g_service.session_changed);
       return NO_ERROR;
     case SERVICE_CONTROL_INTERROGATE:
       return NO_ERROR;
@@ -112,8 +117,8 @@ DWORD WINAPI control_handler(DWORD control, DWORD event_type, void*, void*) {
 HANDLE open_child_log() {
   SECURITY_ATTRIBUTES inherit{sizeof(inherit), nullptr, TRUE};
   const std::wstring path = default_log_path().wstring();
-  return CreateFileW(path.c_str(), FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &inherit,
-                     OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  return CreateFileW(path.c_str(), FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                     &inherit, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
 }
 
 // Starts the agent in the active console session with the service's own token (SYSTEM can
@@ -135,26 +140,30 @@ Result<PROCESS_INFORMATION> launch_agent(HANDLE log) {
   bool launched = false;
   if (session != 0xFFFFFFFF &&
       OpenProcessToken(GetCurrentProcess(),
-                       TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT | TOKEN_ADJUST_SESSIONID,
+                       TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT |
+                           TOKEN_ADJUST_SESSIONID,
                        &token) &&
       DuplicateTokenEx(token, MAXIMUM_ALLOWED, nullptr, SecurityImpersonation, TokenPrimary, &primary)) {
     DWORD id = session;
     if (SetTokenInformation(primary, TokenSessionId, &id, sizeof(id))) {
-      launched = CreateProcessAsUserW(primary, nullptr, command.data(), nullptr, nullptr, TRUE, CREATE_NO_WINDOW, nullptr,
-                                      nullptr, &startup, &process);
+      launched = CreateProcessAsUserW(primary, nullptr, command.data(), nullptr, nullptr, TRUE,
+                                      CREATE_NO_WINDOW, nullptr, nullptr, &startup, &process);
     }
-    if (!launched) spdlog::warn("service: cannot start the agent in console session {} (error {}); starting it "
-                                "as a plain child", session, GetLastError());
+    if (!launched)
+      spdlog::warn(
+          "service: cannot start the agent in console session {} (error {}); starting it "
+          "as a plain child",
+          session, GetLastError());
   }
   if (token) CloseHandle(token);
   if (primary) CloseHandle(primary);
-  if (!launched &&
-      !CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE, CREATE_NO_WINDOW, nullptr, nullptr, &startup,
-                      &process)) {
+  if (!launched && !CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE, CREATE_NO_WINDOW, nullptr,
+                                   nullptr, &startup, &process)) {
     return Error{last_error("CreateProcess of the agent")};
   }
   CloseHandle(process.hThread);
-  spdlog::info("service: started the agent (pid {}) in session {}: {}", process.dwProcessId, session, narrow(command));
+  spdlog::info("service: started the agent (pid {}) in session {}: {}", process.dwProcessId, session,
+               narrow(command));
   return process;
 }
 
@@ -236,8 +245,8 @@ Result<void> install_service(const std::vector<std::string>& agent_options) {
   arguments.insert(arguments.end(), agent_options.begin(), agent_options.end());
   const std::wstring command = widen(join_command_line(own_path(), arguments));
   ScHandle service{CreateServiceW(manager.handle, kServiceNameW, kDisplayName, SERVICE_ALL_ACCESS,
-                                  SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, command.c_str(),
-                                  nullptr, nullptr, nullptr, nullptr, nullptr)};
+                                  SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
+                                  command.c_str(), nullptr, nullptr, nullptr, nullptr, nullptr)};
   if (!service.handle) {
     if (GetLastError() == ERROR_SERVICE_EXISTS) {
       return Error{"the service kagami-agent is already installed: run `kagami-agent.exe uninstall` first"};
@@ -257,7 +266,8 @@ Result<void> uninstall_service() {
   if (!manager.handle) return Error{last_error("OpenSCManager") + ": run as administrator"};
   ScHandle service{OpenServiceW(manager.handle, kServiceNameW, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE)};
   if (!service.handle) {
-    if (GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST) return Error{"the service kagami-agent is not installed"};
+    if (GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST)
+      return Error{"the service kagami-agent is not installed"};
     return Error{last_error("OpenService")};
   }
   SERVICE_STATUS status{};
@@ -275,8 +285,9 @@ Result<void> run_service(const std::vector<std::string>& agent_options) {
   SERVICE_TABLE_ENTRYW table[] = {{const_cast<wchar_t*>(kServiceNameW), service_main}, {nullptr, nullptr}};
   if (!StartServiceCtrlDispatcherW(table)) {
     if (GetLastError() == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
-      return Error{"`service` is the entry point for the Windows service manager; to run the agent in this "
-                   "console use `kagami-agent.exe run`"};
+      return Error{
+          "`service` is the entry point for the Windows service manager; to run the agent in this "
+          "console use `kagami-agent.exe run`"};
     }
     return Error{last_error("StartServiceCtrlDispatcher")};
   }

@@ -17,10 +17,11 @@ Result<std::unique_ptr<capture::CaptureBackend>> started(std::unique_ptr<capture
 }  // namespace
 
 Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::string_view name,
-                                                                     const capture::DxgiOptions& dxgi) {
+                                                                      const capture::DxgiOptions& dxgi) {
   if (name == "dxgi") return started(capture::make_dxgi_capture(dxgi));
   if (name == "gdi") return started(capture::make_gdi_capture());
-  if (name != "auto") return Error{"unknown capture backend '" + std::string(name) + "': use auto, dxgi or gdi"};
+  if (name != "auto")
+    return Error{"unknown capture backend '" + std::string(name) + "': use auto, dxgi or gdi"};
 
   auto best = started(capture::make_dxgi_capture(dxgi));
   if (best) {

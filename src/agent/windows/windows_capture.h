@@ -12,6 +12,6 @@
 namespace kagami::agent {
 
 Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::string_view name,
-                                                                     const capture::DxgiOptions& dxgi = {});
+                                                                      const capture::DxgiOptions& dxgi = {});
 
 }  // namespace kagami::agent

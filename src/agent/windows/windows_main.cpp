@@ -1,7 +1,10 @@
 #include "agent/windows/windows_main.h"
 
+// windows.h must come before the other Windows headers.
+// clang-format off
 #include <windows.h>
 #include <shellapi.h>
+// clang-format on
 
 #include <cstdio>
 

@@ -1,17 +1,20 @@
 #include "capture/dxgi/dxgi_capture.h"
 
+// windows.h must come before the other Windows headers.
+// clang-format off
+#include <windows.h>
 #include <d3d11.h>
 #include <dxgi1_2.h>
 #include <dxgi1_5.h>
 #include <dxgi1_6.h>
-#include <windows.h>
+// clang-format on
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "capture/dxgi/com_ptr.h"
 #include "capture/dxgi/dxgi_convert.h"
@@ -34,13 +37,16 @@ std::string hresult(HRESULT hr) { return fmt::format("0x{:08X}", static_cast<std
 std::string duplicate_error(HRESULT hr) {
   switch (hr) {
     case E_NOTIMPL:
-      return "DuplicateOutput is not implemented (E_NOTIMPL " + hresult(hr) + "): Wine or a Windows without Desktop "
+      return "DuplicateOutput is not implemented (E_NOTIMPL " + hresult(hr) +
+             "): Wine or a Windows without Desktop "
              "Duplication; use --capture gdi";
     case E_ACCESSDENIED:
-      return "DuplicateOutput was refused (E_ACCESSDENIED): the secure desktop (UAC, login) is showing or the agent "
+      return "DuplicateOutput was refused (E_ACCESSDENIED): the secure desktop (UAC, login) is showing or "
+             "the agent "
              "does not run in the user's session; the service retries";
     case DXGI_ERROR_UNSUPPORTED:
-      return "DuplicateOutput is not supported on this adapter (DXGI_ERROR_UNSUPPORTED): e.g. a hybrid-GPU laptop "
+      return "DuplicateOutput is not supported on this adapter (DXGI_ERROR_UNSUPPORTED): e.g. a hybrid-GPU "
+             "laptop "
              "or a software adapter";
     case DXGI_ERROR_NOT_CURRENTLY_AVAILABLE:
       return "DuplicateOutput: too many applications already duplicate this output "
@@ -84,8 +90,8 @@ class DxgiCapture final : public CaptureBackend {
         info.adapter = narrow(adapter_desc.Description);
         info.device_name = narrow(desc.DeviceName);
         info.attached = desc.AttachedToDesktop;
-        info.desktop = {desc.DesktopCoordinates.left, desc.DesktopCoordinates.top, desc.DesktopCoordinates.right,
-                        desc.DesktopCoordinates.bottom};
+        info.desktop = {desc.DesktopCoordinates.left, desc.DesktopCoordinates.top,
+                        desc.DesktopCoordinates.right, desc.DesktopCoordinates.bottom};
         info.software = (adapter_desc.Flags & DXGI_ADAPTER_FLAG_SOFTWARE) != 0;
         infos.push_back(info);
         ComPtr<IDXGIAdapter1> adapter_ref;
@@ -107,11 +113,11 @@ class DxgiCapture final : public CaptureBackend {
     }
     auto& [adapter, output] = handles[choice->index];
 
-    static const D3D_FEATURE_LEVEL kLevels[] = {D3D_FEATURE_LEVEL_11_1, D3D_FEATURE_LEVEL_11_0, D3D_FEATURE_LEVEL_10_1,
-                                                D3D_FEATURE_LEVEL_10_0};
-    hr = D3D11CreateDevice(adapter.get(), D3D_DRIVER_TYPE_UNKNOWN, nullptr, D3D11_CREATE_DEVICE_BGRA_SUPPORT, kLevels,
-                           static_cast<UINT>(std::size(kLevels)), D3D11_SDK_VERSION, device_.put(), nullptr,
-                           context_.put());
+    static const D3D_FEATURE_LEVEL kLevels[] = {D3D_FEATURE_LEVEL_11_1, D3D_FEATURE_LEVEL_11_0,
+                                                D3D_FEATURE_LEVEL_10_1, D3D_FEATURE_LEVEL_10_0};
+    hr = D3D11CreateDevice(adapter.get(), D3D_DRIVER_TYPE_UNKNOWN, nullptr, D3D11_CREATE_DEVICE_BGRA_SUPPORT,
+                           kLevels, static_cast<UINT>(std::size(kLevels)), D3D11_SDK_VERSION, device_.put(),
+                           nullptr, context_.put());
     if (FAILED(hr)) return fail("D3D11CreateDevice failed with " + hresult(hr));
 
     // Refusals that pass by themselves (secure desktop showing, a session switch in progress,
@@ -145,7 +151,8 @@ class DxgiCapture final : public CaptureBackend {
                           layout_.hdr_pq};
     texture_format_ = desc.ModeDesc.Format;
     spdlog::info("dxgi: duplicating {}x{} {}{}", format_.width, format_.height,
-                 static_cast<std::uint32_t>(texture_format_), layout_.hdr ? (layout_.hdr_pq ? " HDR10 (PQ)" : " HDR scRGB") : "");
+                 static_cast<std::uint32_t>(texture_format_),
+                 layout_.hdr ? (layout_.hdr_pq ? " HDR10 (PQ)" : " HDR scRGB") : "");
     return {};
   }
 
@@ -174,10 +181,12 @@ class DxgiCapture final : public CaptureBackend {
     DXGI_OUTDUPL_FRAME_INFO info{};
     ComPtr<IDXGIResource> resource;
     // Blocks in the driver until the desktop changes: no spinning.
-    const HRESULT hr = duplication_->AcquireNextFrame(static_cast<UINT>(timeout.count()), &info, resource.put());
+    const HRESULT hr =
+        duplication_->AcquireNextFrame(static_cast<UINT>(timeout.count()), &info, resource.put());
     if (hr == DXGI_ERROR_WAIT_TIMEOUT) return CaptureStatus::timeout;
     if (hr == DXGI_ERROR_ACCESS_LOST || hr == DXGI_ERROR_INVALID_CALL) {
-      error_ = "desktop duplication lost (" + hresult(hr) + "): mode change, secure desktop or fullscreen switch";
+      error_ =
+          "desktop duplication lost (" + hresult(hr) + "): mode change, secure desktop or fullscreen switch";
       return CaptureStatus::reinit;
     }
     if (FAILED(hr)) {
@@ -189,8 +198,9 @@ class DxgiCapture final : public CaptureBackend {
     if (info.LastPresentTime.QuadPart != 0) {
       if (!copy_frame(resource, info, event)) return CaptureStatus::reinit;
     }
-    auto pointer = dxgi::pointer_update({info.LastMouseUpdateTime.QuadPart, info.PointerPosition.Position.x,
-                                         info.PointerPosition.Position.y, info.PointerPosition.Visible != FALSE});
+    auto pointer =
+        dxgi::pointer_update({info.LastMouseUpdateTime.QuadPart, info.PointerPosition.Position.x,
+                              info.PointerPosition.Position.y, info.PointerPosition.Visible != FALSE});
     if (pointer) {
       if (info.PointerShapeBufferSize > 0) pointer->shape = read_pointer_shape(info.PointerShapeBufferSize);
       event->cursor = std::move(pointer);
@@ -206,8 +216,8 @@ class DxgiCapture final : public CaptureBackend {
     const std::uint32_t row_bytes = format_.width * layout_.bytes_per_pixel;
     const std::uint64_t frame_bytes = std::uint64_t{target.pitch} * format_.height;
     if (target.pitch < row_bytes || target.pixels.size() < frame_bytes) {
-      error_ = fmt::format("frame slot too small: {} bytes with pitch {} for {}x{}", target.pixels.size(), target.pitch,
-                           format_.width, format_.height);
+      error_ = fmt::format("frame slot too small: {} bytes with pitch {} for {}x{}", target.pixels.size(),
+                           target.pitch, format_.width, format_.height);
       return CaptureStatus::error;
     }
     D3D11_MAPPED_SUBRESOURCE mapped{};
@@ -227,7 +237,8 @@ class DxgiCapture final : public CaptureBackend {
       const std::uint32_t y0 = std::min(r.y, format_.height), h = std::min(r.height, format_.height - y0);
       for (std::uint32_t y = y0; y < y0 + h; ++y) {
         std::memcpy(target.pixels.data() + std::uint64_t{y} * target.pitch + std::uint64_t{x} * bpp,
-                    source + std::uint64_t{y} * mapped.RowPitch + std::uint64_t{x} * bpp, std::size_t{w} * bpp);
+                    source + std::uint64_t{y} * mapped.RowPitch + std::uint64_t{x} * bpp,
+                    std::size_t{w} * bpp);
         if (target.progress && (y + 1) % 64 == 0) {
           std::uint32_t final_rows = y + 1;
           for (std::size_t j = i + 1; j < sorted.size(); ++j) final_rows = std::min(final_rows, sorted[j].y);
@@ -252,7 +263,8 @@ class DxgiCapture final : public CaptureBackend {
   }
 
   // Copies the acquired surface into the staging texture and fills the event's frame part.
-  bool copy_frame(const ComPtr<IDXGIResource>& resource, const DXGI_OUTDUPL_FRAME_INFO& info, CaptureEvent* event) {
+  bool copy_frame(const ComPtr<IDXGIResource>& resource, const DXGI_OUTDUPL_FRAME_INFO& info,
+                  CaptureEvent* event) {
     ComPtr<ID3D11Texture2D> texture;
     if (FAILED(resource.as(&texture))) {
       error_ = "the acquired frame is not a 2D texture";
@@ -283,11 +295,13 @@ class DxgiCapture final : public CaptureBackend {
       metadata_.resize(info.TotalMetadataBufferSize);
       UINT move_bytes = 0, dirty_bytes = 0;
       auto* moves = reinterpret_cast<DXGI_OUTDUPL_MOVE_RECT*>(metadata_.data());
-      if (SUCCEEDED(duplication_->GetFrameMoveRects(static_cast<UINT>(metadata_.size()), moves, &move_bytes))) {
+      if (SUCCEEDED(
+              duplication_->GetFrameMoveRects(static_cast<UINT>(metadata_.size()), moves, &move_bytes))) {
         auto* dirty = reinterpret_cast<RECT*>(metadata_.data() + move_bytes);
-        if (SUCCEEDED(duplication_->GetFrameDirtyRects(static_cast<UINT>(metadata_.size() - move_bytes), dirty,
-                                                       &dirty_bytes))) {
-          static_assert(sizeof(dxgi::MoveRect) == sizeof(DXGI_OUTDUPL_MOVE_RECT) && sizeof(dxgi::DxRect) == sizeof(RECT));
+        if (SUCCEEDED(duplication_->GetFrameDirtyRects(static_cast<UINT>(metadata_.size() - move_bytes),
+                                                       dirty, &dirty_bytes))) {
+          static_assert(sizeof(dxgi::MoveRect) == sizeof(DXGI_OUTDUPL_MOVE_RECT) &&
+                        sizeof(dxgi::DxRect) == sizeof(RECT));
           event->damage = dxgi::damage_from_metadata(
               {reinterpret_cast<const dxgi::MoveRect*>(moves), move_bytes / sizeof(DXGI_OUTDUPL_MOVE_RECT)},
               {reinterpret_cast<const dxgi::DxRect*>(dirty), dirty_bytes / sizeof(RECT)}, format_.width,
@@ -303,7 +317,8 @@ class DxgiCapture final : public CaptureBackend {
     shape_buffer_.resize(size);
     DXGI_OUTDUPL_POINTER_SHAPE_INFO info{};
     UINT used = 0;
-    if (FAILED(duplication_->GetFramePointerShape(size, shape_buffer_.data(), &used, &info))) return std::nullopt;
+    if (FAILED(duplication_->GetFramePointerShape(size, shape_buffer_.data(), &used, &info)))
+      return std::nullopt;
     auto shape = dxgi::cursor_shape_from_dxgi(
         {info.Type, info.Width, info.Height, info.Pitch, info.HotSpot.x, info.HotSpot.y},
         std::span<const std::uint8_t>(shape_buffer_.data(), used));

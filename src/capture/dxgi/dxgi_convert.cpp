@@ -1,18 +1,19 @@
 #include "capture/dxgi/dxgi_convert.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace kagami::capture::dxgi {
 namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -21,7 +22,8 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
 }
 
 std::string describe(const OutputInfo& o) {
-  return fmt::format("{} on \"{}\" (adapter {}, output {})", o.device_name, o.adapter, o.adapter_index, o.output_index);
+  return fmt::format("{} on \"{}\" (adapter {}, output {})", o.device_name, o.adapter, o.adapter_index,
+                     o.output_index);
 }
 
 }  // namespace
@@ -37,17 +39,23 @@ Result<PixelLayout> pixel_layout(Format format, ColorSpace color_space) {
       return PixelLayout{protocol::FrameType::rgba10, 4, pq, pq};
     }
     case Format::r16g16b16a16_float:
-      return PixelLayout{protocol::FrameType::rgba16f, 8, true, color_space == ColorSpace::rgb_full_g2084_none_p2020};
+      return PixelLayout{protocol::FrameType::rgba16f, 8, true,
+                         color_space == ColorSpace::rgb_full_g2084_none_p2020};
   }
-  return Error{fmt::format("the desktop uses DXGI format {}, which KVMFR cannot carry", static_cast<std::uint32_t>(format))};
+  return Error{fmt::format("the desktop uses DXGI format {}, which KVMFR cannot carry",
+                           static_cast<std::uint32_t>(format))};
 }
 
 protocol::FrameRotation frame_rotation(Rotation rotation) {
   switch (rotation) {
-    case Rotation::rotate90: return protocol::FrameRotation::r90;
-    case Rotation::rotate180: return protocol::FrameRotation::r180;
-    case Rotation::rotate270: return protocol::FrameRotation::r270;
-    default: return protocol::FrameRotation::r0;
+    case Rotation::rotate90:
+      return protocol::FrameRotation::r90;
+    case Rotation::rotate180:
+      return protocol::FrameRotation::r180;
+    case Rotation::rotate270:
+      return protocol::FrameRotation::r270;
+    default:
+      return protocol::FrameRotation::r0;
   }
 }
 
@@ -70,7 +78,8 @@ std::vector<Rect> damage_from_metadata(std::span<const MoveRect> moves, std::spa
   return out;
 }
 
-Result<protocol::CursorShape> cursor_shape_from_dxgi(const PointerShapeInfo& info, std::span<const std::uint8_t> buffer) {
+Result<protocol::CursorShape> cursor_shape_from_dxgi(const PointerShapeInfo& info,
+                                                     std::span<const std::uint8_t> buffer) {
   protocol::CursorShape shape;
   std::uint32_t row_bytes = 0;
   std::uint32_t max_height = 512;
@@ -79,7 +88,8 @@ Result<protocol::CursorShape> cursor_shape_from_dxgi(const PointerShapeInfo& inf
       shape.type = protocol::CursorType::monochrome;
       row_bytes = (info.width + 7) / 8;
       max_height = 1024;  // AND rows + XOR rows
-      if (info.height % 2 != 0) return Error{fmt::format("monochrome pointer with an odd height {}", info.height)};
+      if (info.height % 2 != 0)
+        return Error{fmt::format("monochrome pointer with an odd height {}", info.height)};
       break;
     case PointerShapeType::color:
       shape.type = protocol::CursorType::color;
@@ -93,11 +103,12 @@ Result<protocol::CursorShape> cursor_shape_from_dxgi(const PointerShapeInfo& inf
       return Error{fmt::format("unknown DXGI pointer shape type {}", info.type)};
   }
   if (info.width == 0 || info.height == 0 || info.width > 512 || info.height > max_height) {
-    return Error{fmt::format("pointer shape of {}x{}: KVMFR carries at most 512x512", info.width, info.height)};
+    return Error{
+        fmt::format("pointer shape of {}x{}: KVMFR carries at most 512x512", info.width, info.height)};
   }
   if (info.pitch < row_bytes || buffer.size() < std::size_t{info.pitch} * (info.height - 1) + row_bytes) {
-    return Error{fmt::format("pointer shape buffer of {} bytes is too short for {}x{} with pitch {}", buffer.size(),
-                             info.width, info.height, info.pitch)};
+    return Error{fmt::format("pointer shape buffer of {} bytes is too short for {}x{} with pitch {}",
+                             buffer.size(), info.width, info.height, info.pitch)};
   }
   shape.width = info.width;
   shape.height = info.height;
@@ -122,8 +133,8 @@ std::optional<protocol::CursorUpdate> pointer_update(const PointerPosition& posi
 }
 
 bool is_virtual_adapter(std::string_view adapter) {
-  static constexpr std::string_view kVirtual[] = {"qxl", "virtio", "basic display", "basic render", "bochs",
-                                                  "vmware svga", "hyper-v video", "standard vga"};
+  static constexpr std::string_view kVirtual[] = {"qxl",   "virtio",      "basic display", "basic render",
+                                                  "bochs", "vmware svga", "hyper-v video", "standard vga"};
   return std::any_of(std::begin(kVirtual), std::end(kVirtual),
                      [&](std::string_view name) { return contains_ci(adapter, name); });
 }
@@ -131,11 +142,13 @@ bool is_virtual_adapter(std::string_view adapter) {
 Result<OutputChoice> choose_output(const std::vector<OutputInfo>& outputs, std::string_view wanted,
                                    std::string_view expected_gpu) {
   if (outputs.empty()) {
-    return Error{"no display output is attached to any adapter: connect a monitor or a dummy plug to the "
-                 "passed-through GPU (Windows duplicates only outputs that are part of the desktop)"};
+    return Error{
+        "no display output is attached to any adapter: connect a monitor or a dummy plug to the "
+        "passed-through GPU (Windows duplicates only outputs that are part of the desktop)"};
   }
   std::string names;
-  for (std::size_t i = 0; i < outputs.size(); ++i) names += fmt::format("\n  #{} {}", i, describe(outputs[i]));
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    names += fmt::format("\n  #{} {}", i, describe(outputs[i]));
 
   OutputChoice choice;
   std::optional<std::size_t> found;
@@ -149,7 +162,8 @@ Result<OutputChoice> choose_output(const std::vector<OutputInfo>& outputs, std::
     choice.notices.push_back(fmt::format("capturing the primary output {} (choose another with --output)",
                                          describe(outputs[*found])));
   } else if (ec == std::errc{} && end == wanted.data() + wanted.size()) {
-    if (index >= outputs.size()) return Error{fmt::format("there is no output #{}; the outputs are:{}", index, names)};
+    if (index >= outputs.size())
+      return Error{fmt::format("there is no output #{}; the outputs are:{}", index, names)};
     found = index;
   } else {
     for (std::size_t i = 0; i < outputs.size() && !found; ++i) {
@@ -166,20 +180,24 @@ Result<OutputChoice> choose_output(const std::vector<OutputInfo>& outputs, std::
 
   // The user's screen is the passed-through GPU: say so when we are about to show another one.
   const auto expected = [&](const OutputInfo& o) {
-    return expected_gpu.empty() ? !is_virtual_adapter(o.adapter) && !o.software : contains_ci(o.adapter, expected_gpu);
+    return expected_gpu.empty() ? !is_virtual_adapter(o.adapter) && !o.software
+                                : contains_ci(o.adapter, expected_gpu);
   };
   if (!expected(chosen)) {
     const auto better = std::find_if(outputs.begin(), outputs.end(), expected);
     if (better != outputs.end()) {
-      choice.notices.push_back(fmt::format(
-          "warning: {} is not on the GPU you expect; {} is. Make that screen the primary display in Windows' display "
-          "settings, or start the agent with --output {}",
-          describe(chosen), describe(*better), better->device_name));
+      choice.notices.push_back(
+          fmt::format("warning: {} is not on the GPU you expect; {} is. Make that screen the primary display "
+                      "in Windows' display "
+                      "settings, or start the agent with --output {}",
+                      describe(chosen), describe(*better), better->device_name));
     } else {
-      choice.notices.push_back(fmt::format(
-          "warning: {} is on a virtual display adapter{}: is the GPU passed through, its driver installed, and a monitor "
-          "or dummy plug connected to it?",
-          describe(chosen), expected_gpu.empty() ? "" : fmt::format(" and no adapter matches '{}'", expected_gpu)));
+      choice.notices.push_back(
+          fmt::format("warning: {} is on a virtual display adapter{}: is the GPU passed through, its driver "
+                      "installed, and a monitor "
+                      "or dummy plug connected to it?",
+                      describe(chosen),
+                      expected_gpu.empty() ? "" : fmt::format(" and no adapter matches '{}'", expected_gpu)));
     }
   }
   return choice;

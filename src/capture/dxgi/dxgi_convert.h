@@ -28,7 +28,13 @@ enum class ColorSpace : std::uint32_t {  // DXGI_COLOR_SPACE_TYPE
   rgb_full_g2084_none_p2020 = 12,        // HDR10 (PQ)
 };
 
-enum class Rotation : std::uint32_t { unspecified = 0, identity = 1, rotate90 = 2, rotate180 = 3, rotate270 = 4 };
+enum class Rotation : std::uint32_t {
+  unspecified = 0,
+  identity = 1,
+  rotate90 = 2,
+  rotate180 = 3,
+  rotate270 = 4
+};
 
 struct DxRect {  // RECT
   std::int32_t left = 0, top = 0, right = 0, bottom = 0;
@@ -66,7 +72,8 @@ std::vector<Rect> damage_from_metadata(std::span<const MoveRect> moves, std::spa
 
 // The KVMFR shape of a DXGI pointer shape buffer, copied into a tight pitch. Errors say why a
 // shape cannot be sent (unknown type, larger than 512x512, buffer shorter than claimed).
-Result<protocol::CursorShape> cursor_shape_from_dxgi(const PointerShapeInfo& info, std::span<const std::uint8_t> buffer);
+Result<protocol::CursorShape> cursor_shape_from_dxgi(const PointerShapeInfo& info,
+                                                     std::span<const std::uint8_t> buffer);
 
 // From DXGI_OUTDUPL_FRAME_INFO: LastMouseUpdateTime != 0 means the position/visibility are new.
 // A shape (if any) is added by the caller. nullopt when the pointer did not change.

@@ -9,7 +9,9 @@
 namespace kagami::capture {
 namespace {
 
-std::int8_t clamp_hotspot(std::uint32_t value) { return static_cast<std::int8_t>(std::min<std::uint32_t>(value, 127)); }
+std::int8_t clamp_hotspot(std::uint32_t value) {
+  return static_cast<std::int8_t>(std::min<std::uint32_t>(value, 127));
+}
 
 bool mask_bit(std::span<const std::uint8_t> mask, std::uint32_t pitch, std::uint32_t x, std::uint32_t y) {
   return (mask[std::size_t{y} * pitch + x / 8] >> (7 - x % 8)) & 1;
@@ -25,8 +27,8 @@ Result<protocol::CursorShape> cursor_shape_from_bitmaps(const CursorBitmaps& in)
   }
   const std::uint32_t mask_rows = monochrome ? 2 * in.height : in.height;
   if (in.mask_pitch < (in.width + 7) / 8 || in.mask.size() < std::size_t{mask_rows} * in.mask_pitch) {
-    return Error{"cursor mask is shorter than its " + std::to_string(in.width) + "x" + std::to_string(mask_rows) +
-                 " pixels"};
+    return Error{"cursor mask is shorter than its " + std::to_string(in.width) + "x" +
+                 std::to_string(mask_rows) + " pixels"};
   }
   protocol::CursorShape shape;
   shape.width = in.width;
@@ -39,7 +41,8 @@ Result<protocol::CursorShape> cursor_shape_from_bitmaps(const CursorBitmaps& in)
     shape.pitch = (in.width + 7) / 8;
     shape.data.resize(std::size_t{shape.height} * shape.pitch);
     for (std::uint32_t y = 0; y < mask_rows; ++y) {
-      std::memcpy(&shape.data[std::size_t{y} * shape.pitch], &in.mask[std::size_t{y} * in.mask_pitch], shape.pitch);
+      std::memcpy(&shape.data[std::size_t{y} * shape.pitch], &in.mask[std::size_t{y} * in.mask_pitch],
+                  shape.pitch);
     }
     return shape;
   }
@@ -62,7 +65,8 @@ Result<protocol::CursorShape> cursor_shape_from_bitmaps(const CursorBitmaps& in)
   shape.type = protocol::CursorType::masked_color;
   for (std::uint32_t y = 0; y < in.height; ++y) {
     for (std::uint32_t x = 0; x < in.width; ++x) {
-      shape.data[std::size_t{y} * shape.pitch + std::size_t{x} * 4 + 3] = mask_bit(in.mask, in.mask_pitch, x, y) ? 0xFF : 0;
+      shape.data[std::size_t{y} * shape.pitch + std::size_t{x} * 4 + 3] =
+          mask_bit(in.mask, in.mask_pitch, x, y) ? 0xFF : 0;
     }
   }
   return shape;

@@ -1,15 +1,14 @@
 #include "capture/gdi/gdi_capture.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <windows.h>
 
 #include <algorithm>
-#include <initializer_list>
 #include <cstring>
+#include <initializer_list>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "capture/gdi/cursor_bitmap.h"
 #include "capture/gdi/tile_diff.h"
@@ -34,7 +33,8 @@ std::vector<std::uint8_t> read_bitmap(HDC dc, HBITMAP bitmap, std::uint32_t widt
   info.header.biCompression = BI_RGB;
   *pitch = ((width * bits_per_pixel + 31) / 32) * 4;  // DIB rows are DWORD-aligned
   std::vector<std::uint8_t> bits(std::size_t{*pitch} * height);
-  if (GetDIBits(dc, bitmap, 0, height, bits.data(), reinterpret_cast<BITMAPINFO*>(&info), DIB_RGB_COLORS) == 0) {
+  if (GetDIBits(dc, bitmap, 0, height, bits.data(), reinterpret_cast<BITMAPINFO*>(&info), DIB_RGB_COLORS) ==
+      0) {
     bits.clear();
   }
   return bits;
@@ -66,7 +66,8 @@ class GdiCapture final : public CaptureBackend {
     info.bmiHeader.biCompression = BI_RGB;
     void* bits = nullptr;
     dib_ = CreateDIBSection(memory_dc_, &info, DIB_RGB_COLORS, &bits, nullptr, 0);
-    if (!dib_ || !bits) return fail(fmt::format("CreateDIBSection {}x{} failed (error {})", width_, height_, GetLastError()));
+    if (!dib_ || !bits)
+      return fail(fmt::format("CreateDIBSection {}x{} failed (error {})", width_, height_, GetLastError()));
     old_bitmap_ = SelectObject(memory_dc_, dib_);
     pixels_ = static_cast<std::byte*>(bits);
     pitch_ = width_ * 4;
@@ -116,8 +117,8 @@ class GdiCapture final : public CaptureBackend {
   CaptureStatus read_pixels(const FrameTarget& target, std::span<const Rect> rects) override {
     const std::uint64_t frame_bytes = std::uint64_t{target.pitch} * height_;
     if (target.pitch < pitch_ || target.pixels.size() < frame_bytes) {
-      error_ = fmt::format("frame slot too small: {} bytes with pitch {}, need {} with pitch {}", target.pixels.size(),
-                           target.pitch, std::uint64_t{pitch_} * height_, pitch_);
+      error_ = fmt::format("frame slot too small: {} bytes with pitch {}, need {} with pitch {}",
+                           target.pixels.size(), target.pitch, std::uint64_t{pitch_} * height_, pitch_);
       return CaptureStatus::error;
     }
     std::vector<Rect> sorted(rects.begin(), rects.end());
@@ -227,7 +228,8 @@ class GdiCapture final : public CaptureBackend {
     std::uint32_t color_pitch = 0;
     std::vector<std::uint8_t> color, mask;
     if (!monochrome) color = read_bitmap(memory_dc_, icon.hbmColor, width, height, 32, &color_pitch);
-    mask = read_bitmap(memory_dc_, icon.hbmMask, width, monochrome ? 2 * height : height, 1, &bitmaps.mask_pitch);
+    mask = read_bitmap(memory_dc_, icon.hbmMask, width, monochrome ? 2 * height : height, 1,
+                       &bitmaps.mask_pitch);
     if (icon.hbmColor) DeleteObject(icon.hbmColor);
     if (icon.hbmMask) DeleteObject(icon.hbmMask);
     bitmaps.color = color;

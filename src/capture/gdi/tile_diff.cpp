@@ -12,8 +12,8 @@ bool tile_changed(const ImageView& a, const ImageView& b, std::uint32_t x, std::
   const std::size_t offset_x = std::size_t{x} * a.bytes_per_pixel;
   const std::size_t row_bytes = std::size_t{w} * a.bytes_per_pixel;
   for (std::uint32_t row = y; row < y + h; ++row) {
-    if (std::memcmp(a.pixels + std::size_t{row} * a.pitch + offset_x, b.pixels + std::size_t{row} * b.pitch + offset_x,
-                    row_bytes) != 0) {
+    if (std::memcmp(a.pixels + std::size_t{row} * a.pitch + offset_x,
+                    b.pixels + std::size_t{row} * b.pitch + offset_x, row_bytes) != 0) {
       return true;
     }
   }

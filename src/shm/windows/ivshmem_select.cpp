@@ -1,9 +1,9 @@
 #include "shm/windows/ivshmem_select.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 namespace kagami::shm {
 namespace {
@@ -26,7 +26,8 @@ std::string list_devices(const std::vector<IvshmemDevice>& sorted) {
 }  // namespace
 
 bool is_ivshmem_spec(std::string_view spec) {
-  return spec == kPrefix || (spec.size() > kPrefix.size() && spec.substr(0, kPrefix.size() + 1) == "ivshmem:");
+  return spec == kPrefix ||
+         (spec.size() > kPrefix.size() && spec.substr(0, kPrefix.size() + 1) == "ivshmem:");
 }
 
 Result<IvshmemSelector> parse_ivshmem_spec(std::string_view spec) {
@@ -38,9 +39,10 @@ Result<IvshmemSelector> parse_ivshmem_spec(std::string_view spec) {
   const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), number);
   const std::string_view suffix(end, static_cast<std::size_t>(arg.data() + arg.size() - end));
   const auto bad = [&] {
-    return Error{fmt::format("'{}': after 'ivshmem:' give a device index (ivshmem:1) or a size (ivshmem:64M, "
-                             "ivshmem:1G)",
-                             spec)};
+    return Error{
+        fmt::format("'{}': after 'ivshmem:' give a device index (ivshmem:1) or a size (ivshmem:64M, "
+                    "ivshmem:1G)",
+                    spec)};
   };
   if (ec != std::errc{} || end == arg.data()) return bad();
   if (suffix.empty()) {
@@ -61,7 +63,8 @@ void sort_ivshmem_devices(std::vector<IvshmemDevice>& devices) {
                    [&](const IvshmemDevice& a, const IvshmemDevice& b) { return key(a) < key(b); });
 }
 
-Result<std::size_t> select_ivshmem_device(const std::vector<IvshmemDevice>& sorted, const IvshmemSelector& selector) {
+Result<std::size_t> select_ivshmem_device(const std::vector<IvshmemDevice>& sorted,
+                                          const IvshmemSelector& selector) {
   if (sorted.empty()) return Error{"no IVSHMEM device"};
   if (selector.size) {
     for (std::size_t i = 0; i < sorted.size(); ++i) {

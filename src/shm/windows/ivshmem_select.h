@@ -14,10 +14,10 @@ namespace kagami::shm {
 
 // What SetupDi reports for one device, plus its size once asked (IOCTL_IVSHMEM_REQUEST_SIZE).
 struct IvshmemDevice {
-  std::uint32_t bus = 0xFFFF;            // SPDRP_BUSNUMBER; 0xFFFF when unknown (as B7)
-  std::uint32_t address = 0xFFFFFFFF;    // SPDRP_ADDRESS: device << 16 | function; all ones when unknown
-  std::uint64_t size = 0;                // BAR2 bytes; 0 when not (yet) known
-  std::size_t enumeration_index = 0;     // position in the SetupDi enumeration
+  std::uint32_t bus = 0xFFFF;          // SPDRP_BUSNUMBER; 0xFFFF when unknown (as B7)
+  std::uint32_t address = 0xFFFFFFFF;  // SPDRP_ADDRESS: device << 16 | function; all ones when unknown
+  std::uint64_t size = 0;              // BAR2 bytes; 0 when not (yet) known
+  std::size_t enumeration_index = 0;   // position in the SetupDi enumeration
 };
 
 // "ivshmem" (the first device), "ivshmem:N" (the N-th in bus/address order), "ivshmem:SIZE"
@@ -36,7 +36,8 @@ void sort_ivshmem_devices(std::vector<IvshmemDevice>& devices);
 
 // Index into the sorted devices. Errors list what exists ("2 IVSHMEM devices: #0 bus 0 device 3
 // 32 MiB, #1 ...") so the user can pick.
-Result<std::size_t> select_ivshmem_device(const std::vector<IvshmemDevice>& sorted, const IvshmemSelector& selector);
+Result<std::size_t> select_ivshmem_device(const std::vector<IvshmemDevice>& sorted,
+                                          const IvshmemSelector& selector);
 
 // "bus 0, device 3, function 0, 32 MiB" for logs and errors.
 std::string describe_ivshmem_device(const IvshmemDevice& device);

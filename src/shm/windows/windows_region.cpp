@@ -1,13 +1,16 @@
 // shm/region.h on Windows: file mappings and the IVSHMEM driver.
+// windows.h must come before the other Windows headers.
+// clang-format off
 #include <windows.h>
 #include <setupapi.h>
 #include <winioctl.h>
+// clang-format on
+
+#include <fmt/format.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "shm/windows/ivshmem_region.h"
 
@@ -19,7 +22,8 @@ const GUID kIvshmemInterface = {0xdf576976, 0x569d, 0x4672, {0x95, 0xa0, 0xf5, 0
 constexpr DWORD kIoctlRequestSize = CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS);
 constexpr DWORD kIoctlRequestMmap = CTL_CODE(FILE_DEVICE_UNKNOWN, 0x802, METHOD_BUFFERED, FILE_ANY_ACCESS);
 constexpr DWORD kIoctlReleaseMmap = CTL_CODE(FILE_DEVICE_UNKNOWN, 0x803, METHOD_BUFFERED, FILE_ANY_ACCESS);
-static_assert(kIoctlRequestSize == 0x222004 && kIoctlRequestMmap == 0x222008 && kIoctlReleaseMmap == 0x22200C);
+static_assert(kIoctlRequestSize == 0x222004 && kIoctlRequestMmap == 0x222008 &&
+              kIoctlReleaseMmap == 0x22200C);
 constexpr std::uint8_t kCacheWriteCombined = 2;
 
 struct IvshmemMmap {  // IVSHMEM_MMAP, 64-bit layout
@@ -28,12 +32,13 @@ struct IvshmemMmap {  // IVSHMEM_MMAP, 64-bit layout
   void* ptr;
   std::uint16_t vectors;
 };
-static_assert(sizeof(IvshmemMmap) == 32 && offsetof(IvshmemMmap, size) == 8 && offsetof(IvshmemMmap, ptr) == 16);
+static_assert(sizeof(IvshmemMmap) == 32 && offsetof(IvshmemMmap, size) == 8 &&
+              offsetof(IvshmemMmap, ptr) == 16);
 
 std::string system_message(DWORD error) {
   wchar_t* text = nullptr;
-  FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
-                 error, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
+  FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                 nullptr, error, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
   std::string out;
   if (text) {
     const int n = WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
@@ -62,7 +67,9 @@ class FileMappingRegion final : public Region {
     CloseHandle(file_);
   }
   std::span<std::byte> bytes() const override { return {static_cast<std::byte*>(view_), size_}; }
-  std::string describe() const override { return fmt::format("{} ({} MiB file mapping)", path_, size_ >> 20); }
+  std::string describe() const override {
+    return fmt::format("{} ({} MiB file mapping)", path_, size_ >> 20);
+  }
 
  private:
   std::string path_;
@@ -93,7 +100,9 @@ class IvshmemRegion final : public Region {
 // SetupDi device list of the IVSHMEM interface; destroyed with the object.
 class DeviceList {
  public:
-  DeviceList() : set_(SetupDiGetClassDevsW(&kIvshmemInterface, nullptr, nullptr, DIGCF_PRESENT | DIGCF_DEVICEINTERFACE)) {}
+  DeviceList()
+      : set_(SetupDiGetClassDevsW(&kIvshmemInterface, nullptr, nullptr,
+                                  DIGCF_PRESENT | DIGCF_DEVICEINTERFACE)) {}
   ~DeviceList() {
     if (set_ != INVALID_HANDLE_VALUE) SetupDiDestroyDeviceInfoList(set_);
   }
@@ -107,8 +116,8 @@ class DeviceList {
 
 DWORD device_property(HDEVINFO set, SP_DEVINFO_DATA* info, DWORD property, DWORD fallback) {
   DWORD value = 0;
-  if (!SetupDiGetDeviceRegistryPropertyW(set, info, property, nullptr, reinterpret_cast<BYTE*>(&value), sizeof(value),
-                                         nullptr)) {
+  if (!SetupDiGetDeviceRegistryPropertyW(set, info, property, nullptr, reinterpret_cast<BYTE*>(&value),
+                                         sizeof(value), nullptr)) {
     return fallback;
   }
   return value;
@@ -116,7 +125,7 @@ DWORD device_property(HDEVINFO set, SP_DEVINFO_DATA* info, DWORD property, DWORD
 
 // The device's interface path, opened for IOCTLs.
 Result<HANDLE> open_device(HDEVINFO set, SP_DEVINFO_DATA* info) {
-  SP_DEVICE_INTERFACE_DATA interface{};
+  SP_DEVICE_INTERFACE_DATA interface {};
   interface.cbSize = sizeof(interface);
   if (!SetupDiEnumDeviceInterfaces(set, info, &kIvshmemInterface, 0, &interface)) {
     return Error{"SetupDiEnumDeviceInterfaces: " + system_message(GetLastError())};
@@ -126,18 +135,21 @@ Result<HANDLE> open_device(HDEVINFO set, SP_DEVINFO_DATA* info) {
   std::vector<std::byte> buffer(std::max<DWORD>(needed, sizeof(SP_DEVICE_INTERFACE_DETAIL_DATA_W)));
   auto* detail = reinterpret_cast<SP_DEVICE_INTERFACE_DETAIL_DATA_W*>(buffer.data());
   detail->cbSize = sizeof(SP_DEVICE_INTERFACE_DETAIL_DATA_W);
-  if (!SetupDiGetDeviceInterfaceDetailW(set, &interface, detail, static_cast<DWORD>(buffer.size()), nullptr, nullptr)) {
+  if (!SetupDiGetDeviceInterfaceDetailW(set, &interface, detail, static_cast<DWORD>(buffer.size()), nullptr,
+                                        nullptr)) {
     return Error{"SetupDiGetDeviceInterfaceDetail: " + system_message(GetLastError())};
   }
   HANDLE device = CreateFileW(detail->DevicePath, 0, 0, nullptr, OPEN_EXISTING, 0, nullptr);
-  if (device == INVALID_HANDLE_VALUE) return Error{"opening the IVSHMEM device: " + system_message(GetLastError())};
+  if (device == INVALID_HANDLE_VALUE)
+    return Error{"opening the IVSHMEM device: " + system_message(GetLastError())};
   return device;
 }
 
 std::uint64_t request_size(HANDLE device) {
   std::uint64_t size = 0;
   DWORD returned = 0;
-  if (!DeviceIoControl(device, kIoctlRequestSize, nullptr, 0, &size, sizeof(size), &returned, nullptr)) return 0;
+  if (!DeviceIoControl(device, kIoctlRequestSize, nullptr, 0, &size, sizeof(size), &returned, nullptr))
+    return 0;
   return size;
 }
 
@@ -145,8 +157,9 @@ std::uint64_t request_size(HANDLE device) {
 
 Result<std::unique_ptr<Region>> open_file(const std::string& path, const FileOptions& options) {
   const std::wstring wide = widen(path);
-  HANDLE file = CreateFileW(wide.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
-                            options.create ? OPEN_ALWAYS : OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  HANDLE file =
+      CreateFileW(wide.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                  options.create ? OPEN_ALWAYS : OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (file == INVALID_HANDLE_VALUE) {
     const DWORD error = GetLastError();
     const char* hint = (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND)
@@ -220,10 +233,11 @@ Result<std::unique_ptr<Region>> open_ivshmem(const IvshmemSelector& selector) {
     infos.push_back(info);
   }
   if (devices.empty()) {
-    return Error{std::string(kNoIvshmemDeviceMessage) +
-                 ": install the virtio-win IVSHMEM driver (Device Manager > System devices > \"PCI standard RAM "
-                 "Controller\" > Update driver > the virtio-win ivshmem folder) and give the VM an ivshmem-plain "
-                 "device (see docs/windows.md); for tests, --shm takes a file path instead"};
+    return Error{
+        std::string(kNoIvshmemDeviceMessage) +
+        ": install the virtio-win IVSHMEM driver (Device Manager > System devices > \"PCI standard RAM "
+        "Controller\" > Update driver > the virtio-win ivshmem folder) and give the VM an ivshmem-plain "
+        "device (see docs/windows.md); for tests, --shm takes a file path instead"};
   }
   sort_ivshmem_devices(devices);
   auto chosen = select_ivshmem_device(devices, selector);
@@ -242,15 +256,16 @@ Result<std::unique_ptr<Region>> open_ivshmem(const IvshmemSelector& selector) {
   const std::uint8_t cache_mode = kCacheWriteCombined;
   IvshmemMmap map{};
   DWORD returned = 0;
-  if (!DeviceIoControl(*handle, kIoctlRequestMmap, const_cast<std::uint8_t*>(&cache_mode), sizeof(cache_mode), &map,
-                       sizeof(map), &returned, nullptr) ||
+  if (!DeviceIoControl(*handle, kIoctlRequestMmap, const_cast<std::uint8_t*>(&cache_mode), sizeof(cache_mode),
+                       &map, sizeof(map), &returned, nullptr) ||
       !map.ptr) {
     const DWORD error = GetLastError();
     CloseHandle(*handle);
-    return Error{"IOCTL_IVSHMEM_REQUEST_MMAP failed: " + system_message(error) +
-                 (error == ERROR_BUSY || error == ERROR_ALREADY_ASSIGNED
-                      ? std::string(" (another program, e.g. a second agent or the Looking Glass host, has it mapped)")
-                      : std::string())};
+    return Error{
+        "IOCTL_IVSHMEM_REQUEST_MMAP failed: " + system_message(error) +
+        (error == ERROR_BUSY || error == ERROR_ALREADY_ASSIGNED
+             ? std::string(" (another program, e.g. a second agent or the Looking Glass host, has it mapped)")
+             : std::string())};
   }
   IvshmemDevice described = device;
   described.size = size;

@@ -3,17 +3,17 @@
 // the region, plus the service commands of the real agent (install / uninstall / service / run).
 //
 //   kagami-agent-win-smoke.exe [run] --shm PATH|ivshmem[:N|:SIZE] [--capture auto|dxgi|gdi] [--seconds N]
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "agent/windows/guest_info.h"
 #include "agent/windows/input_desktop.h"
@@ -32,10 +32,13 @@ extern "C" void on_stop_signal(int) { g_stop = true; }
 
 constexpr const char* kUsage =
     "usage: kagami-agent-win-smoke.exe [install|uninstall|service|run] [options]\n"
-    "  --shm PATH|ivshmem[:N|:SIZE]  region: a file (Z:\\dev\\shm\\NAME under Wine) or an IVSHMEM device (required)\n"
+    "  --shm PATH|ivshmem[:N|:SIZE]  region: a file (Z:\\dev\\shm\\NAME under Wine) or an IVSHMEM device "
+    "(required)\n"
     "  --capture auto|dxgi|gdi       capture backend (default auto: dxgi, else gdi)\n"
-    "  --output INDEX|NAME           dxgi: output index, \\\\.\\DISPLAYn or adapter name part (default: primary)\n"
-    "  --gpu NAME                    dxgi: part of the passed-through GPU's name, to warn when capturing another\n"
+    "  --output INDEX|NAME           dxgi: output index, \\\\.\\DISPLAYn or adapter name part (default: "
+    "primary)\n"
+    "  --gpu NAME                    dxgi: part of the passed-through GPU's name, to warn when capturing "
+    "another\n"
     "  --seconds N                   stop after N seconds (default 0: run until killed)\n"
     "exit codes: 0 ok, 1 error, 2 usage, 3 shared memory unavailable (no IVSHMEM device)\n";
 
@@ -95,7 +98,8 @@ int run_agent(const std::vector<std::string>& args) {
   MonotonicClock clock;
   SystemRandom random;
   protocol::KvmfrHost host(clock, random);
-  if (auto ok = host.setup((*region)->bytes(), agent::windows_guest_info("kagami-win-smoke", capture.name())); !ok) {
+  if (auto ok = host.setup((*region)->bytes(), agent::windows_guest_info("kagami-win-smoke", capture.name()));
+      !ok) {
     spdlog::error("{}", ok.error().message);
     return agent::kExitError;
   }
@@ -184,8 +188,9 @@ int run_agent(const std::vector<std::string>& args) {
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
     return v[v.size() / 2];
   };
-  spdlog::info("published {} frames {}x{}; median copy into the slot {:.3f} ms, memcpy of the same bytes {:.3f} ms",
-               frames, format.width, format.height, median(copy_ms), median(memcpy_ms));
+  spdlog::info(
+      "published {} frames {}x{}; median copy into the slot {:.3f} ms, memcpy of the same bytes {:.3f} ms",
+      frames, format.width, format.height, median(copy_ms), median(memcpy_ms));
   return agent::kExitOk;
 }
 
