@@ -201,10 +201,15 @@ class DxgiCapture final : public CaptureBackend {
     auto pointer =
         dxgi::pointer_update({info.LastMouseUpdateTime.QuadPart, info.PointerPosition.Position.x,
                               info.PointerPosition.Position.y, info.PointerPosition.Visible != FALSE});
-    if (pointer) {
-      if (info.PointerShapeBufferSize > 0) pointer->shape = read_pointer_shape(info.PointerShapeBufferSize);
-      event->cursor = std::move(pointer);
+    if (pointer) pointer_visible_ = pointer->visible;
+    if (info.PointerShapeBufferSize > 0) {  // a new shape, possibly without a position update
+      if (!pointer) {
+        pointer.emplace();
+        pointer->visible = pointer_visible_;
+      }
+      pointer->shape = read_pointer_shape(info.PointerShapeBufferSize);
     }
+    if (pointer) event->cursor = std::move(pointer);
     return event->frame || event->cursor ? CaptureStatus::ok : CaptureStatus::timeout;
   }
 
@@ -346,6 +351,7 @@ class DxgiCapture final : public CaptureBackend {
   ComPtr<IDXGIOutputDuplication> duplication_;
   ComPtr<ID3D11Texture2D> staging_;
   bool holding_frame_ = false;
+  bool pointer_visible_ = false;  // the last visibility DXGI reported
   DXGI_FORMAT texture_format_ = DXGI_FORMAT_UNKNOWN;
   dxgi::PixelLayout layout_;
   FrameFormat format_;
