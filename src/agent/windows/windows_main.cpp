@@ -27,7 +27,23 @@ std::vector<std::string> utf8_arguments() {
   return out;
 }
 
+namespace {
+
+// Without this, Windows scales what a DPI-unaware process sees at 125-200% display scaling:
+// GDI would capture a resampled screen and cursor positions would not match the frames.
+void become_dpi_aware() {
+  using SetContext = BOOL(WINAPI*)(DPI_AWARENESS_CONTEXT);
+  // Looked up at run time: Windows 10 before 1703 lacks it.
+  auto set_context = reinterpret_cast<SetContext>(
+      reinterpret_cast<void*>(GetProcAddress(GetModuleHandleW(L"user32.dll"), "SetProcessDpiAwarenessContext")));
+  if (set_context && set_context(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2)) return;
+  SetProcessDPIAware();
+}
+
+}  // namespace
+
 int windows_main(const std::vector<std::string>& arguments, const AgentMain& run_agent) {
+  become_dpi_aware();
   const std::string command = arguments.empty() ? std::string() : arguments.front();
   const std::vector<std::string> rest(arguments.begin() + (arguments.empty() ? 0 : 1), arguments.end());
   const auto finish = [](const Result<void>& result, const char* done) {
