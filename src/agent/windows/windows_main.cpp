@@ -34,8 +34,8 @@ namespace {
 void become_dpi_aware() {
   using SetContext = BOOL(WINAPI*)(DPI_AWARENESS_CONTEXT);
   // Looked up at run time: Windows 10 before 1703 lacks it.
-  auto set_context = reinterpret_cast<SetContext>(
-      reinterpret_cast<void*>(GetProcAddress(GetModuleHandleW(L"user32.dll"), "SetProcessDpiAwarenessContext")));
+  auto set_context = reinterpret_cast<SetContext>(reinterpret_cast<void*>(
+      GetProcAddress(GetModuleHandleW(L"user32.dll"), "SetProcessDpiAwarenessContext")));
   if (set_context && set_context(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2)) return;
   SetProcessDPIAware();
 }
