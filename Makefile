@@ -25,5 +25,8 @@ demo: deps
 bench: build
 	@scripts/bench-all $(BUILD_DIR)
 
+package: build
+	@cmake --build --preset $(PRESET) --target package
+
 clean:
 	rm -rf build

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -17,8 +18,8 @@
 
 #include <fmt/format.h>
 
-#include "../../tests/protocol/process/mapped_file.h"
 #include "common/clock.h"
+#include "shm/region.h"
 #include "common/poll_waiter.h"
 #include "protocol/lgmp_client.h"
 #include "protocol/lgmp_host.h"
@@ -40,13 +41,22 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+std::unique_ptr<shm::Region> map(const std::string& path, std::uint64_t create_size) {
+  auto region = shm::open_file(path, {create_size != 0, create_size ? std::optional(create_size) : std::nullopt, 0600});
+  if (!region) {
+    fmt::print(stderr, "{}\n", region.error().message);
+    std::exit(1);
+  }
+  return std::move(*region);
+}
+
 // The receiving process: prints its own results.
 int run_waiter(const std::string& path, bool spin) {
-  test::MappedFile file(path, 0);
+  const auto file = map(path, 0);
   MonotonicClock clock;
   SystemRandom random;
   LgmpClient client(clock, random);
-  if (client.init(file.bytes()) != LgmpStatus::ok) return 1;
+  if (client.init(file->bytes()) != LgmpStatus::ok) return 1;
   std::span<const std::byte> udata;
   LgmpSubscription sub;
   while (client.session_init(&udata) != LgmpStatus::ok) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -59,7 +69,7 @@ int run_waiter(const std::string& path, bool spin) {
     if (sub.process(&msg) == LgmpStatus::ok) {
       const std::uint64_t now = monotonic_ns();
       std::uint64_t sent;
-      std::memcpy(&sent, file.bytes().data() + msg.offset, sizeof sent);
+      std::memcpy(&sent, file->bytes().data() + msg.offset, sizeof sent);
       latencies_us.push_back(static_cast<double>(now - sent) / 1e3);
       (void)sub.message_done();
       waiter.activity();
@@ -89,11 +99,11 @@ int run_waiter(const std::string& path, bool spin) {
 
 // The posting process: heartbeat every 10 ms, a message every 1-3 ms until the waiter is done.
 void run_poster(const std::string& path, bool spin) {
-  test::MappedFile file(path, 4 << 20);
+  const auto file = map(path, 4 << 20);
   MonotonicClock clock;
   SystemRandom random;
   LgmpHost host(clock, random);
-  if (host.init(file.bytes(), {}) != LgmpStatus::ok) std::abort();
+  if (host.init(file->bytes(), {}) != LgmpStatus::ok) std::abort();
   std::uint32_t queue = 0;
   if (host.queue_new({kQueueId, kQueueLength, 1000}, &queue) != LgmpStatus::ok) std::abort();
   LgmpAllocation slots[kQueueLength + 1];
@@ -124,7 +134,7 @@ void run_poster(const std::string& path, bool spin) {
     if (i < kSamples) {
       const LgmpAllocation& slot = slots[i % (kQueueLength + 1)];
       const std::uint64_t now = monotonic_ns();
-      std::memcpy(file.bytes().data() + slot.offset, &now, sizeof now);
+      std::memcpy(file->bytes().data() + slot.offset, &now, sizeof now);
       std::lock_guard lock(lgmp);
       (void)host.post(queue, i, slot);
     }

@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "../../tests/protocol/process/mapped_file.h"
 #include "common/clock.h"
+#include "shm/region.h"
 #include "protocol/kvmfr_host.h"
 #include "protocol/kvmfr_session.h"
 
@@ -26,15 +26,15 @@ constexpr std::size_t kRegion = 128 << 20;
 
 struct Fixture {
   std::string path = fmt::format("/dev/shm/kagami-bench-{}", ::getpid());
-  test::MappedFile file{path, kRegion};
+  std::unique_ptr<shm::Region> file = *shm::open_file(path, {true, kRegion, 0600});
   MonotonicClock clock;
   SystemRandom random;
   KvmfrHost host{clock, random};
   std::unique_ptr<KvmfrSession> session;
 
   Fixture() {
-    if (!host.setup(file.bytes(), GuestInfo{}).ok()) std::abort();
-    session = std::make_unique<KvmfrSession>(file.bytes(), clock, random);
+    if (!host.setup(file->bytes(), GuestInfo{}).ok()) std::abort();
+    session = std::make_unique<KvmfrSession>(file->bytes(), clock, random);
     for (int i = 0; i < 100 && !session->connected(); ++i) {
       (void)host.process();
       session->poll();
@@ -62,7 +62,7 @@ void BM_Memcpy(benchmark::State& state) {
   const std::size_t bytes = std::size_t{width} * height * 4;
   auto& src = source(bytes);
   // The same two destinations publishing alternates between, so both touch the same memory.
-  std::byte* const region = fixture().file.bytes().data();
+  std::byte* const region = fixture().file->bytes().data();
   std::byte* const dst[2] = {region + fixture().host.frame_pixels_offset(0), region + fixture().host.frame_pixels_offset(1)};
   std::uint32_t i = 0;
   for (auto _ : state) {

@@ -169,10 +169,13 @@ Result<std::optional<ValidatedFrame>> KvmfrSession::receive_frame() {
   return std::optional<ValidatedFrame>{};
 }
 
-void KvmfrSession::frame_done() {
-  if (!holding_frame_) return;
+bool KvmfrSession::frame_done() {
+  if (!holding_frame_) return true;
   holding_frame_ = false;
-  if (LgmpStatus s = frames_.message_done(); s != LgmpStatus::ok) handle_queue_status(s, frames_, kQueueFrame);
+  const LgmpStatus s = frames_.message_done();
+  if (s == LgmpStatus::ok) return true;
+  handle_queue_status(s, frames_, kQueueFrame);
+  return false;
 }
 
 Result<std::optional<CursorUpdate>> KvmfrSession::receive_cursor() {

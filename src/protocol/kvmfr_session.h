@@ -60,7 +60,10 @@ class KvmfrSession {
   // serial are released and skipped. An error means a frame failed validation: it was
   // released and the message says why; the session carries on.
   Result<std::optional<ValidatedFrame>> receive_frame();
-  void frame_done();
+  // Releases the held frame. False if the agent evicted us while we held it (we stalled for
+  // more than the queue timeout): the buffer may have been rewritten under us, so what was
+  // read from it is suspect and should be replaced by the next frame.
+  bool frame_done();
 
   // The next cursor update, copied out and already released.
   Result<std::optional<CursorUpdate>> receive_cursor();

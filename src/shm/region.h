@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -21,11 +22,14 @@ class Region {
   virtual std::string describe() const = 0;
   // An fd for the memory (MIT-SHM attach), or -1. Owned by the Region: dup() before handing it on.
   virtual int fd() const { return -1; }
+  // Things the user should know that do not stop the mapping, e.g. a size that is not a power of
+  // two (QEMU cannot use it as a BAR). Callers log them as warnings.
+  virtual std::vector<std::string> notes() const { return {}; }
 };
 
 struct FileOptions {
   bool create = false;                 // create (or grow an empty file) when missing
-  std::optional<std::uint64_t> size;   // required size when creating
+  std::optional<std::uint64_t> size;   // size when creating; an existing file must be at least this big
   unsigned mode = 0660;                // mode when creating
 };
 

@@ -138,7 +138,7 @@ TEST_F(SessionTest, QueueIsFullWhileTheClientHoldsFrames) {
   post(2);
   EXPECT_FALSE(host.frame_slot_free()) << "B7 waits while two frames are pending";
   ASSERT_TRUE(session.receive_frame()->has_value());
-  session.frame_done();
+  EXPECT_TRUE(session.frame_done());
   EXPECT_TRUE(host.frame_slot_free());
 }
 
@@ -151,7 +151,7 @@ TEST_F(SessionTest, EvictedClientSubscribesAgainAndKeepsReceiving) {
     clock.now += 10;
     (void)host.process();
   }
-  session.frame_done();  // reports the eviction and subscribes again
+  EXPECT_FALSE(session.frame_done()) << "the frame may have been overwritten while we held it";
   EXPECT_TRUE(session.connected());
   EXPECT_EQ(session.counters().resubscribes, 1u);
   post(2);

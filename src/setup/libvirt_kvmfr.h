@@ -1,0 +1,21 @@
+#pragma once
+// The libvirt edit for a kvmfr device: libvirt's <shmem> only knows /dev/shm files, so /dev/kvmfrN
+// goes to QEMU directly through <qemu:commandline> (JSON syntax: QEMU >= 6.2, libvirt >= 7.9).
+#include <libxml/tree.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kagami::setup {
+
+inline constexpr const char* kLibvirtQemuNamespace = "http://libvirt.org/schemas/domain/qemu/1.0";
+
+// The -object argument: "{'qom-type':'memory-backend-file','id':'kagami-shm','mem-path':...}".
+std::string kvmfr_backend_json(const std::string& device, std::uint64_t bytes);
+
+// Makes `domain` pass the ivshmem-plain device and its kvmfr memory backend to QEMU.
+void want_kvmfr_commandline(xmlNode* domain, const std::string& device, std::uint64_t bytes,
+                            std::vector<std::string>& changes);
+
+}  // namespace kagami::setup

@@ -1,0 +1,111 @@
+#include "setup/libvirt_setup.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "setup/command.h"
+#include "setup/temp_file.h"
+#include "setup/unified_diff.h"
+
+namespace kagami::setup {
+namespace {
+
+std::vector<std::string> virsh(const std::string& connect_uri, std::initializer_list<std::string> args) {
+  std::vector<std::string> argv{"virsh"};
+  if (!connect_uri.empty()) argv.insert(argv.end(), {"-c", connect_uri});
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{fmt::format("cannot read {}", path)};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+Result<std::string> virsh_dumpxml(const std::string& connect_uri, const std::string& domain) {
+  if (!find_program("virsh")) return Error{"virsh is not installed: `sudo apt install libvirt-clients`"};
+  auto argv = virsh(connect_uri, {"dumpxml", "--inactive", domain});
+  auto result = run_command(argv);
+  if (!result) return result.error();
+  if (result->exit_status != 0) {
+    return Error{fmt::format("`{}` failed: {}", shell_quote(argv), result->err)};
+  }
+  return result->out;
+}
+
+Result<void> validate_domain_xml(const std::string& xml) {
+  if (!find_program("virt-xml-validate")) {
+    return Error{"virt-xml-validate is not installed: `sudo apt install libvirt-clients`"};
+  }
+  auto file = TempFile::create("domain", ".xml", xml);
+  if (!file) return file.error();
+  auto result = run_command({"virt-xml-validate", file->path(), "domain"});
+  if (!result) return result.error();
+  if (result->exit_status != 0) {
+    return Error{fmt::format("the domain XML does not validate against libvirt's schema:\n{}{}", result->out,
+                             result->err)};
+  }
+  return {};
+}
+
+Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
+  auto xml = request.input ? read_file(*request.input) : virsh_dumpxml(request.connect_uri, request.domain);
+  if (!xml) return xml.error();
+  auto edit = edit_domain_xml(*xml, request.wants);
+  if (!edit) return edit.error();
+  if (request.output) {
+    std::ofstream file(*request.output, std::ios::trunc);
+    file << edit->edited;
+    if (!file) return Error{fmt::format("cannot write {}", *request.output)};
+  }
+  if (edit->changes.empty()) {
+    out << fmt::format("{} already has everything kagami needs.\n", request.domain);
+    return false;
+  }
+  out << fmt::format("{} needs:\n", request.domain);
+  for (const auto& change : edit->changes) out << "  - " << change << "\n";
+  auto diff =
+      unified_diff(edit->original, edit->edited, request.domain + " (now)", request.domain + " (kagami)");
+  if (!diff) return diff.error();
+  out << "\n" << *diff << "\n";
+
+  if (auto valid = validate_domain_xml(edit->edited); !valid) return valid.error();
+  out << "virt-xml-validate: the new XML is a valid libvirt domain.\n";
+  if (!request.apply) {
+    out << fmt::format("Nothing was changed. Apply it with: kagami-setup libvirt {}{} --apply\n",
+                       request.domain,
+                       request.connect_uri.empty() ? "" : " --connect " + request.connect_uri);
+    return true;
+  }
+  auto file = TempFile::create("domain", ".xml", edit->edited);
+  if (!file) return file.error();
+  auto argv = virsh(request.connect_uri, {"define", file->path()});
+  auto result = run_command(argv);
+  if (!result) return result.error();
+  if (result->exit_status != 0) return Error{fmt::format("`{}` failed: {}", shell_quote(argv), result->err)};
+  out << fmt::format(
+      "Defined. The changes take effect when the VM next starts (`virsh shutdown {0}`, then `virsh start "
+      "{0}`).\n",
+      request.domain);
+  if (request.wants.kvmfr_device.empty()) {
+    out << fmt::format(
+        "libvirt creates /dev/shm/{0} as QEMU's user: run `sudo kagami-setup shm --path /dev/shm/{0}` so "
+        "kagami-client may open it too.\n",
+        request.wants.shmem_name);
+  } else {
+    out << fmt::format(
+        "QEMU opens {0} itself: add it to cgroup_device_acl in /etc/libvirt/qemu.conf and, with AppArmor, "
+        "`{0} rw,` to /etc/apparmor.d/local/abstractions/libvirt-qemu.\n",
+        request.wants.kvmfr_device);
+  }
+  return true;
+}
+
+}  // namespace kagami::setup

@@ -1,0 +1,124 @@
+#include "setup/shm_file_setup.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "setup/actions.h"
+#include "shm/mapped_fd.h"
+#include "shm/ownership.h"
+
+namespace kagami::setup {
+namespace {
+
+Result<void> errno_error(const std::string& what) {
+  return Error{fmt::format("cannot {}: {} (run with sudo?)", what, std::strerror(errno))};
+}
+
+Result<void> fix_size(Actions& actions, const ShmFileRequest& request, const struct stat* st) {
+  const std::string& path = request.path;
+  std::string size = shm::format_size(request.size);
+  if (!st) {
+    return actions.run("create", fmt::format("{} ({}, mode {:04o})", path, size, request.mode),
+                       [&]() -> Result<void> {
+                         int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, request.mode);
+                         if (fd < 0) return errno_error("create " + path);
+                         bool sized = ftruncate(fd, static_cast<off_t>(request.size)) == 0;
+                         close(fd);
+                         if (!sized) return errno_error("size " + path);
+                         return {};
+                       });
+  }
+  auto current = static_cast<std::uint64_t>(st->st_size);
+  if (current == request.size) {
+    actions.ok(fmt::format("{} is {}", path, size));
+    return {};
+  }
+  std::string what = fmt::format("{} from {} to {}", path, shm::format_size(current), size);
+  if (current != 0) what += " (the VM using it must be off, and its <shmem>/size= must match)";
+  return actions.run("resize", what, [&]() -> Result<void> {
+    if (truncate(path.c_str(), static_cast<off_t>(request.size)) != 0) return errno_error("resize " + path);
+    return {};
+  });
+}
+
+Result<void> fix_ownership(Actions& actions, const ShmFileRequest& request, uid_t uid, gid_t gid) {
+  const std::string& path = request.path;
+  struct stat st {};
+  bool exists = stat(path.c_str(), &st) == 0;  // false only in a dry run that would create it
+  std::string owner = fmt::format("{}:{}", request.user, request.group);
+  if (exists && st.st_uid == uid && st.st_gid == gid) {
+    actions.ok(fmt::format("{} belongs to {}", path, owner));
+  } else {
+    auto done = actions.run("chown", fmt::format("{} {}", owner, path), [&]() -> Result<void> {
+      if (chown(path.c_str(), uid, gid) != 0) return errno_error("chown " + owner + " " + path);
+      return {};
+    });
+    if (!done) return done;
+  }
+  if (exists && (st.st_mode & 07777) == request.mode) {
+    actions.ok(fmt::format("{} has mode {:04o}", path, request.mode));
+    return {};
+  }
+  return actions.run("chmod", fmt::format("{:04o} {}", request.mode, path), [&]() -> Result<void> {
+    if (chmod(path.c_str(), request.mode) != 0)
+      return errno_error(fmt::format("chmod {:04o} {}", request.mode, path));
+    return {};
+  });
+}
+
+}  // namespace
+
+std::string tmpfiles_rule(const ShmFileRequest& request) {
+  return fmt::format(
+      "# kagami: the shared-memory file for kagami-client and QEMU, recreated at boot.\n"
+      "f {} {:04o} {} {} -\n",
+      request.path, request.mode, request.user, request.group);
+}
+
+std::string tmpfiles_rule_path(const ShmFileRequest& request) {
+  std::string name = std::filesystem::path(request.path).filename().string();
+  return (std::filesystem::path(request.tmpfiles_dir) / ("kagami-" + name + ".conf")).string();
+}
+
+Result<void> setup_shm_file(const ShmFileRequest& request, std::ostream& out) {
+  const passwd* pw = getpwnam(request.user.c_str());
+  if (!pw)
+    return Error{fmt::format("no user '{}' on this system: pass --user with the user who runs kagami-client",
+                             request.user)};
+  uid_t uid = pw->pw_uid;
+  const group* gr = getgrnam(request.group.c_str());
+  if (!gr) {
+    return Error{
+        fmt::format("no group '{}' on this system: install QEMU (it creates group kvm) or pass --group "
+                    "with the group QEMU runs in",
+                    request.group)};
+  }
+  gid_t gid = gr->gr_gid;
+  if (!shm::is_power_of_two(request.size)) {
+    return Error{
+        fmt::format("{} is not a power of two: QEMU cannot use it for ivshmem (see `kagami-setup size`)",
+                    shm::format_size(request.size))};
+  }
+
+  Actions actions(out, request.dry_run);
+  out << fmt::format("Shared-memory file {} for user {} and group {} (QEMU):\n", request.path, request.user,
+                     request.group);
+  struct stat st {};
+  bool exists = stat(request.path.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode))
+    return Error{fmt::format("{} exists and is not a regular file", request.path)};
+  if (auto sized = fix_size(actions, request, exists ? &st : nullptr); !sized) return sized;
+  if (auto owned = fix_ownership(actions, request, uid, gid); !owned) return owned;
+  if (request.tmpfiles_dir.empty()) return {};
+  return actions.write_file(tmpfiles_rule_path(request), tmpfiles_rule(request));
+}
+
+}  // namespace kagami::setup

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the Debian packages with CPack into a temp dir, unpacks each into a throwaway root with
+# `dpkg -x`, and runs the programs from there: they must start (--help) with only the package's files
+# and the dependencies the package declares. Usage: package_test.sh BUILD_DIR PROGRAM...
+set -euo pipefail
+build_dir=$1
+shift
+work=$(mktemp -d /tmp/kagami-package-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+(cd "$build_dir" && cpack -G DEB -B "$work/cpack" -D CPACK_OUTPUT_FILE_PREFIX="$work/out" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log" >&2; exit 1; }
+
+for program in "$@"; do
+  debs=("$work/out/${program}"_*.deb)
+  deb=${debs[0]}
+  [ -f "$deb" ] || { echo "no $program package in $work/out:" >&2; ls "$work/out" >&2; exit 1; }
+  echo "--- $deb"
+  dpkg-deb -f "$deb" Package Depends
+  root="$work/root-$program"
+  dpkg -x "$deb" "$root"
+  "$root/usr/bin/$program" --help >"$work/help.txt"
+  grep -q "Usage: $program" "$work/help.txt" || { echo "$program --help from the package said:" >&2; cat "$work/help.txt" >&2; exit 1; }
+  man=$root/usr/share/man/man1/$program.1.gz
+  [ -s "$man" ] || { echo "missing man page $man" >&2; exit 1; }
+  zcat "$man" | grep -q "^\.TH \"\?$(echo "$program" | tr a-z A-Z)" || { echo "$man is not a man page" >&2; exit 1; }
+  # Every shared library the binary needs resolves on this system (the declared Depends).
+  if ldd "$root/usr/bin/$program" | grep -q "not found"; then ldd "$root/usr/bin/$program" >&2; exit 1; fi
+  case $program in
+    kagami-setup)
+      "$root/usr/bin/kagami-setup" size 1920x1080 | grep -q "32 MiB"
+      grep -qx "f /dev/shm/looking-glass 0660 root kvm -" "$root/usr/lib/tmpfiles.d/kagami-looking-glass.conf"
+      dpkg-deb -f "$deb" Recommends | grep -q libvirt-clients ;;
+    kagami-client)
+      desktop=$root/usr/share/applications/kagami-client.desktop
+      [ -f "$desktop" ] || { echo "missing $desktop" >&2; exit 1; }
+      if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$desktop"; fi ;;
+  esac
+done
+echo PASS
