@@ -1,0 +1,17 @@
+#pragma once
+// The Windows capture backends by name, for the agent's --capture option: "dxgi", "gdi", or
+// "auto" (DXGI Desktop Duplication, else GDI with a log line saying why). Returns a started backend,
+// attached to the input desktop (input_desktop.h); call on the capture thread.
+#include <memory>
+#include <string_view>
+
+#include "capture/capture.h"
+#include "capture/dxgi/dxgi_capture.h"
+#include "common/result.h"
+
+namespace kagami::agent {
+
+Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::string_view name,
+                                                                      const capture::DxgiOptions& dxgi = {});
+
+}  // namespace kagami::agent

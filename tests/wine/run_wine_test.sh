@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# One Windows-agent scenario under Wine on a private Xvfb (ctest label `wine`).
+#   run_wine_test.sh SCENARIO AGENT_EXE READER WORK_DIR
+# Scenarios: capture (dxgi E_NOTIMPL, auto falls back to gdi, frames pixel-exact against the X
+# root), no_ivshmem (documented error and exit code 3), service (install/start/stop/uninstall,
+# registry, the agent launched by the service publishes, restart after a crash), installer (the
+# NSIS installer next to the agent exe, silent install and uninstall).
+# Every run: a fresh WINEPREFIX under WORK_DIR, WINEDEBUG=-all, `timeout` on each wine call,
+# `wineserver -k` and removal of the prefix, the Xvfb and the /dev/shm file at the end.
+set -euo pipefail
+scenario=$1 agent=$2 reader=$3 work_root=$4
+mkdir -p "$work_root"
+work=$(mktemp -d "$work_root/$scenario-XXXXXX")
+shm_name="kagami-wine-$scenario-$$-$RANDOM"
+shm_file=/dev/shm/$shm_name
+shm_wine="Z:\\dev\\shm\\$shm_name"
+xvfb_pid=""
+
+cleanup() {
+  set +e
+  [ -d "$work/prefix" ] && timeout 30 wineserver -k 2>/dev/null
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+  rm -rf "$work" "$shm_file"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  [ -n "${service_log:-}" ] && [ -f "$service_log" ] && { echo "--- $service_log:" >&2; cat "$service_log" >&2; }
+  exit 1
+}
+step() { echo "--- $*"; }
+
+# A private X server: -displayfd picks a free display number.
+Xvfb -displayfd 3 -screen 0 640x480x24 -noreset -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+xvfb_pid=$!
+for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+[ -s "$work/display" ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+export DISPLAY=":$(head -n1 "$work/display")"
+
+export WINEPREFIX="$work/prefix" WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+step "fresh Wine prefix on $DISPLAY"
+timeout 120 wineboot --init >"$work/wineboot.log" 2>&1 || fail "wineboot --init: $(tail -5 "$work/wineboot.log")"
+timeout 120 wineserver -w
+truncate -s 32M "$shm_file"
+
+# Runs the agent; its exit code in $rc, its output in $work/$1.log.
+run_agent() {
+  local log=$1; shift
+  rc=0
+  timeout 60 wine "$agent" "$@" >"$work/$log.log" 2>&1 || rc=$?
+  cat "$work/$log.log"
+}
+
+case "$scenario" in
+  capture)
+    step "--capture dxgi: Desktop Duplication does not exist under Wine"
+    run_agent dxgi --shm "$shm_wine" --capture dxgi --seconds 1
+    [ "$rc" -eq 1 ] || fail "--capture dxgi exited with $rc, expected 1"
+    grep -q "E_NOTIMPL" "$work/dxgi.log" || fail "no E_NOTIMPL in the dxgi error"
+
+    step "--capture auto: falls back to gdi; frames pixel-exact against the X root; cursor position"
+    timeout 90 wine "$agent" --shm "$shm_wine" --capture auto --seconds 45 >"$work/auto.log" 2>&1 &
+    agent_pid=$!
+    "$reader" "$shm_file" --changes 2 --timeout 40 --expect-capture gdi --pointer 500,100 \
+      || { cat "$work/auto.log"; fail "reader"; }
+    kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
+    cat "$work/auto.log"
+    grep -q "dxgi unavailable.*E_NOTIMPL.*falling back to gdi" "$work/auto.log" || fail "no fallback log line"
+    ;;
+
+  no_ivshmem)
+    step "--shm ivshmem without a device"
+    run_agent ivshmem --shm ivshmem --capture gdi --seconds 1
+    [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
+    grep -q "no IVSHMEM device found: install the virtio-win IVSHMEM driver" "$work/ivshmem.log" || fail "message"
+    step "--shm ivshmem:64M: a malformed or missing choice is the same error"
+    run_agent ivshmem_size --shm ivshmem:64M --capture gdi --seconds 1
+    [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
+    step "--shm with a missing file"
+    run_agent missing --shm 'Z:\dev\shm\kagami-does-not-exist' --capture gdi --seconds 1
+    [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
+    grep -q "the file must exist" "$work/missing.log" || fail "message for a missing file"
+    ;;
+
+  service)
+    key='HKLM\System\CurrentControlSet\Services\kagami-agent'
+    step "install (registers and starts the service)"
+    run_agent install install --capture gdi --shm "$shm_wine"
+    [ "$rc" -eq 0 ] || fail "install exited with $rc"
+    timeout 30 wine reg query "$key" /v ImagePath >"$work/reg.txt" 2>&1 || fail "no service key: $(cat "$work/reg.txt")"
+    cat "$work/reg.txt"
+    grep -q "kagami-agent-win-smoke.exe\" service --capture gdi --shm Z:.*$shm_name" "$work/reg.txt" \
+      || fail "ImagePath does not carry the agent options"
+    timeout 30 wine reg query "$key" /v Start | grep -q "0x2" || fail "the service does not start automatically"
+
+    step "the agent launched by the service publishes pixel-exact frames"
+    "$reader" "$shm_file" --changes 1 --timeout 40 --expect-capture gdi || fail "reader (service-launched agent)"
+
+    service_log="$WINEPREFIX/drive_c/ProgramData/kagami/kagami-agent.log"
+    grep -q "service: started the agent" "$service_log" || fail "no launch line in $service_log"
+    step "the agent is restarted after a crash"
+    pid=$(grep -o "started the agent (pid [0-9]*" "$service_log" | tail -n1 | grep -o "[0-9]*$")
+    timeout 30 wine taskkill /f /pid "$pid" >/dev/null 2>&1 || fail "taskkill $pid"
+    for _ in $(seq 100); do [ "$(grep -c "service: started the agent" "$service_log")" -ge 2 ] && break; sleep 0.1; done
+    [ "$(grep -c "service: started the agent" "$service_log")" -ge 2 ] || fail "the agent was not restarted"
+    "$reader" "$shm_file" --changes 1 --timeout 40 --expect-capture gdi || fail "reader after the restart"
+
+    step "stop and uninstall"
+    timeout 60 wine net stop kagami-agent || fail "net stop"
+    # Wine's `net stop` may return before the service's last lines are written: give it 10 s.
+    for _ in $(seq 100); do grep -q "service: stopped" "$service_log" && break; sleep 0.1; done
+    grep -q "service: stopped" "$service_log" || fail "the service did not log its stop"
+    # The agent was asked to stop (SIGTERM through the stop event) and finished on its own.
+    grep -q "service: the agent stopped cleanly" "$service_log" || fail "the agent did not stop cleanly"
+    grep -q "published [0-9]* frames" "$service_log" || fail "the agent's own exit line is missing"
+    run_agent uninstall uninstall
+    [ "$rc" -eq 0 ] || fail "uninstall exited with $rc"
+    if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi
+    cat "$service_log"
+    ;;
+
+  installer)
+    setup="$(dirname "$agent")/../../../packaging/windows/kagami-agent-setup.exe"
+    [ -f "$setup" ] || fail "no installer at $setup (is nsis installed?)"
+    key='HKLM\System\CurrentControlSet\Services\kagami-agent'
+    step "silent install with /SHM"
+    timeout 120 wine "$setup" /S "/SHM=$shm_wine" || fail "the installer exited with $?"
+    installed="$WINEPREFIX/drive_c/Program Files/kagami"
+    [ -f "$installed/kagami-agent.exe" ] && [ -f "$installed/uninstall.exe" ] || fail "files not in $installed"
+    timeout 30 wine reg query "$key" /v ImagePath >"$work/reg.txt" 2>&1 || fail "no service key"
+    cat "$work/reg.txt"
+    grep -q 'Program Files\\kagami\\kagami-agent.exe" service --shm' "$work/reg.txt" || fail "ImagePath"
+    timeout 30 wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\kagami-agent' \
+      /v DisplayName >/dev/null 2>&1 || fail "not registered in Apps & features"
+    step "the installed service's agent publishes pixel-exact frames"
+    "$reader" "$shm_file" --changes 1 --timeout 40 || fail "reader (installed agent)"
+    step "silent uninstall"
+    # The uninstaller copies itself to %TEMP% and returns at once (as for a user): wait for it.
+    timeout 60 wine "$installed/uninstall.exe" /S || fail "the uninstaller exited with $?"
+    for _ in $(seq 300); do [ -f "$installed/kagami-agent.exe" ] || break; sleep 0.1; done
+    [ ! -f "$installed/kagami-agent.exe" ] || fail "kagami-agent.exe is still installed"
+    if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi
+    ;;
+
+  *) fail "unknown scenario $scenario" ;;
+esac
+echo "PASS: $scenario"
