@@ -27,6 +27,7 @@
 #include "capture/pattern/latency_marker.h"
 #include "common/clock.h"
 #include "e2e_harness.h"
+#include "marker_probe.h"
 #include "xvfb.h"
 
 namespace {
@@ -34,57 +35,12 @@ namespace {
 using kagami::capture::LatencyMarker;
 using namespace kagami::client::test;
 using kagami::monotonic_ns;
+using kagami::bench::cpu_seconds;
+using kagami::bench::percentile;
+using Probe = kagami::bench::MarkerProbe;
 
 constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
 constexpr long kProbePeriodNs = 500'000;
-
-class Probe {
- public:
-  explicit Probe(const std::string& display) : c_(xcb_connect(display.c_str(), nullptr)) {
-    root_ = xcb_setup_roots_iterator(xcb_get_setup(c_)).data->root;
-  }
-  ~Probe() { xcb_disconnect(c_); }
-  // The marker area of the window; nullopt when unreadable or torn.
-  std::optional<LatencyMarker> read() {
-    using namespace kagami::capture;
-    auto* reply = xcb_get_image_reply(
-        c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, kMarkerWidth, kMarkerHeight, ~0u),
-        nullptr);
-    if (!reply) return std::nullopt;
-    std::optional<LatencyMarker> marker;
-    // Depth 24 on Xvfb: 4 bytes per pixel (B, G, R, X).
-    if (xcb_get_image_data_length(reply) >= static_cast<int>(kMarkerWidth * kMarkerHeight * 4)) {
-      marker = decode_latency_marker(reinterpret_cast<const std::byte*>(xcb_get_image_data(reply)),
-                                     kMarkerWidth * 4, 4, kMarkerWidth, kMarkerHeight, 0, 0);
-    }
-    free(reply);
-    return marker;
-  }
-
- private:
-  xcb_connection_t* c_;
-  xcb_window_t root_;
-};
-
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  const auto close = text.rfind(')');
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stoull(f);
-    if (i == 15) stime = std::stoull(f);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
-}
 
 // Full-screen motion: a diagonal gradient moved by `step` pixels.
 std::vector<std::byte> motion_frame(int step) {
