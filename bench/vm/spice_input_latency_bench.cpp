@@ -6,11 +6,13 @@
 // t0 is the host's clock just before the input leaves (XTest request flushed / Session called);
 // t1 is when the host reads the guest's report of the evdev event. The guest program
 // (kagami-vm-input-reporter) reads every /dev/input/event* and writes a line per event to its
-// own serial port (ttyS2, a Unix socket on the host) at once.
-// Floor, measured in the same run and interleaved with the samples: the host sends a line on that
-// port and the same guest program echoes it. That round trip is the whole measuring path with a
-// one-byte-per-character serial delivery in place of the input path: a perfect input path would
-// still show it. Nothing is subtracted; raw numbers and floor are printed side by side.
+// own serial port at once (ttyS2: a PCI 16550 that QEMU connects to a Unix socket on the host).
+// Floor, measured in the same run and interleaved with the samples: the host sends a short line on
+// that port and the same guest program echoes it. The round trip holds the report leg every input
+// sample holds (guest program woken, line written, serial -> host) plus a host -> guest serial leg
+// in place of the input path, so the report leg alone costs at most this round trip (half of it
+// if both legs cost the same). Nothing is subtracted: raw numbers and the floor are printed side by
+// side. The guest runs under TCG (software CPU): guest-side work is slower than under KVM.
 #include <SDL2/SDL_scancode.h>
 #include <signal.h>
 #include <unistd.h>
