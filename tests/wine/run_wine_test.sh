@@ -55,12 +55,12 @@ run_agent() {
 case "$scenario" in
   capture)
     step "--capture dxgi: Desktop Duplication does not exist under Wine"
-    run_agent dxgi --shm "$shm_wine" --capture dxgi --seconds 1
+    run_agent dxgi --shm "$shm_wine" --capture dxgi
     [ "$rc" -eq 1 ] || fail "--capture dxgi exited with $rc, expected 1"
     grep -q "E_NOTIMPL" "$work/dxgi.log" || fail "no E_NOTIMPL in the dxgi error"
 
     step "--capture auto: falls back to gdi; frames pixel-exact against the X root; cursor position"
-    timeout 90 wine "$agent" --shm "$shm_wine" --capture auto --seconds 45 >"$work/auto.log" 2>&1 &
+    timeout 90 wine "$agent" --shm "$shm_wine" --capture auto >"$work/auto.log" 2>&1 &
     agent_pid=$!
     "$reader" "$shm_file" --changes 2 --timeout 40 --expect-capture gdi --pointer 500,100 \
       || { cat "$work/auto.log"; fail "reader"; }
@@ -71,14 +71,14 @@ case "$scenario" in
 
   no_ivshmem)
     step "--shm ivshmem without a device"
-    run_agent ivshmem --shm ivshmem --capture gdi --seconds 1
+    run_agent ivshmem --shm ivshmem --capture gdi
     [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
     grep -q "no IVSHMEM device found: install the virtio-win IVSHMEM driver" "$work/ivshmem.log" || fail "message"
     step "--shm ivshmem:64M: a malformed or missing choice is the same error"
-    run_agent ivshmem_size --shm ivshmem:64M --capture gdi --seconds 1
+    run_agent ivshmem_size --shm ivshmem:64M --capture gdi
     [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
     step "--shm with a missing file"
-    run_agent missing --shm 'Z:\dev\shm\kagami-does-not-exist' --capture gdi --seconds 1
+    run_agent missing --shm 'Z:\dev\shm\kagami-does-not-exist' --capture gdi
     [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
     grep -q "the file must exist" "$work/missing.log" || fail "message for a missing file"
     ;;
@@ -90,7 +90,7 @@ case "$scenario" in
     [ "$rc" -eq 0 ] || fail "install exited with $rc"
     timeout 30 wine reg query "$key" /v ImagePath >"$work/reg.txt" 2>&1 || fail "no service key: $(cat "$work/reg.txt")"
     cat "$work/reg.txt"
-    grep -q "kagami-agent-win-smoke.exe\" service --capture gdi --shm Z:.*$shm_name" "$work/reg.txt" \
+    grep -q "kagami-agent.exe\" service --capture gdi --shm Z:.*$shm_name" "$work/reg.txt" \
       || fail "ImagePath does not carry the agent options"
     timeout 30 wine reg query "$key" /v Start | grep -q "0x2" || fail "the service does not start automatically"
 
@@ -113,7 +113,7 @@ case "$scenario" in
     grep -q "service: stopped" "$service_log" || fail "the service did not log its stop"
     # The agent was asked to stop (SIGTERM through the stop event) and finished on its own.
     grep -q "service: the agent stopped cleanly" "$service_log" || fail "the agent did not stop cleanly"
-    grep -q "published [0-9]* frames" "$service_log" || fail "the agent's own exit line is missing"
+    grep -q "published [0-9]* of [0-9]* captured frames" "$service_log" || fail "the agent's own exit line is missing"
     run_agent uninstall uninstall
     [ "$rc" -eq 0 ] || fail "uninstall exited with $rc"
     if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi
@@ -121,7 +121,7 @@ case "$scenario" in
     ;;
 
   installer)
-    setup="$(dirname "$agent")/../../../packaging/windows/kagami-agent-setup.exe"
+    setup="$(dirname "$agent")/../../packaging/windows/kagami-agent-setup.exe"
     [ -f "$setup" ] || fail "no installer at $setup (is nsis installed?)"
     key='HKLM\System\CurrentControlSet\Services\kagami-agent'
     step "silent install with /SHM"
