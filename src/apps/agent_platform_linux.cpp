@@ -43,7 +43,8 @@ class LinuxPlatform final : public AgentPlatform {
                    "fb/drm: how often the screen is read; x11: how often the pointer position is read (ms)")
         ->capture_default_str();
     app.add_option("--pattern-size", pattern_size_, "pattern: screen size WxH")->capture_default_str();
-    app.add_option("--pattern-seed", backend_.pattern.seed, "pattern: seed of the scene")->capture_default_str();
+    app.add_option("--pattern-seed", backend_.pattern.seed, "pattern: seed of the scene")
+        ->capture_default_str();
     app.add_option("--pattern-fps", pattern_fps_, "pattern: frames per second the scene makes")
         ->capture_default_str()
         ->check(CLI::Range(1u, 1000u));

@@ -31,7 +31,8 @@ class WindowsPlatform final : public AgentPlatform {
 
   Result<void> check_options() override {
     if (shm_.empty())
-      return Error{"no shared memory given: pass --shm ivshmem (the IVSHMEM device) or --shm FILE (see --help)"};
+      return Error{
+          "no shared memory given: pass --shm ivshmem (the IVSHMEM device) or --shm FILE (see --help)"};
     return {};
   }
 

@@ -31,7 +31,8 @@ void log_summary(const agent::AgentStats& s) {
   spdlog::info(
       "published {} of {} captured frames ({} copied whole); pixels copied: {:.1f} MiB in {:.1f} ms ({:.2f} "
       "GiB/s); {} cursor updates",
-      s.frames, s.captured, s.full_copies, mib, ms, ms > 0 ? mib / 1024 / (ms / 1000) : 0.0, s.cursor_updates);
+      s.frames, s.captured, s.full_copies, mib, ms, ms > 0 ? mib / 1024 / (ms / 1000) : 0.0,
+      s.cursor_updates);
 }
 
 int run_agent(const std::vector<std::string>& arguments) {

@@ -13,7 +13,8 @@ namespace {
 // follows the secure desktop (UAC, login screen) and back. Everything else is passed through.
 class InputDesktopCapture final : public capture::CaptureBackend {
  public:
-  explicit InputDesktopCapture(std::unique_ptr<capture::CaptureBackend> backend) : backend_(std::move(backend)) {}
+  explicit InputDesktopCapture(std::unique_ptr<capture::CaptureBackend> backend)
+      : backend_(std::move(backend)) {}
 
   std::string_view name() const override { return backend_->name(); }
   Result<void> start() override {
