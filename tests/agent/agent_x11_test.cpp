@@ -105,11 +105,16 @@ TEST(AgentX11, FramesDamageCursorAndResizeReachTheReader) {
   }
   EXPECT_TRUE(seen) << "no frame announced damage covering the drawn rect";
 
-  // 3. The pointer moves: a cursor message with the position.
+  // 3. The pointer moves: a cursor message placing the shape's top-left (pointer - hotspot; the
+  //    shape with its hotspot arrives first, as the agent sends it to every new reader).
   xcb_warp_pointer(x.c(), XCB_NONE, x.root(), 0, 0, 0, 0, 111, 222);
   x.sync();
-  EXPECT_TRUE(reader.next_cursor(
-      [](const protocol::CursorUpdate& c) { return c.has_position && c.x == 111 && c.y == 222; }));
+  int hx = 0, hy = 0;
+  bool shape_seen = false;
+  EXPECT_TRUE(reader.next_cursor([&](const protocol::CursorUpdate& c) {
+    if (c.shape) shape_seen = true, hx = c.shape->hotspot_x, hy = c.shape->hotspot_y;
+    return shape_seen && c.has_position && c.x == 111 - hx && c.y == 222 - hy;
+  }));
 
   // 4. RandR shrinks the screen: a new formatVer with the new size, same session.
   x.resize(640, 480);

@@ -222,11 +222,13 @@ TEST_F(X11Capture, CursorPositionShapeAndWarp) {
   // The first capture reports the current cursor with its shape.
   ASSERT_TRUE(
       capture_until(*backend, &event, [](const CaptureEvent& e) { return e.cursor && e.cursor->shape; }));
+  const int hx = event.cursor->shape->hotspot_x, hy = event.cursor->shape->hotspot_y;
 
+  // Positions place the shape's top-left corner (KVMFR, as DXGI): the pointer minus the hotspot.
   xcb_warp_pointer(x_->c(), XCB_NONE, x_->root(), 0, 0, 0, 0, 200, 150);
   x_->sync();
-  ASSERT_TRUE(capture_until(*backend, &event, [](const CaptureEvent& e) {
-    return e.cursor && e.cursor->has_position && e.cursor->x == 200 && e.cursor->y == 150;
+  ASSERT_TRUE(capture_until(*backend, &event, [&](const CaptureEvent& e) {
+    return e.cursor && e.cursor->has_position && e.cursor->x == 200 - hx && e.cursor->y == 150 - hy;
   }));
   EXPECT_TRUE(event.cursor->visible);
 

@@ -217,9 +217,12 @@ bool X11Backend::fetch_cursor_shape(protocol::CursorUpdate* update) {
     }
   }
   update->shape = std::move(shape);
+  hotspot_x_ = static_cast<std::int16_t>(image->xhot);
+  hotspot_y_ = static_cast<std::int16_t>(image->yhot);
   update->has_position = true;
-  update->x = image->x;
-  update->y = image->y;
+  // KVMFR (as DXGI, and as clients draw it) places the shape's top-left corner, not the hotspot.
+  update->x = static_cast<std::int16_t>(image->x - hotspot_x_);
+  update->y = static_cast<std::int16_t>(image->y - hotspot_y_);
   // A hidden cursor (XFixesHideCursor, an empty cursor) has no opaque pixel.
   pointer_visible_ = any_visible;
   update->visible = pointer_visible_;
@@ -237,8 +240,8 @@ bool X11Backend::poll_pointer(protocol::CursorUpdate* update) {
   pointer_y_ = p->root_y;
   have_pointer_ = true;
   update->has_position = true;
-  update->x = pointer_x_;
-  update->y = pointer_y_;
+  update->x = static_cast<std::int16_t>(pointer_x_ - hotspot_x_);
+  update->y = static_cast<std::int16_t>(pointer_y_ - hotspot_y_);
   update->visible = pointer_visible_ || !xfixes_;
   return true;
 }

@@ -79,7 +79,8 @@ class X11Backend final : public CaptureBackend {
   bool need_full_frame_ = true;
   bool size_changed_ = false;
   bool have_pointer_ = false;
-  std::int16_t pointer_x_ = 0, pointer_y_ = 0;
+  std::int16_t pointer_x_ = 0, pointer_y_ = 0;  // the pointer (hotspot) position
+  std::int16_t hotspot_x_ = 0, hotspot_y_ = 0;  // of the current shape
   bool pointer_visible_ = false;
   std::chrono::steady_clock::time_point next_poll_{};
   std::string error_;

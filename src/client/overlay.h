@@ -1,0 +1,57 @@
+#pragma once
+// Dear ImGui on top of the guest image: the status screen (what the client is waiting for), the
+// statistics overlay, the key-binding help and short notices.
+#include <SDL2/SDL.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "client/frame_stats.h"
+#include "protocol/kvmfr_udata.h"
+
+namespace kagami::client {
+
+struct OverlayState {
+  bool connected = false;      // frames are flowing
+  bool have_image = false;     // a guest image is on screen
+  std::string status;          // what the session says, for the user
+  std::string warning;         // shown even while frames flow ("" = none)
+  std::string region;          // the region's description
+  std::string view_only_note;  // why input does not reach the guest ("" when it does)
+  const protocol::GuestInfo* guest = nullptr;
+  std::uint32_t guest_width = 0, guest_height = 0;
+  const char* frame_type = "";
+  bool show_stats = false;
+  bool show_help = false;
+  std::string escape_key_name;
+  double fps = 0.0;
+  std::uint64_t rejected_frames = 0;
+  const FrameStats* stats = nullptr;
+};
+
+class Overlay {
+ public:
+  Overlay(SDL_Window* window, void* gl_context);
+  ~Overlay();
+  Overlay(const Overlay&) = delete;
+  Overlay& operator=(const Overlay&) = delete;
+
+  void process_event(const SDL_Event& event);
+  // A notice shown for a few seconds (e.g. "screenshot saved to ...").
+  void notify(std::string text, std::uint64_t now_ns);
+  // True while something on screen needs to be redrawn to stay current (a notice is timing out).
+  bool animating(std::uint64_t now_ns) const;
+  // Draws over whatever is in the current framebuffer.
+  void draw(const OverlayState& state, std::uint64_t now_ns);
+
+ private:
+  void draw_status(const OverlayState& state);
+  void draw_stats(const OverlayState& state);
+  void draw_help(const OverlayState& state);
+
+  std::string notice_;
+  std::uint64_t notice_until_ns_ = 0;
+};
+
+}  // namespace kagami::client

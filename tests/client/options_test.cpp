@@ -1,0 +1,78 @@
+#include "client/options.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace kagami::client {
+namespace {
+
+class OptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("kagami-options-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_ / "kagami");
+    setenv("XDG_CONFIG_HOME", dir_.c_str(), 1);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void write_config(const std::string& text) { std::ofstream(dir_ / "kagami" / "client.toml") << text; }
+  ParsedCommandLine parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "kagami-client");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return parse_command_line(static_cast<int>(argv.size()), argv.data());
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(OptionsTest, DefaultsWithoutAConfigFile) {
+  const auto p = parse({});
+  ASSERT_FALSE(p.exit);
+  EXPECT_EQ(p.options.shm, "/dev/shm/looking-glass");
+  EXPECT_EQ(p.options.escape_key, "ScrollLock");
+  EXPECT_EQ(p.options.scale, ScaleMode::fit);
+  EXPECT_EQ(p.options.present, PresentMode::on_frame);
+  EXPECT_EQ(p.options.config, "");
+}
+
+TEST_F(OptionsTest, ConfigFileIsReadAndTheCommandLineWins) {
+  write_config("shm = \"/dev/shm/from-file\"\nscale = \"integer\"\nvsync = true\nwidth = 800\n");
+  const auto p = parse({"--shm", "/dev/shm/from-cli", "--no-vsync"});
+  ASSERT_FALSE(p.exit);
+  EXPECT_EQ(p.options.shm, "/dev/shm/from-cli");
+  EXPECT_EQ(p.options.scale, ScaleMode::integer);
+  EXPECT_FALSE(p.options.vsync);
+  EXPECT_EQ(p.options.width, 800u);
+  EXPECT_EQ(p.options.config, (dir_ / "kagami" / "client.toml").string());
+}
+
+TEST_F(OptionsTest, UnknownConfigKeyIsAnErrorNamingTheKey) {
+  write_config("shmm = \"x\"\n");
+  Options o;
+  auto r = load_config_file((dir_ / "kagami" / "client.toml").string(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("\"shmm\" is not an option"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(parse({}).exit);
+}
+
+TEST_F(OptionsTest, WrongTypesAndValuesAreErrors) {
+  Options o;
+  write_config("vsync = \"yes\"\n");
+  EXPECT_FALSE(load_config_file((dir_ / "kagami" / "client.toml").string(), o).ok());
+  write_config("filter = \"bicubic\"\n");
+  auto r = load_config_file((dir_ / "kagami" / "client.toml").string(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("allowed"), std::string::npos);
+}
+
+TEST_F(OptionsTest, BadCommandLineValueExitsWithAnError) {
+  const auto p = parse({"--filter", "bicubic"});
+  EXPECT_TRUE(p.exit);
+  EXPECT_NE(p.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace kagami::client
