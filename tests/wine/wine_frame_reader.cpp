@@ -215,8 +215,8 @@ int main(int argc, char** argv) {
                              frame.info.data_height < frame.info.frame_height;
       if (truncated != expect_truncated) {
         return fail("a frame " + std::string(truncated ? "is" : "is not") + " truncated (" +
-                    std::to_string(frame.info.data_height) + " of " + std::to_string(frame.info.frame_height) +
-                    " rows)");
+                    std::to_string(frame.info.data_height) + " of " +
+                    std::to_string(frame.info.frame_height) + " rows)");
       }
       if (frame.info.damage.empty()) whole = true;
       damage.insert(damage.end(), frame.info.damage.begin(), frame.info.damage.end());
@@ -229,8 +229,8 @@ int main(int argc, char** argv) {
       rows = frame.info.data_height;
       if (differ == 0) break;
     }
-    std::printf("stage %d: frame equals the X root image (%ux%u, %u rows sent)", stage, root.width, root.height,
-                rows);
+    std::printf("stage %d: frame equals the X root image (%ux%u, %u rows sent)", stage, root.width,
+                root.height, rows);
     if (stage > 0 && !whole) {
       // Every pixel that changed since the last stage (in the rows sent) must lie in a damage rect.
       std::size_t changed = 0, uncovered = 0;
