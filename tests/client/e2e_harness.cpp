@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xcb/xcb.h>
@@ -182,6 +183,9 @@ ClientProcess::ClientProcess(const std::string& display, const std::string& shm,
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Dies with the test/bench even when that is killed. SIGKILL: the client handles SIGTERM itself
+    // (SDL) and was seen still running, busy, after its X server had gone.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     setenv("DISPLAY", display.c_str(), 1);
     const int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(fd, 1);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xcb/xcb.h>
@@ -19,6 +20,7 @@ Xvfb::Xvfb(int width, int height) {
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // dies with the test/bench, even when that is killed
     close(fds[0]);
     const int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, 0);
