@@ -164,7 +164,9 @@ bool Agent::publish(Pending& pending) {
   protocol::FrameWrite& w = *write;
   target.progress = [&w](std::uint64_t bytes) { w.advance(bytes); };
   const std::vector<capture::Rect> none;
+  const auto copy_start = std::chrono::steady_clock::now();
   const capture::CaptureStatus status = backend_.read_pixels(target, copy ? *copy : none);
+  const auto copy_time = std::chrono::steady_clock::now() - copy_start;
   w.finish();  // even after a failed read: a client must never wait on this frame forever
   if (status != capture::CaptureStatus::ok) {
     spdlog::warn("reading the frame failed: {}", backend_.last_error());
@@ -176,6 +178,7 @@ bool Agent::publish(Pending& pending) {
   std::lock_guard s(stats_mutex_);
   ++stats_.frames;
   if (!copy) ++stats_.full_copies;
+  stats_.copy_ns += static_cast<std::uint64_t>(std::chrono::nanoseconds(copy_time).count());
   if (rows < f.height) ++stats_.truncated_frames;
   std::uint64_t copied = 0;
   if (copy) {

@@ -42,6 +42,7 @@ struct AgentStats {
   std::uint64_t frames = 0;        // frames posted
   std::uint64_t full_copies = 0;   // of which copied whole
   std::uint64_t bytes_copied = 0;  // pixel bytes the backend wrote
+  std::uint64_t copy_ns = 0;       // time the backend took to write them (read_pixels)
   std::uint64_t reposts = 0;       // last frame reposted for a new subscriber
   std::uint64_t cursor_updates = 0;
   std::uint64_t format_changes = 0;

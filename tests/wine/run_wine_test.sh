@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One Windows-agent scenario under Wine on a private Xvfb (ctest label `wine`).
 #   run_wine_test.sh SCENARIO AGENT_EXE READER WORK_DIR
+# The agent is the real kagami-agent.exe: the shared agent loop (src/agent) with the Windows backends.
 # Scenarios: capture (dxgi E_NOTIMPL, auto falls back to gdi, frames pixel-exact against the X
-# root), no_ivshmem (documented error and exit code 3), service (install/start/stop/uninstall,
-# registry, the agent launched by the service publishes, restart after a crash), installer (the
-# NSIS installer next to the agent exe, silent install and uninstall).
+# root; a too small region gives TRUNCATED frames), no_ivshmem (--help, usage errors = 2, the
+# documented error and exit code 3), service (install/start/stop/uninstall, registry, the agent
+# launched by the service publishes, restart after a crash), installer (the NSIS installer,
+# silent install and uninstall).
 # Every run: a fresh WINEPREFIX under WORK_DIR, WINEDEBUG=-all, `timeout` on each wine call,
 # `wineserver -k` and removal of the prefix, the Xvfb and the /dev/shm file at the end.
 set -euo pipefail
@@ -20,7 +22,7 @@ cleanup() {
   set +e
   [ -d "$work/prefix" ] && timeout 30 wineserver -k 2>/dev/null
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
-  rm -rf "$work" "$shm_file"
+  rm -rf "$work" "$shm_file" "$shm_file-small"
 }
 trap cleanup EXIT
 
@@ -55,30 +57,53 @@ run_agent() {
 case "$scenario" in
   capture)
     step "--capture dxgi: Desktop Duplication does not exist under Wine"
-    run_agent dxgi --shm "$shm_wine" --capture dxgi --seconds 1
+    run_agent dxgi --shm "$shm_wine" --capture dxgi
     [ "$rc" -eq 1 ] || fail "--capture dxgi exited with $rc, expected 1"
     grep -q "E_NOTIMPL" "$work/dxgi.log" || fail "no E_NOTIMPL in the dxgi error"
 
     step "--capture auto: falls back to gdi; frames pixel-exact against the X root; cursor position"
-    timeout 90 wine "$agent" --shm "$shm_wine" --capture auto --seconds 45 >"$work/auto.log" 2>&1 &
+    timeout 90 wine "$agent" --shm "$shm_wine" --capture auto >"$work/auto.log" 2>&1 &
     agent_pid=$!
     "$reader" "$shm_file" --changes 2 --timeout 40 --expect-capture gdi --pointer 500,100 \
       || { cat "$work/auto.log"; fail "reader"; }
     kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
     cat "$work/auto.log"
     grep -q "dxgi unavailable.*E_NOTIMPL.*falling back to gdi" "$work/auto.log" || fail "no fallback log line"
+
+    step "a region too small for the screen: TRUNCATED frames, the rows that fit pixel-exact"
+    small_file="$shm_file-small"
+    truncate -s 5M "$small_file"  # after 3 MiB of cursor shapes, ~400 of 480 rows fit
+    timeout 90 wine "$agent" --shm "$shm_wine-small" --capture gdi >"$work/small.log" 2>&1 &
+    agent_pid=$!
+    "$reader" "$small_file" --changes 1 --timeout 40 --expect-truncated \
+      || { cat "$work/small.log"; fail "reader (truncated)"; }
+    kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
+    cat "$work/small.log"
+    grep -q "the shared memory is too small for 640x480" "$work/small.log" || fail "no size advice in the log"
     ;;
 
   no_ivshmem)
+    step "--help names the Windows options; usage errors are exit code 2"
+    run_agent help --help
+    [ "$rc" -eq 0 ] || fail "--help exited with $rc"
+    for option in --shm ivshmem --capture dxgi gdi --output --gpu --fps-max; do
+      grep -q -- "$option" "$work/help.log" || fail "--help does not mention $option"
+    done
+    run_agent no_shm --capture gdi
+    [ "$rc" -eq 2 ] || fail "no --shm: exit code $rc, expected 2"
+    grep -q "no shared memory given" "$work/no_shm.log" || fail "no --shm: message"
+    run_agent bad_capture --shm ivshmem --capture x11
+    [ "$rc" -eq 2 ] || fail "--capture x11: exit code $rc, expected 2"
+
     step "--shm ivshmem without a device"
-    run_agent ivshmem --shm ivshmem --capture gdi --seconds 1
+    run_agent ivshmem --shm ivshmem --capture gdi
     [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
     grep -q "no IVSHMEM device found: install the virtio-win IVSHMEM driver" "$work/ivshmem.log" || fail "message"
     step "--shm ivshmem:64M: a malformed or missing choice is the same error"
-    run_agent ivshmem_size --shm ivshmem:64M --capture gdi --seconds 1
+    run_agent ivshmem_size --shm ivshmem:64M --capture gdi
     [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
     step "--shm with a missing file"
-    run_agent missing --shm 'Z:\dev\shm\kagami-does-not-exist' --capture gdi --seconds 1
+    run_agent missing --shm 'Z:\dev\shm\kagami-does-not-exist' --capture gdi
     [ "$rc" -eq 3 ] || fail "exit code $rc, expected 3"
     grep -q "the file must exist" "$work/missing.log" || fail "message for a missing file"
     ;;
@@ -90,7 +115,7 @@ case "$scenario" in
     [ "$rc" -eq 0 ] || fail "install exited with $rc"
     timeout 30 wine reg query "$key" /v ImagePath >"$work/reg.txt" 2>&1 || fail "no service key: $(cat "$work/reg.txt")"
     cat "$work/reg.txt"
-    grep -q "kagami-agent-win-smoke.exe\" service --capture gdi --shm Z:.*$shm_name" "$work/reg.txt" \
+    grep -q "kagami-agent.exe\" service --capture gdi --shm Z:.*$shm_name" "$work/reg.txt" \
       || fail "ImagePath does not carry the agent options"
     timeout 30 wine reg query "$key" /v Start | grep -q "0x2" || fail "the service does not start automatically"
 
@@ -113,7 +138,7 @@ case "$scenario" in
     grep -q "service: stopped" "$service_log" || fail "the service did not log its stop"
     # The agent was asked to stop (SIGTERM through the stop event) and finished on its own.
     grep -q "service: the agent stopped cleanly" "$service_log" || fail "the agent did not stop cleanly"
-    grep -q "published [0-9]* frames" "$service_log" || fail "the agent's own exit line is missing"
+    grep -q "published [0-9]* of [0-9]* captured frames" "$service_log" || fail "the agent's own exit line is missing"
     run_agent uninstall uninstall
     [ "$rc" -eq 0 ] || fail "uninstall exited with $rc"
     if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi
@@ -121,7 +146,7 @@ case "$scenario" in
     ;;
 
   installer)
-    setup="$(dirname "$agent")/../../../packaging/windows/kagami-agent-setup.exe"
+    setup="$(dirname "$agent")/../../packaging/windows/kagami-agent-setup.exe"
     [ -f "$setup" ] || fail "no installer at $setup (is nsis installed?)"
     key='HKLM\System\CurrentControlSet\Services\kagami-agent'
     step "silent install with /SHM"

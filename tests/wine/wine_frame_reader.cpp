@@ -5,7 +5,9 @@
 // its damage rects covering every pixel that changed.
 //
 //   wine_frame_reader SHM_PATH [--changes N] [--timeout S] [--expect-capture NAME]
-//                     [--pointer X,Y]
+//                     [--pointer X,Y] [--expect-truncated]
+// With --expect-truncated the region is too small for the screen: every frame must be flagged
+// TRUNCATED and carry fewer rows than the screen has, and those rows are compared.
 // (The cursor shape is not checked: under Wine, GetIconInfo of another process's cursor fails
 // with ERROR_INVALID_CURSOR_HANDLE, so the agent sees positions only; shapes are unit-tested.)
 // DISPLAY selects the X server. Exit 0 when every stage matched.
@@ -88,11 +90,11 @@ struct Frame {
   std::vector<std::uint8_t> pixels;
 };
 
-// Counts differing pixels (RGB only: the agent's fourth byte is padding).
+// Counts differing pixels in the rows the frame carries (RGB only: the agent's fourth byte is padding).
 std::size_t differing_pixels(const Frame& frame, const Image& root) {
   if (frame.info.frame_width != root.width || frame.info.frame_height != root.height) return SIZE_MAX;
   std::size_t differ = 0;
-  for (std::uint32_t y = 0; y < root.height; ++y) {
+  for (std::uint32_t y = 0; y < frame.info.data_height; ++y) {
     const std::uint8_t* a = &frame.pixels[std::size_t{y} * frame.info.pitch];
     const std::uint8_t* b = &root.bgrx[std::size_t{y} * root.width * 4];
     for (std::uint32_t x = 0; x < root.width; ++x) differ += std::memcmp(a + x * 4, b + x * 4, 3) != 0;
@@ -109,8 +111,14 @@ int main(int argc, char** argv) {
   int changes = 1, timeout_s = 30;
   std::string expect_capture;
   std::int16_t pointer_x = 321, pointer_y = 123;
+  bool expect_truncated = false;
   for (int i = 2; i < argc; i += 2) {
     const std::string arg = argv[i];
+    if (arg == "--expect-truncated") {
+      expect_truncated = true;
+      --i;  // a flag: no value
+      continue;
+    }
     if (i + 1 >= argc) return fail("missing value for " + arg);
     if (arg == "--pointer") {
       const std::string value = argv[i + 1];
@@ -180,6 +188,7 @@ int main(int argc, char** argv) {
     if (root.bgrx.empty()) return fail("xcb_get_image of the root failed");
     std::vector<protocol::FrameDamageRect> damage;  // every rect since the last match
     bool whole = false;
+    std::uint32_t rows = 0;  // the rows the matching frame carries
     std::size_t best = SIZE_MAX;
     for (;;) {
       if (timed_out()) {
@@ -202,6 +211,13 @@ int main(int argc, char** argv) {
       const auto* pixels = reinterpret_cast<const std::uint8_t*>(region.data() + frame.info.pixels_offset);
       frame.pixels.assign(pixels, pixels + frame.info.data_size);
       session.frame_done();
+      const bool truncated = (frame.info.flags & protocol::kFrameFlagTruncated) != 0 &&
+                             frame.info.data_height < frame.info.frame_height;
+      if (truncated != expect_truncated) {
+        return fail("a frame " + std::string(truncated ? "is" : "is not") + " truncated (" +
+                    std::to_string(frame.info.data_height) + " of " +
+                    std::to_string(frame.info.frame_height) + " rows)");
+      }
       if (frame.info.damage.empty()) whole = true;
       damage.insert(damage.end(), frame.info.damage.begin(), frame.info.damage.end());
       std::size_t differ = differing_pixels(frame, root);
@@ -210,13 +226,15 @@ int main(int argc, char** argv) {
         differ = differing_pixels(frame, root);
       }
       best = std::min(best, differ);
+      rows = frame.info.data_height;
       if (differ == 0) break;
     }
-    std::printf("stage %d: frame equals the X root image (%ux%u)", stage, root.width, root.height);
+    std::printf("stage %d: frame equals the X root image (%ux%u, %u rows sent)", stage, root.width,
+                root.height, rows);
     if (stage > 0 && !whole) {
-      // Every pixel that changed since the last stage must lie in a damage rect.
+      // Every pixel that changed since the last stage (in the rows sent) must lie in a damage rect.
       std::size_t changed = 0, uncovered = 0;
-      for (std::uint32_t y = 0; y < root.height; ++y) {
+      for (std::uint32_t y = 0; y < rows; ++y) {
         for (std::uint32_t x_ = 0; x_ < root.width; ++x_) {
           const std::size_t at = (std::size_t{y} * root.width + x_) * 4;
           if (std::memcmp(&root.bgrx[at], &previous.bgrx[at], 3) == 0) continue;

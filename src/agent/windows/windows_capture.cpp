@@ -8,10 +8,45 @@
 namespace kagami::agent {
 namespace {
 
+// A backend whose every start() — the first, and each one the agent loop makes after a capture
+// loss — first moves the calling (capture) thread to the desktop that receives input, so capture
+// follows the secure desktop (UAC, login screen) and back. Everything else is passed through.
+class InputDesktopCapture final : public capture::CaptureBackend {
+ public:
+  explicit InputDesktopCapture(std::unique_ptr<capture::CaptureBackend> backend)
+      : backend_(std::move(backend)) {}
+
+  std::string_view name() const override { return backend_->name(); }
+  Result<void> start() override {
+    const std::string desktop = follow_input_desktop();
+    if (desktop != desktop_) {  // the first start, or a switch (to or from the secure desktop)
+      if (desktop.empty())
+        spdlog::info("capture: cannot attach to the input desktop; capturing the thread's own");
+      else
+        spdlog::info("capture: on the '{}' desktop", desktop);
+      desktop_ = desktop;
+    }
+    return backend_->start();
+  }
+  capture::CaptureStatus capture(std::chrono::milliseconds timeout, capture::CaptureEvent* event) override {
+    return backend_->capture(timeout, event);
+  }
+  capture::CaptureStatus read_pixels(const capture::FrameTarget& target,
+                                     std::span<const capture::Rect> rects) override {
+    return backend_->read_pixels(target, rects);
+  }
+  void set_cursor_position(std::int32_t x, std::int32_t y) override { backend_->set_cursor_position(x, y); }
+  std::string last_error() const override { return backend_->last_error(); }
+
+ private:
+  std::unique_ptr<capture::CaptureBackend> backend_;
+  std::string desktop_ = "(none)";
+};
+
 Result<std::unique_ptr<capture::CaptureBackend>> started(std::unique_ptr<capture::CaptureBackend> backend) {
-  follow_input_desktop();
-  if (auto ok = backend->start(); !ok) return Error{ok.error().message};
-  return backend;
+  auto wrapped = std::make_unique<InputDesktopCapture>(std::move(backend));
+  if (auto ok = wrapped->start(); !ok) return Error{ok.error().message};
+  return std::unique_ptr<capture::CaptureBackend>(std::move(wrapped));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
 // The Windows capture backends by name, for the agent's --capture option: "dxgi", "gdi", or
-// "auto" (DXGI Desktop Duplication, else GDI with a log line saying why). Returns a started backend,
-// attached to the input desktop (input_desktop.h); call on the capture thread.
+// "auto" (DXGI Desktop Duplication, else GDI with a log line saying why). Returns a started backend
+// whose start() — this first one and every restart after a capture loss — attaches the calling
+// thread to the input desktop first (input_desktop.h); call on the capture thread.
 #include <memory>
 #include <string_view>
 

@@ -9,13 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace kagami::agent {
+#include "agent/exit_codes.h"
 
-// Exit codes of kagami-agent.exe (docs/windows.md).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;           // anything else; the message says what
-inline constexpr int kExitUsage = 2;           // bad command line
-inline constexpr int kExitNoSharedMemory = 3;  // no IVSHMEM device (driver missing) / region unavailable
+namespace kagami::agent {
 
 using AgentMain = std::function<int(const std::vector<std::string>& options)>;
 

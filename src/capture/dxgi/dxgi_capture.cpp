@@ -219,12 +219,14 @@ class DxgiCapture final : public CaptureBackend {
       return CaptureStatus::error;
     }
     const std::uint32_t row_bytes = format_.width * layout_.bytes_per_pixel;
-    const std::uint64_t frame_bytes = std::uint64_t{target.pitch} * format_.height;
-    if (target.pitch < row_bytes || target.pixels.size() < frame_bytes) {
-      error_ = fmt::format("frame slot too small: {} bytes with pitch {} for {}x{}", target.pixels.size(),
-                           target.pitch, format_.width, format_.height);
+    if (target.pitch < row_bytes) {
+      error_ =
+          fmt::format("frame slot pitch {} is below the frame's {} bytes per row", target.pitch, row_bytes);
       return CaptureStatus::error;
     }
+    // Only the rows that fit: a slot smaller than the frame carries a TRUNCATED frame.
+    const auto rows = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(format_.height, target.pixels.size() / target.pitch));
     D3D11_MAPPED_SUBRESOURCE mapped{};
     const HRESULT hr = context_->Map(staging_.get(), 0, D3D11_MAP_READ, 0, &mapped);
     if (FAILED(hr)) {
@@ -239,7 +241,7 @@ class DxgiCapture final : public CaptureBackend {
     for (std::size_t i = 0; i < sorted.size(); ++i) {
       const Rect& r = sorted[i];
       const std::uint32_t x = std::min(r.x, format_.width), w = std::min(r.width, format_.width - x);
-      const std::uint32_t y0 = std::min(r.y, format_.height), h = std::min(r.height, format_.height - y0);
+      const std::uint32_t y0 = std::min(r.y, rows), h = std::min(r.height, rows - y0);
       for (std::uint32_t y = y0; y < y0 + h; ++y) {
         std::memcpy(target.pixels.data() + std::uint64_t{y} * target.pitch + std::uint64_t{x} * bpp,
                     source + std::uint64_t{y} * mapped.RowPitch + std::uint64_t{x} * bpp,
@@ -252,7 +254,7 @@ class DxgiCapture final : public CaptureBackend {
       }
     }
     context_->Unmap(staging_.get(), 0);
-    if (target.progress) target.progress(frame_bytes);
+    if (target.progress) target.progress(std::uint64_t{rows} * target.pitch);
     return CaptureStatus::ok;
   }
 

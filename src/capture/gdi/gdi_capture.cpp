@@ -115,18 +115,19 @@ class GdiCapture final : public CaptureBackend {
   }
 
   CaptureStatus read_pixels(const FrameTarget& target, std::span<const Rect> rects) override {
-    const std::uint64_t frame_bytes = std::uint64_t{target.pitch} * height_;
-    if (target.pitch < pitch_ || target.pixels.size() < frame_bytes) {
-      error_ = fmt::format("frame slot too small: {} bytes with pitch {}, need {} with pitch {}",
-                           target.pixels.size(), target.pitch, std::uint64_t{pitch_} * height_, pitch_);
+    if (target.pitch < pitch_) {
+      error_ = fmt::format("frame slot pitch {} is below the screen's {}", target.pitch, pitch_);
       return CaptureStatus::error;
     }
+    // Only the rows that fit: a slot smaller than the frame carries a TRUNCATED frame.
+    const auto rows =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(height_, target.pixels.size() / target.pitch));
     std::vector<Rect> sorted(rects.begin(), rects.end());
     if (sorted.empty()) sorted.push_back({0, 0, width_, height_});
     std::sort(sorted.begin(), sorted.end(), [](const Rect& a, const Rect& b) { return a.y < b.y; });
     for (std::size_t i = 0; i < sorted.size(); ++i) {
       const Rect r = clip(sorted[i]);
-      for (std::uint32_t row = r.y; row < r.y + r.height; ++row) {
+      for (std::uint32_t row = r.y; row < std::min(r.y + r.height, rows); ++row) {
         std::memcpy(target.pixels.data() + std::uint64_t{row} * target.pitch + std::uint64_t{r.x} * 4,
                     pixels_ + std::uint64_t{row} * pitch_ + std::uint64_t{r.x} * 4, std::size_t{r.width} * 4);
         // Rows above every rect still to come are final.
@@ -137,7 +138,7 @@ class GdiCapture final : public CaptureBackend {
         }
       }
     }
-    if (target.progress) target.progress(frame_bytes);
+    if (target.progress) target.progress(std::uint64_t{rows} * target.pitch);
     return CaptureStatus::ok;
   }
 
