@@ -21,7 +21,10 @@ void PollWaiter::idle() {
 #endif
     return;
   }
-  sleep_ = sleep_.count() == 0 ? config_.first_sleep : std::min(sleep_ * 2, config_.max_sleep);
+  const bool deep = now - idle_since_ns_ >= static_cast<std::uint64_t>(
+                                                std::chrono::nanoseconds(config_.deep_after).count());
+  sleep_ = deep ? config_.deep_sleep
+                : sleep_.count() == 0 ? config_.first_sleep : std::min(sleep_ * 2, config_.max_sleep);
   std::this_thread::sleep_for(sleep_);
 }
 
