@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "guest_suite.h"
 #include "guest_vm.h"
 #include "protocol/kvmfr_frame.h"
 #include "protocol/kvmfr_session.h"
@@ -69,37 +70,25 @@ std::size_t wrong_pixels(std::span<std::byte> region, const ValidatedFrame& fram
   return wrong;
 }
 
-class VmAgent : public ::testing::Test {
+class VmAgent : public GuestSuite {
  protected:
   static void SetUpTestSuite() {
     VmOptions options;
     options.assets_dir = KAGAMI_VM_ASSETS;
     options.files = {{KAGAMI_VM_PROGRAM_KAGAMI_VM_FB_DRAW, "/bin/kagami-vm-fb-draw"},
                      {KAGAMI_VM_PROGRAM_KAGAMI_AGENT_STATIC, "/bin/kagami-agent"}};
-    auto vm = GuestVm::start(options);
-    if (vm) {
-      vm_ = std::move(*vm).release();
-      session_ = new KvmfrSession(vm_->shm(), clock_, random_);
-    } else {
-      boot_error_ = new std::string(vm.error().message);
-    }
+    boot(std::move(options));
+    if (vm_) session_ = std::make_unique<KvmfrSession>(vm_->shm(), clock_, random_);
   }
   static void TearDownTestSuite() {
-    delete session_;
-    session_ = nullptr;
-    delete vm_;
-    vm_ = nullptr;
-    delete boot_error_;
-    boot_error_ = nullptr;
+    session_.reset();
+    GuestSuite::TearDownTestSuite();
   }
-  void SetUp() override { ASSERT_NE(vm_, nullptr) << "the guest did not boot: " << *boot_error_; }
-  void TearDown() override {
-    if (HasFailure() && vm_ != nullptr) {
-      vm_->keep_work_dir();
-      if (auto log = vm_->run("tail -n 30 /tmp/agent.log", 5000))
-        std::printf("--- agent log ---\n%s", log->output.c_str());
-      std::printf("session: %s\n%s\n", session_->status().message.c_str(), vm_->diagnostics().c_str());
-    }
+  void print_diagnostics() override {
+    if (auto log = vm_->run("tail -n 30 /tmp/agent.log", 5000))
+      std::printf("--- agent log ---\n%s", log->output.c_str());
+    std::printf("session: %s\n", session_->status().message.c_str());
+    GuestSuite::print_diagnostics();
   }
 
   // Runs the session until a frame showing the picture of `seed` arrives (returns true), or the
@@ -136,19 +125,10 @@ class VmAgent : public ::testing::Test {
     return false;
   }
 
-  static GuestVm& vm() { return *vm_; }
-
-  static GuestVm* vm_;
-  static std::string* boot_error_;
-  static MonotonicClock clock_;
-  static SystemRandom random_;
-  static KvmfrSession* session_;
+  static inline MonotonicClock clock_;
+  static inline SystemRandom random_;
+  static inline std::unique_ptr<KvmfrSession> session_;
 };
-GuestVm* VmAgent::vm_ = nullptr;
-std::string* VmAgent::boot_error_ = nullptr;
-MonotonicClock VmAgent::clock_;
-SystemRandom VmAgent::random_;
-KvmfrSession* VmAgent::session_ = nullptr;
 
 TEST_F(VmAgent, HostReceivesTheGuestFramebufferThroughTheAgent) {
   auto drawn = vm().run("kagami-vm-fb-draw 1");

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "guest_suite.h"
 #include "guest_vm.h"
 #include "ppm_image.h"
 #include "test_pattern.h"
@@ -21,7 +22,7 @@
 namespace kagami::vm_test {
 namespace {
 
-class VmGuest : public ::testing::Test {
+class VmGuest : public GuestSuite {
  protected:
   static void SetUpTestSuite() {
     VmOptions options;
@@ -29,34 +30,9 @@ class VmGuest : public ::testing::Test {
     options.files = {{KAGAMI_VM_PROGRAM_KAGAMI_VM_IVSHMEM, "/bin/kagami-vm-ivshmem"},
                      {KAGAMI_VM_PROGRAM_KAGAMI_VM_FB_DRAW, "/bin/kagami-vm-fb-draw"},
                      {KAGAMI_VM_PROGRAM_KAGAMI_VM_INPUT_EVENTS, "/bin/kagami-vm-input-events"}};
-    auto vm = GuestVm::start(options);
-    if (vm) {
-      vm_ = std::move(*vm).release();
-    } else {
-      boot_error_ = new std::string(vm.error().message);
-    }
+    boot(std::move(options));
   }
-  static void TearDownTestSuite() {
-    delete vm_;
-    vm_ = nullptr;
-    delete boot_error_;
-    boot_error_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(vm_, nullptr) << "the guest did not boot: " << *boot_error_; }
-  void TearDown() override {
-    if (HasFailure() && vm_ != nullptr) {
-      vm_->keep_work_dir();
-      std::printf("%s\n", vm_->diagnostics().c_str());
-    }
-  }
-
-  static GuestVm& vm() { return *vm_; }
-
-  static GuestVm* vm_;
-  static std::string* boot_error_;
 };
-GuestVm* VmGuest::vm_ = nullptr;
-std::string* VmGuest::boot_error_ = nullptr;
 
 std::string read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "guest_suite.h"
 #include "guest_vm.h"
 #include "spice/pointer_mapping.h"
 #include "spice/session.h"
@@ -51,27 +52,17 @@ bool wait_status(const Session& session, const std::function<bool(const SessionS
   return false;
 }
 
-class VmSpiceInput : public ::testing::Test {
+class VmSpiceInput : public GuestSuite {
  protected:
   static void SetUpTestSuite() {
     VmOptions options;
     options.assets_dir = KAGAMI_VM_ASSETS;
     options.files = {{KAGAMI_VM_PROGRAM_KAGAMI_VM_INPUT_EVENTS, "/bin/kagami-vm-input-events"}};
-    auto vm = GuestVm::start(options);
-    if (vm) {
-      vm_ = std::move(*vm).release();
-    } else {
-      boot_error_ = new std::string(vm.error().message);
-    }
-  }
-  static void TearDownTestSuite() {
-    delete vm_;
-    vm_ = nullptr;
-    delete boot_error_;
-    boot_error_ = nullptr;
+    boot(std::move(options));
   }
   void SetUp() override {
-    ASSERT_NE(vm_, nullptr) << "the guest did not boot: " << *boot_error_;
+    GuestSuite::SetUp();
+    if (HasFatalFailure()) return;
     auto input = vm_->wait_for_console("kagami-vm: input", 15000);  // USB devices are up
     ASSERT_TRUE(input) << input.error().message;
     SessionOptions options;
@@ -87,10 +78,7 @@ class VmSpiceInput : public ::testing::Test {
   }
   void TearDown() override {
     session_.reset();
-    if (HasFailure() && vm_ != nullptr) {
-      vm_->keep_work_dir();
-      std::printf("%s\n", vm_->diagnostics().c_str());
-    }
+    GuestSuite::TearDown();
   }
 
   // Starts the guest's event reader on a device and waits until it listens.
@@ -111,12 +99,8 @@ class VmSpiceInput : public ::testing::Test {
     return partial ? parse_events(partial->output) : std::vector<EvdevEvent>{};
   }
 
-  static GuestVm* vm_;
-  static std::string* boot_error_;
   std::unique_ptr<Session> session_;
 };
-GuestVm* VmSpiceInput::vm_ = nullptr;
-std::string* VmSpiceInput::boot_error_ = nullptr;
 
 TEST_F(VmSpiceInput, KeysArriveAsTheirEvdevCodes) {
   // SDL scancode → the Linux key code the guest must see (linux/input-event-codes.h).
