@@ -5,22 +5,17 @@
 #include <filesystem>
 
 #include "../shm/temp_dir.h"
+#include "finding_matcher.h"
 #include "setup/doctor.h"
 
 namespace kagami::setup {
 namespace {
 
 using test::TempDir;
-using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-auto finding(FindingStatus status, const std::string& topic, const std::string& text) {
-  return AllOf(Field(&Finding::status, status), Field(&Finding::topic, topic),
-               Field(&Finding::message, HasSubstr(text)));
-}
 
 class DoctorHost : public ::testing::Test {
  protected:

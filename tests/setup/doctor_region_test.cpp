@@ -13,6 +13,7 @@
 #include "protocol/kvmfr_layout.h"
 #include "protocol/lgmp_host.h"
 #include "protocol/lgmp_layout.h"
+#include "finding_matcher.h"
 #include "setup/doctor.h"
 #include "shm/region.h"
 
@@ -20,17 +21,11 @@ namespace kagami::setup {
 namespace {
 
 using test::TempDir;
-using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
-
-auto finding(FindingStatus status, const std::string& topic, const std::string& text) {
-  return AllOf(Field(&Finding::status, status), Field(&Finding::topic, topic),
-               Field(&Finding::message, HasSubstr(text)));
-}
 
 class DoctorRegion : public ::testing::Test {
  protected:
