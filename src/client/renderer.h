@@ -1,0 +1,103 @@
+#pragma once
+// The seam between the client's frame intake / window and a graphics backend (GLES 3 or Vulkan).
+// A renderer knows nothing of LGMP or of the session: it gets a validated frame description, the
+// mapped region's bytes and a way to wait for the agent's progressive write pointer.
+//
+// Threads (contract for every backend):
+//   frame thread  — upload() only. It may block in wait_ready (the agent still writing) and must
+//                   never touch the window or present. When upload() returns, the renderer no
+//                   longer reads the region for that frame, so the caller releases the frame
+//                   message (for a zero-copy import: after the GPU's copy completed).
+//   render thread — everything else, on the thread that created the window.
+//   upload() and render() may run at the same time; the backend synchronises what they share
+//   (e.g. a mutex around its queue submission or a PBO ring's indices) and documents how.
+//   The newest uploaded frame is what render() draws: never one older than one already drawn.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/cursor_image.h"
+#include "client/layout.h"
+#include "common/result.h"
+#include "protocol/kvmfr_frame.h"
+
+struct ImDrawData;
+struct SDL_Window;
+
+namespace kagami::client {
+
+// Blocks until at least `bytes` pixel bytes of the frame are written; false when the agent
+// stalled (then what arrived is shown).
+using WaitReady = std::function<bool(std::uint64_t bytes)>;
+
+struct UploadStats {
+  std::uint64_t bytes = 0;   // pixel bytes copied (by the CPU or the GPU)
+  std::uint64_t cpu_ns = 0;  // CPU time in upload() spent copying (not waiting)
+  bool stalled = false;      // the write pointer stopped short; what was there was uploaded
+};
+
+// The geometry of the frame on screen, shared with the cursor: guest desktop pixels -> window.
+struct FrameGeometry {
+  std::uint32_t frame_width = 0, frame_height = 0;    // buffer orientation
+  std::uint32_t screen_width = 0, screen_height = 0;  // guest desktop (cursor coordinates)
+  protocol::FrameRotation rotation = protocol::FrameRotation::r0;
+  // Displayed (rotated) size.
+  std::uint32_t image_width() const;
+  std::uint32_t image_height() const;
+};
+
+// One frame to upload. `frame` was validated against `region` by the protocol layer: its pixels
+// start at frame.pixels_offset and every row it describes lies inside the region.
+struct FrameSource {
+  const protocol::ValidatedFrame& frame;
+  std::span<const std::byte> region;  // the whole mapping (a zero-copy import maps spans of it)
+  bool full = false;                  // upload everything, not only the damage (after a gap)
+  const WaitReady& wait_ready;
+};
+
+// What render() draws, in drawable pixels.
+struct DrawState {
+  int window_width = 0, window_height = 0;
+  Layout layout;                    // where the image goes (compute_layout)
+  bool cursor_visible = false;      // draw the cursor image at (cursor_x, cursor_y)
+  double cursor_x = 0, cursor_y = 0;  // top-left of the cursor image, window pixels
+  double cursor_scale = 1.0;        // window pixels per cursor pixel
+  ImDrawData* overlay = nullptr;    // Dear ImGui's draw data for this frame, or null
+};
+
+// The guest image at its own resolution, 8-bit RGB rows top first (screenshots and tests).
+struct GuestImage {
+  std::uint32_t width = 0, height = 0;
+  std::vector<std::uint8_t> rgb;
+};
+
+class Renderer {
+ public:
+  virtual ~Renderer() = default;
+
+  // "gles" or "vulkan".
+  virtual std::string_view name() const = 0;
+  // One line for the log and the statistics overlay: device, upload path and why it was chosen,
+  // e.g. "llvmpipe, host-pointer import (VK_EXT_external_memory_host)".
+  virtual std::string describe() const = 0;
+
+  // Frame thread (see above).
+  virtual UploadStats upload(const FrameSource& source) = 0;
+
+  // Render thread.
+  virtual bool has_frame() const = 0;
+  virtual FrameGeometry geometry() const = 0;
+  virtual void reset() = 0;  // forget the image: black until the next frame
+  virtual void set_cursor(const CursorImage& image) = 0;
+  // Clears what the image leaves uncovered, draws the frame, the cursor and the overlay, presents.
+  virtual void render(const DrawState& state) = 0;
+  virtual void set_vsync(bool on) = 0;
+  virtual Result<GuestImage> read_guest_image() = 0;
+};
+
+}  // namespace kagami::client
