@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 
 #include "agent/guest_info.h"
 #include "apps/agent_platform.h"
@@ -11,10 +11,20 @@
 namespace kagami::apps {
 namespace {
 
+// "WxH" and nothing else: digits, one 'x', digits (no sign, space or trailing text such as
+// "1280x720x3", which sscanf("%u%c%u") used to accept).
 bool parse_size(const std::string& text, capture::PatternSize* size) {
+  const char* const end = text.data() + text.size();
+  const auto number = [end](const char* from, unsigned* out) -> const char* {
+    if (from == end || *from < '0' || *from > '9') return nullptr;
+    const auto [ptr, ec] = std::from_chars(from, end, *out);
+    return ec == std::errc{} ? ptr : nullptr;
+  };
   unsigned w = 0, h = 0;
-  char x = 0;
-  if (std::sscanf(text.c_str(), "%u%c%u", &w, &x, &h) != 3 || (x != 'x' && x != 'X')) return false;
+  const char* p = number(text.data(), &w);
+  if (!p || p == end || (*p != 'x' && *p != 'X')) return false;
+  p = number(p + 1, &h);
+  if (p != end) return false;
   size->width = w;
   size->height = h;
   return w >= capture::kPatternMinWidth && h >= capture::kPatternMinHeight && w <= 16384 && h <= 16384;

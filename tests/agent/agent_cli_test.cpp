@@ -21,8 +21,8 @@ using namespace std::chrono_literals;
 std::string agent_path() { return KAGAMI_AGENT_PATH; }  // from CMake
 
 // Runs the agent to completion; returns exit status and stdout+stderr.
-std::pair<int, std::string> run(const std::string& args) {
-  const std::string command = agent_path() + " " + args + " 2>&1";
+std::pair<int, std::string> run(const std::string& args, const std::string& prefix = "") {
+  const std::string command = prefix + agent_path() + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string out;
   std::array<char, 4096> buffer{};
@@ -77,6 +77,19 @@ TEST(AgentCli, ClearErrors) {
   EXPECT_NE(status, 0);
   EXPECT_NE(out.find("unknown capture backend 'nonsense'"), std::string::npos) << out;
   EXPECT_NE(out.find("pattern"), std::string::npos) << out;
+}
+
+TEST(AgentCli, PatternSizeIsExactlyWxH) {
+  ShmFile file(32 << 20);
+  // Each is refused as a usage error (2) before any region or capture is opened; an accepted one
+  // would publish until `timeout` stops it (status 124).
+  for (const char* size : {"1280x720x3", "1280x720junk", "1280x", "x720", "-1280x720", "+1280x720",
+                           "1280 x720", "1280", "99999999999x720", "16x16"}) {
+    const auto [status, out] =
+        run("--shm " + file.path() + " --capture pattern --pattern-size '" + size + "'", "timeout 3 ");
+    EXPECT_EQ(status, 2) << size << ": " << out;
+    EXPECT_NE(out.find("expected WxH"), std::string::npos) << size << ": " << out;
+  }
 }
 
 TEST(AgentCli, PublishesThePatternAndStopsOnSigterm) {
