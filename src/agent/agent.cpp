@@ -43,9 +43,9 @@ Result<void> Agent::setup_region() {
   return {};
 }
 
-void Agent::timer_loop(const std::atomic<bool>& stop) {
+void Agent::timer_loop(const std::atomic<bool>& stop, std::stop_token token) {
   auto next = std::chrono::steady_clock::now();
-  while (!stop.load()) {
+  while (!stop.load() && !token.stop_requested()) {
     next += config_.tick;
     std::this_thread::sleep_until(next);
     std::vector<protocol::KvmfrSetCursorPos> messages;
@@ -231,11 +231,10 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
   }
   spdlog::info("publishing into {} of shared memory, {} per frame buffer, capture: {}",
                mib(region_.bytes.size()), mib(host_.frame_capacity()), backend_.name());
-  std::thread timer([&] { timer_loop(stop); });
-  struct Join {
-    std::thread& t;
-    ~Join() { t.join(); }
-  } join{timer};
+  // The heartbeat lives exactly as long as this call: every return (a stop, a fatal capture
+  // error) stops and joins it, so viewers see "agent stopped" instead of a live heartbeat over
+  // a frozen image.
+  std::jthread timer([this, &stop](std::stop_token token) { timer_loop(stop, token); });
 
   const auto min_interval =
       config_.fps_max ? std::chrono::microseconds(1'000'000 / config_.fps_max) : std::chrono::microseconds(0);

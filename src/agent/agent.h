@@ -4,9 +4,9 @@
 // Threads
 //   capture thread (the caller of run()): waits in the backend for a change, publishes frames
 //     and cursor updates, reposts for new subscribers, idles when nobody is subscribed.
-//   timer thread (owned by run()): every 10 ms the LGMP heartbeat (KvmfrHost::process), then
-//     the client messages (set cursor position -> backend). Sets the region up again when
-//     process() reports it corrupted.
+//   timer thread (owned by run(), a std::jthread stopped and joined on every return from it):
+//     every 10 ms the LGMP heartbeat (KvmfrHost::process), then the client messages (set cursor
+//     position -> backend). Sets the region up again when process() reports it corrupted.
 //   host_mutex_ serialises every KvmfrHost call between the two; pixels are written outside it
 //   (the FrameWrite belongs to the capture thread until finish()).
 #include <atomic>
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 #include <span>
+#include <stop_token>
 #include <string>
 
 #include "agent/damage_tracker.h"
@@ -71,7 +72,7 @@ class Agent {
     Damage damage;  // since the last posted frame
   };
 
-  void timer_loop(const std::atomic<bool>& stop);
+  void timer_loop(const std::atomic<bool>& stop, std::stop_token token);
   Result<void> setup_region();  // host_mutex_ held
   bool publish(Pending& pending);
   void post_cursor(const protocol::CursorUpdate& update);

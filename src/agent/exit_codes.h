@@ -6,5 +6,6 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;           // anything else; the message says what
 inline constexpr int kExitUsage = 2;           // bad command line
 inline constexpr int kExitNoSharedMemory = 3;  // the region cannot be opened (Windows: no IVSHMEM device)
+inline constexpr int kExitRegionInUse = 4;     // another agent is publishing into the region
 
 }  // namespace kagami::agent

@@ -26,6 +26,13 @@ class AgentPlatform {
   virtual Result<void> check_options() = 0;
   // The shared memory the options name.
   virtual Result<std::unique_ptr<shm::Region>> open_region() = 0;
+  // Claims the region for this agent for the life of the process, or says who holds it
+  // (Linux: an flock on the region's file; where no lock exists the heartbeat check in
+  // kagami_agent.cpp still applies).
+  virtual Result<void> claim_region(const shm::Region& region) {
+    (void)region;
+    return {};
+  }
   // The capture backend the options name, started. Called on the thread that then runs the
   // agent loop (the capture thread).
   virtual Result<std::unique_ptr<capture::CaptureBackend>> open_capture() = 0;

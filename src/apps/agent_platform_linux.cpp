@@ -1,8 +1,15 @@
 // kagami-agent on Linux: --shm/--device regions, the x11, drm, fb and pattern backends.
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "agent/guest_info.h"
 #include "apps/agent_platform.h"
@@ -11,13 +18,46 @@
 namespace kagami::apps {
 namespace {
 
+// "WxH" and nothing else: digits, one 'x', digits (no sign, space or trailing text such as
+// "1280x720x3", which sscanf("%u%c%u") used to accept).
 bool parse_size(const std::string& text, capture::PatternSize* size) {
+  const char* const end = text.data() + text.size();
+  const auto number = [end](const char* from, unsigned* out) -> const char* {
+    if (from == end || *from < '0' || *from > '9') return nullptr;
+    const auto [ptr, ec] = std::from_chars(from, end, *out);
+    return ec == std::errc{} ? ptr : nullptr;
+  };
   unsigned w = 0, h = 0;
-  char x = 0;
-  if (std::sscanf(text.c_str(), "%u%c%u", &w, &x, &h) != 3 || (x != 'x' && x != 'X')) return false;
+  const char* p = number(text.data(), &w);
+  if (!p || p == end || (*p != 'x' && *p != 'X')) return false;
+  p = number(p + 1, &h);
+  if (p != end) return false;
   size->width = w;
   size->height = h;
   return w >= capture::kPatternMinWidth && h >= capture::kPatternMinHeight && w <= 16384 && h <= 16384;
+}
+
+// Who holds the flock on the file behind `fd`: "pid 1234: kagami-agent --shm …" from /proc/locks
+// (FLOCK lines name the locking process, the device as hex major:minor, and the inode).
+std::string lock_holder(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return "unknown process";
+  const std::string file = fmt::format("{:02x}:{:02x}:{}", major(st.st_dev), minor(st.st_dev), st.st_ino);
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    std::istringstream fields(line);
+    std::string number, type, mode, access, pid, where;
+    fields >> number >> type;
+    if (type == "->") fields >> type;  // a waiter, not the holder
+    fields >> mode >> access >> pid >> where;
+    if (type != "FLOCK" || where != file) continue;
+    std::ifstream cmdline("/proc/" + pid + "/cmdline");
+    std::string command((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    std::replace(command.begin(), command.end(), '\0', ' ');
+    while (!command.empty() && command.back() == ' ') command.pop_back();
+    return command.empty() ? "pid " + pid : fmt::format("pid {}: {}", pid, command);
+  }
+  return "a process this user cannot see";
 }
 
 class LinuxPlatform final : public AgentPlatform {
@@ -64,6 +104,17 @@ class LinuxPlatform final : public AgentPlatform {
 
   Result<std::unique_ptr<shm::Region>> open_region() override {
     return shm::open_region(shm_.empty() ? device_ : shm_);
+  }
+
+  // An exclusive flock on the region's file (the /dev/shm file, /dev/kvmfrN or the BAR's sysfs
+  // file), held through the region's fd until the process ends: the kernel drops it when this
+  // agent dies, so it never goes stale. Lockless files fall through to the heartbeat check.
+  Result<void> claim_region(const shm::Region& region) override {
+    if (region.fd() < 0 || ::flock(region.fd(), LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) return {};
+    return Error{fmt::format(
+        "{} is already in use by another kagami-agent ({}); two agents on one region make every viewer "
+        "reconnect each second. Stop that agent first, or give each agent its own region.",
+        region.describe(), lock_holder(region.fd()))};
   }
 
   Result<std::unique_ptr<capture::CaptureBackend>> open_capture() override {

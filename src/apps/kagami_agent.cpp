@@ -12,6 +12,7 @@
 
 #include "agent/agent.h"
 #include "agent/exit_codes.h"
+#include "agent/live_publisher.h"
 #include "apps/agent_platform.h"
 
 namespace {
@@ -19,6 +20,10 @@ namespace {
 using namespace kagami;
 
 std::atomic<bool> g_stop{false};
+
+// How long a region's heartbeat is watched before it is taken: a live host ticks every 10 ms,
+// so 300 ms tells a running one from a region left behind by a stopped one.
+constexpr std::chrono::milliseconds kHeartbeatWatch{300};
 
 // std::signal, not sigaction: the same on Windows, where the service's stop request arrives as
 // raise(SIGTERM) from another thread (agent/windows/agent_stop.h).
@@ -70,6 +75,18 @@ int run_agent(const std::vector<std::string>& arguments) {
   if (!region) {
     spdlog::error("{}", region.error().message);
     return agent::kExitNoSharedMemory;
+  }
+  // One agent per region: a second one would fight the first (viewers reconnect every second).
+  if (auto claimed = platform->claim_region(**region); !claimed) {
+    spdlog::error("{}", claimed.error().message);
+    return agent::kExitRegionInUse;
+  }
+  if (auto other = agent::find_live_publisher((*region)->bytes(), kHeartbeatWatch)) {
+    spdlog::error(
+        "another agent is publishing into {} right now ({}). Two agents on one region make every viewer "
+        "reconnect each second: stop it first, or give each agent its own region.",
+        (*region)->describe(), *other);
+    return agent::kExitRegionInUse;
   }
   auto source = platform->open_capture();
   if (!source) {

@@ -97,15 +97,16 @@ LgmpStatus LgmpClient::subscribe(std::uint32_t queue_id, LgmpSubscription* out) 
   if (free_slots == 0) return LgmpStatus::queue_full;
   const auto bit = static_cast<std::uint32_t>(std::countr_zero(free_slots));
 
-  hq.timeout[bit] = 0;
-  hq.client_id[bit] = client_id_;
-  atomic_store(hq.subs, s | subs_on_bit(bit));
-  atomic_fetch_add(hq.new_sub_count, 1u);
-
+  // Checked before the slot is taken: a refused subscribe must not leave a slot held by nobody.
   const std::uint32_t position = atomic_load(hq.position);
   if (position >= num_messages)
     return corrupted(fmt::format("queue {}'s write index {} is outside its {} slots", queue_id,
                                  position, num_messages));
+
+  hq.timeout[bit] = 0;
+  hq.client_id[bit] = client_id_;
+  atomic_store(hq.subs, s | subs_on_bit(bit));
+  atomic_fetch_add(hq.new_sub_count, 1u);
 
   *out = LgmpSubscription{};
   out->client_ = this;

@@ -13,6 +13,7 @@
 #include "capture/pattern/pattern_backend.h"
 #include "protocol/kvmfr_frame.h"
 #include "reader.h"
+#include "running_agent.h"
 #include "test_region.h"
 
 namespace kagami::agent {
@@ -21,27 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using capture::PatternConfig;
 
-// Runs an Agent on its own thread for the lifetime of the object.
-class RunningAgent {
- public:
-  RunningAgent(std::span<std::byte> region, capture::CaptureBackend& backend, AgentConfig config = {})
-      : agent_(AgentRegion{region, -1}, backend, collect_guest_info(backend.name()), config) {
-    thread_ = std::thread([this] { result_ = agent_.run(stop_); });
-  }
-  ~RunningAgent() { stop(); }
-  void stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  Agent& agent() { return agent_; }
-  const Result<void>& result() const { return result_; }
-
- private:
-  Agent agent_;
-  std::atomic<bool> stop_{false};
-  Result<void> result_;
-  std::thread thread_;
-};
+using testing::RunningAgent;
 
 // The frame must equal the scene's rendering of the frame its marker names (rows present only).
 void expect_pattern_frame(const testing::ReceivedFrame& f, std::uint64_t seed) {

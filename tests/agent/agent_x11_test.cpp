@@ -135,5 +135,30 @@ TEST(AgentX11, FramesDamageCursorAndResizeReachTheReader) {
   EXPECT_TRUE(result);
 }
 
+// The agent's two threads on one backend: the capture thread (re)starts it while the timer
+// thread warps the pointer for a client. Under TSan (scripts/test-all) a root window written
+// outside the connection lock shows up as a data race here.
+TEST(AgentX11, CursorWarpsWhileTheBackendRestarts) {
+  testing::Xvfb xvfb(320, 240);
+  ASSERT_FALSE(xvfb.display().empty()) << xvfb.error();
+  capture::X11Config config;
+  config.display = xvfb.display();
+  capture::X11Backend backend(config);
+  std::atomic<bool> done{false};
+  std::thread timer([&] {
+    for (std::int32_t i = 0; !done.load(); ++i) backend.set_cursor_position(i % 320, i % 240);
+  });
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(backend.start());
+  done = true;
+  timer.join();
+  XDraw x(xvfb.display());
+  backend.set_cursor_position(123, 45);
+  auto* p = xcb_query_pointer_reply(x.c(), xcb_query_pointer(x.c(), x.root()), nullptr);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->root_x, 123);
+  EXPECT_EQ(p->root_y, 45);
+  std::free(p);
+}
+
 }  // namespace
 }  // namespace kagami::agent

@@ -217,6 +217,16 @@ TEST_F(HostileLgmp, WriteIndexAndSlotOffsetsAreChecked) {
   EXPECT_EQ(sub.process(&msg), LgmpStatus::corrupted);
 }
 
+TEST_F(HostileLgmp, ARefusedSubscribeTakesNoSlot) {
+  header.queues[0].position = 77;  // outside the queue's 3 slots
+  LgmpSubscription sub;
+  EXPECT_EQ(client.subscribe(2, &sub), LgmpStatus::corrupted);
+  EXPECT_NE(client.last_error().find("write index 77"), std::string::npos);
+  EXPECT_EQ(header.queues[0].subs, 0u) << "the refused subscriber left its slot marked taken";
+  EXPECT_EQ(header.queues[0].new_sub_count, 0u);
+  EXPECT_EQ(header.queues[0].client_id[0], 0u);
+}
+
 TEST_F(HostileLgmp, ClientMessageIndexIsChecked) {
   LgmpSubscription sub;
   ASSERT_EQ(client.subscribe(2, &sub), LgmpStatus::ok);

@@ -73,20 +73,29 @@ CaptureStatus X11Backend::lost(std::string why) {
 Result<void> X11Backend::start() {
   disconnect();
   int screen_number = 0;
-  std::unique_lock lock(conn_mutex_);
-  conn_ = xcb_connect(config_.display.empty() ? nullptr : config_.display.c_str(), &screen_number);
+  // Connected and its root found before either is published: set_cursor_position (timer
+  // thread) reads conn_ and root_ together under conn_mutex_.
+  xcb_connection_t* conn =
+      xcb_connect(config_.display.empty() ? nullptr : config_.display.c_str(), &screen_number);
   const char* shown = config_.display.empty() ? std::getenv("DISPLAY") : config_.display.c_str();
-  lock.unlock();
-  if (xcb_connection_has_error(conn_)) {
-    disconnect();
+  if (xcb_connection_has_error(conn)) {
+    xcb_disconnect(conn);
     return Error{
         fmt::format("cannot connect to the X server {} (is it running, and DISPLAY/--display right?)",
                     shown ? shown : "(DISPLAY unset)")};
   }
-  xcb_screen_iterator_t it = xcb_setup_roots_iterator(xcb_get_setup(conn_));
+  xcb_screen_iterator_t it = xcb_setup_roots_iterator(xcb_get_setup(conn));
   for (int i = 0; i < screen_number && it.rem; ++i) xcb_screen_next(&it);
+  if (!it.rem) {
+    xcb_disconnect(conn);
+    return Error{fmt::format("the X server {} has no screen {}", shown ? shown : "", screen_number)};
+  }
   xcb_screen_t* screen = it.data;
-  root_ = screen->root;
+  {
+    std::lock_guard lock(conn_mutex_);
+    conn_ = conn;
+    root_ = screen->root;
+  }
   width_ = screen->width_in_pixels;
   height_ = screen->height_in_pixels;
 

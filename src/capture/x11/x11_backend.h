@@ -57,7 +57,8 @@ class X11Backend final : public CaptureBackend {
   CaptureStatus read_bands_plain(const FrameTarget& target, const std::vector<Rect>& bands);
 
   X11Config config_;
-  // conn_ is replaced only under conn_mutex_; set_cursor_position (timer thread) takes it too.
+  // conn_ and root_ are replaced only under conn_mutex_ (capture thread); set_cursor_position
+  // (timer thread) reads them under it. The capture thread reads them without it.
   std::mutex conn_mutex_;
   xcb_connection_t* conn_ = nullptr;
   std::uint32_t root_ = 0;
