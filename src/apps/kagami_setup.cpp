@@ -31,7 +31,7 @@ struct SizeOptions {
   void add_to(CLI::App& app) {
     auto* size_opt = app.add_option("--size", size,
                                     "Region size: N MiB, or with a unit: 64M, 1G, 33554432B. Default: 32M "
-                                    "(1920x1080 SDR)");
+                                    "(1920x1080 SDR); `shm` keeps the size of an existing file");
     auto* for_opt =
         app.add_option("--for", resolution,
                        "Size the region for this guest resolution (WxH) with the reference formula "
@@ -39,6 +39,8 @@ struct SizeOptions {
     size_opt->excludes(for_opt);
     app.add_flag("--hdr", hdr, "With --for: size for HDR frames (8 bytes per pixel). Default: off (SDR)");
   }
+
+  bool given() const { return !size.empty() || !resolution.empty(); }
 
   kagami::Result<std::uint64_t> bytes() const {
     if (!resolution.empty()) {
@@ -73,6 +75,7 @@ struct ShmCommand {
   std::string etc_dir = "/etc";
   std::string modules_dir;
   bool dry_run = false;
+  bool force = false;
 
   void add_to(CLI::App& app) {
     app.add_option("--path", path,
@@ -93,12 +96,16 @@ struct ShmCommand {
     app.add_option("--modules-dir", modules_dir,
                    "kvmfr only: where to look for kvmfr.ko (default: /lib/modules/<running kernel>)");
     app.add_flag("--dry-run", dry_run, "Print what would be done, change nothing");
+    app.add_flag("--force", force,
+                 "Resize the file even while processes (QEMU, kagami-agent, kagami-client) have it mapped or "
+                 "open. Default: refuse and name them");
   }
 
   int run() {
     if (user.empty()) {
       user = default_client_user();
-      if (user == "root") spdlog::warn("the owner will be root: pass --user with the user who runs kagami-client");
+      if (user == "root")
+        spdlog::warn("the owner will be root: pass --user with the user who runs kagami-client");
     }
     auto bytes = size.bytes();
     if (!bytes) return fail(bytes.error());
@@ -120,12 +127,13 @@ struct ShmCommand {
                          std::cout);
     } else {
       done = setup_shm_file({.path = path,
-                             .size = *bytes,
+                             .size = size.given() ? std::optional<std::uint64_t>(*bytes) : std::nullopt,
                              .user = user,
                              .group = group,
                              .mode = mode_bits,
                              .tmpfiles_dir = tmpfiles_dir,
-                             .dry_run = dry_run},
+                             .dry_run = dry_run,
+                             .force = force},
                             std::cout);
     }
     if (!done) return fail(done.error());

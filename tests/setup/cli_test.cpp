@@ -1,6 +1,8 @@
 // The kagami-setup program itself: exit statuses, error output, and --help covering every option.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -68,6 +70,39 @@ TEST(KagamiSetupCli, ShmDryRunOnATempPath) {
   EXPECT_EQ(r.exit_status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("would create: " + (dir / "r") + " (64 MiB, mode 0660)"));
   EXPECT_FALSE(std::filesystem::exists(dir / "r"));
+}
+
+// `shm` without --size keeps an existing file's size; a resize under a process that holds the file
+// is refused (exit 1, the process named) unless --force.
+TEST(KagamiSetupCli, ShmKeepsTheSizeAndRefusesToResizeAFileInUse) {
+  test::TempDir dir;
+  std::vector<std::string> common = {"shm",     "--path", dir / "r",        "--user", "root",
+                                     "--group", "root",   "--tmpfiles-dir", dir / "t"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = common;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run(args);
+  };
+  ASSERT_EQ(with({"--size", "64M"}).exit_status, 0);
+  auto kept = with({});
+  EXPECT_EQ(kept.exit_status, 0) << kept.err;
+  EXPECT_EQ(std::filesystem::file_size(dir / "r"), 64u << 20);
+
+  // A real program holding the file open: `sleep` with the region as its stdin.
+  std::string command = "exec sleep 30 < " + (dir / "r") + " & echo $!";
+  FILE* shell = popen(command.c_str(), "r");
+  ASSERT_NE(shell, nullptr);
+  int pid = 0;
+  ASSERT_EQ(fscanf(shell, "%d", &pid), 1);
+  pclose(shell);
+  auto refused = with({"--size", "16M"});
+  EXPECT_EQ(refused.exit_status, 1);
+  EXPECT_THAT(refused.err, HasSubstr(fmt::format("sleep (pid {}, open)", pid)));
+  EXPECT_EQ(std::filesystem::file_size(dir / "r"), 64u << 20);
+  auto forced = with({"--size", "16M", "--force"});
+  EXPECT_EQ(forced.exit_status, 0) << forced.err;
+  EXPECT_EQ(std::filesystem::file_size(dir / "r"), 16u << 20);
+  kill(pid, SIGKILL);
 }
 
 // doctor exits 1 on a problem and 0 when the region is right and an agent is beating in it.
