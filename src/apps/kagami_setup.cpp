@@ -42,6 +42,15 @@ struct SizeOptions {
 
   bool given() const { return !size.empty() || !resolution.empty(); }
 
+  // The options as the user gave them, for printed next commands.
+  std::vector<std::string> args() const {
+    std::vector<std::string> argv;
+    if (!resolution.empty()) argv = {"--for", resolution};
+    if (!size.empty()) argv = {"--size", size};
+    if (hdr && !resolution.empty()) argv.push_back("--hdr");
+    return argv;
+  }
+
   kagami::Result<std::uint64_t> bytes() const {
     if (!resolution.empty()) {
       auto res = parse_resolution(resolution);
@@ -178,6 +187,7 @@ struct LibvirtCommand {
                        shm)});
     }
     if (!input.empty()) request.input = input;
+    request.size_args = size.args();
     if (!output.empty()) request.output = output;
     auto changed = setup_libvirt(request, std::cout);
     if (!changed) return fail(changed.error());

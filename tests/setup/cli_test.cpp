@@ -105,6 +105,26 @@ TEST(KagamiSetupCli, ShmKeepsTheSizeAndRefusesToResizeAFileInUse) {
   kill(pid, SIGKILL);
 }
 
+// The printed next command repeats the options that matter: run as printed it does what was shown.
+TEST(KagamiSetupCli, LibvirtPrintsAnApplyCommandWithTheSameOptions) {
+  test::TempDir dir;
+  std::string xml = dir.write("win10.xml",
+                              "<domain type='qemu'><name>win10</name><memory unit='MiB'>64</memory>"
+                              "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices/></domain>");
+  auto kvmfr = run({"libvirt", "win10", "--xml", xml, "--for", "2560x1440", "--shm", "/dev/kvmfr0"});
+  EXPECT_EQ(kvmfr.exit_status, 0) << kvmfr.err;
+  EXPECT_THAT(kvmfr.out,
+              HasSubstr("Apply it with: kagami-setup libvirt win10 --shm /dev/kvmfr0 --for 2560x1440 "
+                        "--xml " +
+                        xml + " --apply\n"));
+  auto file = run({"libvirt", "win10", "--xml", xml, "--size", "64M", "--connect", "qemu:///session", "--shm",
+                   "/dev/shm/win10"});
+  EXPECT_EQ(file.exit_status, 0) << file.err;
+  EXPECT_THAT(file.out, HasSubstr("Apply it with: kagami-setup libvirt win10 --connect qemu:///session --shm "
+                                  "/dev/shm/win10 --size 64M --xml " +
+                                  xml + " --apply\n"));
+}
+
 // doctor exits 1 on a problem and 0 when the region is right and an agent is beating in it.
 TEST(KagamiSetupCli, DoctorExitStatusFollowsTheFindings) {
   test::TempDir dir;
