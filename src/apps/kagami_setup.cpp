@@ -168,6 +168,11 @@ struct LibvirtCommand {
                    "through <qemu:commandline>")
         ->capture_default_str();
     size.add_to(app);
+    app.add_flag(
+        "--gpu-only", request.wants.gpu_only,
+        "Looking Glass's way: no USB tablet (the mouse goes relative through SPICE, captured) and "
+        "<video><model type='none'/> so the passed-through GPU is the guest's only display. Default: "
+        "a USB tablet, an exact absolute pointer without capturing the mouse");
     app.add_option("--xml", input, "Read the domain XML from this file instead of `virsh dumpxml`");
     app.add_option("--output", output, "Also write the changed XML to this file");
   }
@@ -276,10 +281,11 @@ int main(int argc, char** argv) {
       "Create or fix the shared-memory file (size, owner, group, mode) and a systemd-tmpfiles rule that "
       "recreates it at boot; with --path /dev/kvmfr0, write the kvmfr module's options and udev rule"));
   LibvirtCommand libvirt;
-  libvirt.add_to(*app.add_subcommand(
-      "libvirt",
-      "Add the ivshmem <shmem>, SPICE on loopback, a tablet, audio and the clipboard channel to a "
-      "libvirt domain: shows the diff, validates it, and defines it only with --apply"));
+  libvirt.add_to(
+      *app.add_subcommand("libvirt",
+                          "Add the ivshmem <shmem>, SPICE on loopback, a tablet (or --gpu-only), audio and "
+                          "the clipboard channel to a "
+                          "libvirt domain: shows the diff, validates it, and defines it only with --apply"));
   QemuArgsCommand qemu;
   qemu.add_to(*app.add_subcommand("qemu-args", "Print the equivalent plain QEMU command-line options"));
   DoctorCommand doctor;

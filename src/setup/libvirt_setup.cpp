@@ -55,6 +55,10 @@ std::string apply_command(const LibvirtRequest& request) {
   auto shm = shm_args(request.wants);
   argv.insert(argv.end(), shm.begin(), shm.end());
   argv.insert(argv.end(), request.size_args.begin(), request.size_args.end());
+  if (request.size_args.empty() && request.wants.shmem_bytes != DomainWants{}.shmem_bytes) {
+    argv.insert(argv.end(), {"--size", fmt::format("{}M", request.wants.shmem_bytes / (1024 * 1024))});
+  }
+  if (request.wants.gpu_only) argv.push_back("--gpu-only");
   if (request.input) argv.insert(argv.end(), {"--xml", *request.input});
   argv.push_back("--apply");
   return shell_quote(argv);
@@ -96,6 +100,7 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
     file << edit->edited;
     if (!file) return Error{fmt::format("cannot write {}", *request.output)};
   }
+  for (const auto& warning : edit->warnings) out << "Warning: " << warning << "\n";
   if (edit->changes.empty()) {
     out << fmt::format("{} already has everything kagami needs.\n", request.domain);
     return false;
