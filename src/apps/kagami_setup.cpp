@@ -31,13 +31,24 @@ struct SizeOptions {
   void add_to(CLI::App& app) {
     auto* size_opt = app.add_option("--size", size,
                                     "Region size: N MiB, or with a unit: 64M, 1G, 33554432B. Default: 32M "
-                                    "(1920x1080 SDR)");
+                                    "(1920x1080 SDR); `shm` keeps the size of an existing file");
     auto* for_opt =
         app.add_option("--for", resolution,
                        "Size the region for this guest resolution (WxH) with the reference formula "
                        "(see `kagami-setup size`) instead of --size");
     size_opt->excludes(for_opt);
     app.add_flag("--hdr", hdr, "With --for: size for HDR frames (8 bytes per pixel). Default: off (SDR)");
+  }
+
+  bool given() const { return !size.empty() || !resolution.empty(); }
+
+  // The options as the user gave them, for printed next commands.
+  std::vector<std::string> args() const {
+    std::vector<std::string> argv;
+    if (!resolution.empty()) argv = {"--for", resolution};
+    if (!size.empty()) argv = {"--size", size};
+    if (hdr && !resolution.empty()) argv.push_back("--hdr");
+    return argv;
   }
 
   kagami::Result<std::uint64_t> bytes() const {
@@ -73,6 +84,7 @@ struct ShmCommand {
   std::string etc_dir = "/etc";
   std::string modules_dir;
   bool dry_run = false;
+  bool force = false;
 
   void add_to(CLI::App& app) {
     app.add_option("--path", path,
@@ -93,12 +105,16 @@ struct ShmCommand {
     app.add_option("--modules-dir", modules_dir,
                    "kvmfr only: where to look for kvmfr.ko (default: /lib/modules/<running kernel>)");
     app.add_flag("--dry-run", dry_run, "Print what would be done, change nothing");
+    app.add_flag("--force", force,
+                 "Resize the file even while processes (QEMU, kagami-agent, kagami-client) have it mapped or "
+                 "open. Default: refuse and name them");
   }
 
   int run() {
     if (user.empty()) {
       user = default_client_user();
-      if (user == "root") spdlog::warn("the owner will be root: pass --user with the user who runs kagami-client");
+      if (user == "root")
+        spdlog::warn("the owner will be root: pass --user with the user who runs kagami-client");
     }
     auto bytes = size.bytes();
     if (!bytes) return fail(bytes.error());
@@ -120,12 +136,13 @@ struct ShmCommand {
                          std::cout);
     } else {
       done = setup_shm_file({.path = path,
-                             .size = *bytes,
+                             .size = size.given() ? std::optional<std::uint64_t>(*bytes) : std::nullopt,
                              .user = user,
                              .group = group,
                              .mode = mode_bits,
                              .tmpfiles_dir = tmpfiles_dir,
-                             .dry_run = dry_run},
+                             .dry_run = dry_run,
+                             .force = force},
                             std::cout);
     }
     if (!done) return fail(done.error());
@@ -151,6 +168,11 @@ struct LibvirtCommand {
                    "through <qemu:commandline>")
         ->capture_default_str();
     size.add_to(app);
+    app.add_flag(
+        "--gpu-only", request.wants.gpu_only,
+        "Looking Glass's way: no USB tablet (the mouse goes relative through SPICE, captured) and "
+        "<video><model type='none'/> so the passed-through GPU is the guest's only display. Default: "
+        "a USB tablet, an exact absolute pointer without capturing the mouse");
     app.add_option("--xml", input, "Read the domain XML from this file instead of `virsh dumpxml`");
     app.add_option("--output", output, "Also write the changed XML to this file");
   }
@@ -170,6 +192,7 @@ struct LibvirtCommand {
                        shm)});
     }
     if (!input.empty()) request.input = input;
+    request.size_args = size.args();
     if (!output.empty()) request.output = output;
     auto changed = setup_libvirt(request, std::cout);
     if (!changed) return fail(changed.error());
@@ -258,10 +281,11 @@ int main(int argc, char** argv) {
       "Create or fix the shared-memory file (size, owner, group, mode) and a systemd-tmpfiles rule that "
       "recreates it at boot; with --path /dev/kvmfr0, write the kvmfr module's options and udev rule"));
   LibvirtCommand libvirt;
-  libvirt.add_to(*app.add_subcommand(
-      "libvirt",
-      "Add the ivshmem <shmem>, SPICE on loopback, a tablet, audio and the clipboard channel to a "
-      "libvirt domain: shows the diff, validates it, and defines it only with --apply"));
+  libvirt.add_to(
+      *app.add_subcommand("libvirt",
+                          "Add the ivshmem <shmem>, SPICE on loopback, a tablet (or --gpu-only), audio and "
+                          "the clipboard channel to a "
+                          "libvirt domain: shows the diff, validates it, and defines it only with --apply"));
   QemuArgsCommand qemu;
   qemu.add_to(*app.add_subcommand("qemu-args", "Print the equivalent plain QEMU command-line options"));
   DoctorCommand doctor;

@@ -10,6 +10,7 @@
 #include "client/layout.h"
 #include "client/pointer_map.h"
 #include "client/screenshot.h"
+#include "common/region_size.h"
 
 namespace kagami::client {
 namespace {
@@ -85,14 +86,9 @@ void ClientApp::try_open_region(std::uint64_t now_ns) {
                            options_.shm, region.error().message));
     return;
   }
-  // The LGMP header, the KVMFR user data, the queues and one small frame need at least this much.
-  constexpr std::size_t kMinimumRegion = 2 * 1024 * 1024;
-  const std::size_t size = (*region)->bytes().size();
-  if (size < kMinimumRegion) {
-    set_status(
-        fmt::format("region too small: {} is {} KiB; at least 2 MiB are needed, 32 MiB for 1920x1080 "
-                    "(kagami-setup size 1920x1080)",
-                    (*region)->describe(), size / 1024));
+  // The same rule as the agent and `kagami-setup doctor` (common/region_size.h).
+  if (auto problem = region_size_problem((*region)->bytes().size())) {
+    set_status(fmt::format("region too small: {}: {}", (*region)->describe(), *problem));
     return;
   }
   region_ = std::move(*region);

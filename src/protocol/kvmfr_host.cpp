@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/region_size.h"
 #include "protocol/shared_atomic.h"
 
 namespace kagami::protocol {
@@ -30,9 +31,14 @@ void FrameWrite::finish() { advance(data_size_); }
 KvmfrHost::KvmfrHost(Clock& clock, RandomSource& random) : lgmp_(clock, random) {}
 
 Result<void> KvmfrHost::setup(std::span<std::byte> region, const GuestInfo& info, std::uint32_t page_size) {
+  // One size rule for agent, client and doctor (common/region_size.h). LGMP's offsets are 32-bit:
+  // a region of 4 GiB or more is laid out in its first kLgmpLimit bytes (before, its size
+  // overflowed and it failed as "too small").
+  if (auto problem = region_size_problem(region.size())) return Error{*problem};
+  region = region.first(static_cast<std::size_t>(lgmp_usable_bytes(region.size())));
   const auto fail = [&](const char* what, LgmpStatus status) {
-    return Error{fmt::format("cannot lay out the {} MiB region: {} failed ({}); the region must be at least "
-                             "16 MiB (see `kagami-setup size`)", region.size() >> 20, what, to_string(status))};
+    return Error{fmt::format("cannot lay out the {} region: {} failed ({})",
+                             format_region_bytes(region.size()), what, to_string(status))};
   };
   if (page_size == 0 || (page_size & (page_size - 1)) != 0)
     return Error{fmt::format("page size {} is not a power of two", page_size)};
@@ -179,7 +185,8 @@ std::vector<KvmfrSetCursorPos> KvmfrHost::take_client_messages() {
     if (s != LgmpStatus::ok || size < sizeof(KvmfrSetCursorPos)) continue;  // malformed: dropped
     KvmfrSetCursorPos message;
     std::memcpy(&message, data, sizeof message);
-    if (message.type == static_cast<std::uint32_t>(KvmfrMessageType::set_cursor_pos)) messages.push_back(message);
+    if (message.type == static_cast<std::uint32_t>(KvmfrMessageType::set_cursor_pos))
+      messages.push_back(message);
   }
   return messages;
 }

@@ -23,6 +23,12 @@ std::string default_qemu_user() {
   return "";
 }
 
+bool is_kvmfr_path(const std::string& path) { return path.starts_with("/dev/kvmfr"); }
+
+bool is_region_file_type(const std::string& path, const struct stat& st) {
+  return S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && is_kvmfr_path(path));
+}
+
 std::vector<Finding> run_doctor(const DoctorOptions& options) {
   std::vector<Finding> findings;
   for (auto check : {check_region, check_region_contents, check_host, check_security, check_libvirt}) {

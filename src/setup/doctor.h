@@ -1,6 +1,8 @@
 #pragma once
 // `kagami-setup doctor`: every check that commonly explains "no picture". Each finding says what is
 // wrong and the exact command that fixes it. The roots are parameters so tests use crafted trees.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -39,6 +41,11 @@ std::vector<Finding> check_region_contents(const DoctorOptions& options);  // do
 std::vector<Finding> check_host(const DoctorOptions& options);             // doctor_host.cpp
 std::vector<Finding> check_security(const DoctorOptions& options);         // doctor_security.cpp
 std::vector<Finding> check_libvirt(const DoctorOptions& options);          // doctor_libvirt.cpp
+
+// What a region can be: a regular file, or a character device at a /dev/kvmfrN path. Anything
+// else (a directory, a FIFO, /dev/zero) is never opened: a FIFO would block the open.
+bool is_region_file_type(const std::string& path, const struct stat& st);
+bool is_kvmfr_path(const std::string& path);
 
 // All of the above, in that order.
 std::vector<Finding> run_doctor(const DoctorOptions& options);

@@ -1,5 +1,6 @@
 // doctor: what the guest wrote into the region — protocol versions and the agent's heartbeat.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <thread>
@@ -26,6 +27,10 @@ std::string version_name(std::uint32_t kvmfr_version) {
 
 std::vector<Finding> check_region_contents(const DoctorOptions& options) {
   std::vector<Finding> out;
+  // Only a real region is read (check_region reports anything else): opening a FIFO would block,
+  // and /dev/zero would read as an "all zeros" region.
+  struct stat st {};
+  if (stat(options.shm_path.c_str(), &st) != 0 || !is_region_file_type(options.shm_path, st)) return out;
   auto bytes = read_region_start(options.shm_path);
   if (!bytes) {
     // A missing region is check_region's finding; one we cannot read hides the agent's state.

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "common/region_size.h"
 #include "setup/doctor.h"
 #include "shm/mapped_fd.h"
 #include "shm/ownership.h"
@@ -13,7 +14,16 @@
 namespace kagami::setup {
 namespace {
 
-bool is_kvmfr_path(const std::string& path) { return path.starts_with("/dev/kvmfr"); }
+constexpr std::uint64_t kDefaultRegionMiB = 32;  // 1920x1080 SDR, kagami-setup's default
+
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISCHR(mode)) return "a character device other than /dev/kvmfrN";
+  return "not a regular file";
+}
 
 // Whether `user` may read and write a file with this owner, group and mode (root may always).
 bool user_can_read_write(const std::string& user, const struct stat& st) {
@@ -41,24 +51,39 @@ std::string setup_command(const DoctorOptions& options, const std::string& extra
   return fmt::format("sudo kagami-setup shm --path {}{}{}", options.shm_path, size, extra);
 }
 
+// A size fix must name a size: without one `kagami-setup shm` keeps the file's size.
+std::string resize_command(const DoctorOptions& options) {
+  if (options.resolution) return setup_command(options);
+  return setup_command(options, fmt::format(" --size {}M", kDefaultRegionMiB));
+}
+
 void check_size(const DoctorOptions& options, std::uint64_t size, std::vector<Finding>& out) {
   const std::string& path = options.shm_path;
+  std::string resize = "with the VM off: " + resize_command(options);
   if (size == 0) {
-    out.push_back({FindingStatus::problem, "region", fmt::format("{} is empty (0 bytes)", path),
-                   setup_command(options)});
+    out.push_back({FindingStatus::problem, "region", fmt::format("{} is empty (0 bytes)", path), resize});
+    return;
+  }
+  // The rule kagami-agent and kagami-client apply (common/region_size.h).
+  if (auto problem = region_size_problem(size)) {
+    out.push_back({FindingStatus::problem, "region", fmt::format("{}: {}", path, *problem), resize});
     return;
   }
   if (!shm::is_power_of_two(size)) {
     out.push_back({FindingStatus::problem, "region",
                    fmt::format("{} is {}, not a power of two: QEMU cannot map it as an ivshmem BAR", path,
-                               shm::format_size(size)),
-                   setup_command(options)});
+                               format_region_bytes(size)),
+                   resize});
     return;
+  }
+  if (auto note = region_size_note(size)) {
+    out.push_back({FindingStatus::note, "region", fmt::format("{}: {}", path, *note),
+                   "to give the unused part back, " + resize});
   }
   if (!options.resolution) {
     out.push_back({FindingStatus::ok, "region",
                    fmt::format("{} is {} (pass --for WxH to check it against the guest's resolution)", path,
-                               shm::format_size(size)),
+                               format_region_bytes(size)),
                    ""});
     return;
   }
@@ -67,15 +92,15 @@ void check_size(const DoctorOptions& options, std::uint64_t size, std::vector<Fi
                                 options.hdr ? " HDR" : "");
   if (size < calc.region_bytes) {
     out.push_back({FindingStatus::problem, "region",
-                   fmt::format("{} is {}; {} needs {} (`kagami-setup size {}`)", path, shm::format_size(size),
-                               res, shm::format_size(calc.region_bytes), res),
+                   fmt::format("{} is {}; {} needs {} (`kagami-setup size {}`)", path,
+                               format_region_bytes(size), res, format_region_bytes(calc.region_bytes), res),
                    fmt::format("with the VM off: {}, and the same size in the VM's <shmem>/size= "
                                "(`kagami-setup libvirt DOMAIN --size {}M --apply`)",
                                setup_command(options), calc.region_bytes / kMiB)});
     return;
   }
   out.push_back({FindingStatus::ok, "region",
-                 fmt::format("{} is {}, enough for {}", path, shm::format_size(size), res), ""});
+                 fmt::format("{} is {}, enough for {}", path, format_region_bytes(size), res), ""});
 }
 
 void check_access(const DoctorOptions& options, const struct stat& st, std::vector<Finding>& out) {
@@ -86,7 +111,7 @@ void check_access(const DoctorOptions& options, const struct stat& st, std::vect
   std::string fix =
       is_kvmfr_path(path)
           ? fmt::format("sudo kagami-setup shm --path {} --user {}  (writes the udev rule)", path, client)
-          : setup_command(options, " --user " + client);
+          : fmt::format("sudo kagami-setup shm --path {} --user {}", path, client);  // keeps the size
   bool fine = true;
   if (!user_can_read_write(client, st)) {
     out.push_back({FindingStatus::problem, "permissions",
@@ -129,9 +154,12 @@ std::vector<Finding> check_region(const DoctorOptions& options) {
                    fmt::format("stop the VM, `sudo rm {}`, then `sudo modprobe kvmfr`", path)});
     return out;
   }
-  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
-    out.push_back({FindingStatus::problem, "region", fmt::format("{} is neither a file nor a device", path),
-                   fmt::format("sudo rm -r {} && {}", path, setup_command(options))});
+  if (!is_region_file_type(path, st)) {
+    // Never a removal: the path may be /dev/shm itself, a home directory or a real device.
+    out.push_back({FindingStatus::problem, "region",
+                   fmt::format("{} is {}, not a shared-memory region", path, file_type_name(st.st_mode)),
+                   "pass the region itself: `kagami-setup doctor --shm /dev/shm/NAME` (QEMU's mem-path, "
+                   "libvirt's <shmem name='NAME'>) or `--shm /dev/kvmfr0`"});
     return out;
   }
   if (S_ISREG(st.st_mode)) check_size(options, static_cast<std::uint64_t>(st.st_size), out);

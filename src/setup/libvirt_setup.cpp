@@ -27,7 +27,42 @@ Result<std::string> read_file(const std::string& path) {
   return text.str();
 }
 
+constexpr const char* kDefaultShmemName = "looking-glass";
+
+// --shm as the user gave it, when it is not the default.
+std::vector<std::string> shm_args(const DomainWants& wants) {
+  if (!wants.kvmfr_device.empty()) return {"--shm", wants.kvmfr_device};
+  if (wants.shmem_name != kDefaultShmemName) return {"--shm", "/dev/shm/" + wants.shmem_name};
+  return {};
+}
+
+std::string region_path(const DomainWants& wants) {
+  return wants.kvmfr_device.empty() ? "/dev/shm/" + wants.shmem_name : wants.kvmfr_device;
+}
+
+// `sudo kagami-setup shm --path P <size>`: the region the domain now expects, owned by the user.
+std::string shm_command(const LibvirtRequest& request) {
+  std::vector<std::string> argv{"sudo", "kagami-setup", "shm", "--path", region_path(request.wants)};
+  argv.insert(argv.end(), request.size_args.begin(), request.size_args.end());
+  return shell_quote(argv);
+}
+
 }  // namespace
+
+std::string apply_command(const LibvirtRequest& request) {
+  std::vector<std::string> argv{"kagami-setup", "libvirt", request.domain};
+  if (!request.connect_uri.empty()) argv.insert(argv.end(), {"--connect", request.connect_uri});
+  auto shm = shm_args(request.wants);
+  argv.insert(argv.end(), shm.begin(), shm.end());
+  argv.insert(argv.end(), request.size_args.begin(), request.size_args.end());
+  if (request.size_args.empty() && request.wants.shmem_bytes != DomainWants{}.shmem_bytes) {
+    argv.insert(argv.end(), {"--size", fmt::format("{}M", request.wants.shmem_bytes / (1024 * 1024))});
+  }
+  if (request.wants.gpu_only) argv.push_back("--gpu-only");
+  if (request.input) argv.insert(argv.end(), {"--xml", *request.input});
+  argv.push_back("--apply");
+  return shell_quote(argv);
+}
 
 Result<std::string> virsh_dumpxml(const std::string& connect_uri, const std::string& domain) {
   if (!find_program("virsh")) return Error{"virsh is not installed: `sudo apt install libvirt-clients`"};
@@ -65,6 +100,7 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
     file << edit->edited;
     if (!file) return Error{fmt::format("cannot write {}", *request.output)};
   }
+  for (const auto& warning : edit->warnings) out << "Warning: " << warning << "\n";
   if (edit->changes.empty()) {
     out << fmt::format("{} already has everything kagami needs.\n", request.domain);
     return false;
@@ -79,9 +115,7 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
   if (auto valid = validate_domain_xml(edit->edited); !valid) return valid.error();
   out << "virt-xml-validate: the new XML is a valid libvirt domain.\n";
   if (!request.apply) {
-    out << fmt::format("Nothing was changed. Apply it with: kagami-setup libvirt {}{} --apply\n",
-                       request.domain,
-                       request.connect_uri.empty() ? "" : " --connect " + request.connect_uri);
+    out << fmt::format("Nothing was changed. Apply it with: {}\n", apply_command(request));
     return true;
   }
   auto file = TempFile::create("domain", ".xml", edit->edited);
@@ -96,9 +130,8 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
       request.domain);
   if (request.wants.kvmfr_device.empty()) {
     out << fmt::format(
-        "libvirt creates /dev/shm/{0} as QEMU's user: run `sudo kagami-setup shm --path /dev/shm/{0}` so "
-        "kagami-client may open it too.\n",
-        request.wants.shmem_name);
+        "libvirt creates /dev/shm/{} as QEMU's user: run `{}` so kagami-client may open it too.\n",
+        request.wants.shmem_name, shm_command(request));
   } else {
     out << fmt::format(
         "QEMU opens {0} itself: add it to cgroup_device_acl in /etc/libvirt/qemu.conf and, with AppArmor, "

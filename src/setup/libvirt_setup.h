@@ -4,6 +4,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "setup/libvirt_xml.h"
@@ -17,7 +18,14 @@ struct LibvirtRequest {
   std::optional<std::string> output;  // also write the edited XML here
   DomainWants wants;
   bool apply = false;
+  // How the user chose the size ({"--for", "2560x1440", "--hdr"}, {"--size", "64M"}; empty: the
+  // default), repeated in every command printed for the next step so it does the same thing.
+  std::vector<std::string> size_args;
 };
+
+// The command that applies what a run without --apply showed: the same domain, connection,
+// region, size and input, plus --apply.
+std::string apply_command(const LibvirtRequest& request);
 
 // The domain's persistent XML through virsh.
 Result<std::string> virsh_dumpxml(const std::string& connect_uri, const std::string& domain);

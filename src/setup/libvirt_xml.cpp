@@ -80,11 +80,80 @@ void want_spice(xmlNode* devices, std::vector<std::string>& changes) {
   add(graphics, "listen", {{"type", "address"}, {"address", "127.0.0.1"}});
 }
 
-void want_input_audio_agent(xmlNode* devices, std::vector<std::string>& changes) {
-  if (!child(devices, "input", "type", "tablet")) {
-    add(devices, "input", {{"type", "tablet"}, {"bus", "usb"}});
-    changes.push_back("add a USB tablet (absolute pointer: the guest cursor follows the client's)");
+// kagami's way: a tablet. Looking Glass's way (--gpu-only): no tablet, no emulated display.
+void want_pointer_and_display(xmlNode* devices, const DomainWants& wants, std::vector<std::string>& changes) {
+  if (!wants.gpu_only) {
+    if (!child(devices, "input", "type", "tablet")) {
+      add(devices, "input", {{"type", "tablet"}, {"bus", "usb"}});
+      changes.push_back(
+          "add a USB tablet: an exact absolute pointer, so the guest's cursor lands where the client's is "
+          "without capturing the mouse (Looking Glass removes it and captures instead: --gpu-only)");
+    }
+    return;
   }
+  while (xmlNode* tablet = child(devices, "input", "type", "tablet")) {
+    xmlUnlinkNode(tablet);
+    xmlFreeNode(tablet);
+    changes.push_back("remove the USB tablet (--gpu-only: the mouse goes relative through SPICE, captured)");
+  }
+  bool has_video = false;
+  for (xmlNode* node = devices->children; node; node = node->next) {
+    if (!named(node, "video")) continue;
+    has_video = true;
+    xmlNode* model = child(node, "model");
+    if (model && attr(model, "type") == "none") continue;
+    std::string was = model ? attr(model, "type") : "the default";
+    if (!model) model = add(node, "model", {});
+    for (const char* extra : {"vram", "ram", "vgamem", "heads", "primary"}) xmlUnsetProp(model, x(extra));
+    for (xmlNode* c = model->children; c;) {  // <acceleration> and the like belong to a real model
+      xmlNode* next = c->next;
+      xmlUnlinkNode(c);
+      xmlFreeNode(c);
+      c = next;
+    }
+    xmlSetProp(model, x("type"), x("none"));
+    changes.push_back(fmt::format(
+        "change the emulated display ({}) to <model type='none'/>: the passed-through GPU is the only one",
+        was));
+  }
+  if (!has_video) {
+    xmlNode* video = add(devices, "video", {});
+    add(video, "model", {{"type", "none"}});
+    changes.push_back(
+        "add <video><model type='none'/></video> (otherwise libvirt adds an emulated display for SPICE)");
+  }
+}
+
+// An emulated display next to a passed-through device: Windows may make it the primary display,
+// and the agent captures the primary one.
+void warn_about_primary_display(xmlNode* devices, const DomainWants& wants,
+                                std::vector<std::string>& warnings) {
+  if (wants.gpu_only) return;
+  bool passthrough = false;
+  for (xmlNode* node = devices->children; node; node = node->next) {
+    if (named(node, "hostdev") && attr(node, "type") == "pci") passthrough = true;
+  }
+  if (!passthrough) return;
+  std::string emulated;
+  bool has_video = false;
+  for (xmlNode* node = devices->children; node; node = node->next) {
+    if (!named(node, "video")) continue;
+    has_video = true;
+    xmlNode* model = child(node, "model");
+    std::string type = model ? attr(model, "type") : "";
+    if (type != "none") emulated = type.empty() ? "the default" : type;
+  }
+  if (has_video && emulated.empty()) return;
+  warnings.push_back(fmt::format(
+      "the domain passes a PCI device through and has an emulated display too ({}): the guest may make "
+      "the emulated one its primary display, and the agent captures the primary one. In the guest make "
+      "the GPU's screen the main display (docs/setup.md, step 4), or run again with --gpu-only "
+      "(Looking Glass's way: <video><model type='none'/>, no tablet)",
+      has_video ? emulated : "libvirt adds one for SPICE when there is no <video>"));
+}
+
+void want_input_audio_agent(xmlNode* devices, const DomainWants& wants, std::vector<std::string>& changes) {
+  want_pointer_and_display(devices, wants, changes);
   if (!child(devices, "sound")) {
     add(devices, "sound", {{"model", "ich9"}});
     changes.push_back("add an ich9 sound card (audio through SPICE)");
@@ -151,7 +220,8 @@ Result<DomainEdit> edit_domain_xml(const std::string& xml, const DomainWants& wa
     want_kvmfr_commandline(root, wants.kvmfr_device, wants.shmem_bytes, edit.changes);
   }
   want_spice(devices, edit.changes);
-  want_input_audio_agent(devices, edit.changes);
+  want_input_audio_agent(devices, wants, edit.changes);
+  warn_about_primary_display(devices, wants, edit.warnings);
   edit.edited = serialise(doc.get());
   return edit;
 }

@@ -62,7 +62,9 @@ Result<std::vector<std::byte>> read_region_start(const std::string& path) {
     std::memcpy(bytes.data(), span.data(), bytes.size());
     return bytes;
   }
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: should a FIFO slip past the caller's type check, open() returns instead of waiting
+  // for a writer.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Error{fmt::format("cannot open {}: {}", path, std::strerror(errno))};
   ssize_t n = pread(fd, bytes.data(), bytes.size(), 0);
   int err = errno;

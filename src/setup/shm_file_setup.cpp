@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "setup/actions.h"
+#include "setup/region_users.h"
 #include "shm/mapped_fd.h"
 #include "shm/ownership.h"
 
@@ -22,29 +23,62 @@ Result<void> errno_error(const std::string& what) {
   return Error{fmt::format("cannot {}: {} (run with sudo?)", what, std::strerror(errno))};
 }
 
+// Resizing a file under a mapping cuts the memory of whoever maps it: QEMU's guest loses the
+// end of its ivshmem BAR, and older programs died by SIGBUS. So: only when nobody uses it.
+Result<void> check_unused(const ShmFileRequest& request, std::uint64_t current, std::uint64_t wanted) {
+  RegionUsers found = find_region_users(request.path, request.proc_root);
+  std::string change =
+      fmt::format("{} from {} to {}", request.path, shm::format_size(current), shm::format_size(wanted));
+  if (!found.users.empty()) {
+    return Error{fmt::format(
+        "will not resize {}: it is in use by {}. Stop them first (shut the VM down), or pass --force "
+        "to resize it under them",
+        change, describe_users(found.users))};
+  }
+  if (found.unreadable > 0) {
+    return Error{fmt::format(
+        "will not resize {}: {} processes could not be checked for using it (another user's; QEMU "
+        "runs as libvirt-qemu). Run with sudo, or pass --force",
+        change, found.unreadable)};
+  }
+  return {};
+}
+
 Result<void> fix_size(Actions& actions, const ShmFileRequest& request, const struct stat* st) {
   const std::string& path = request.path;
-  std::string size = shm::format_size(request.size);
   if (!st) {
+    std::uint64_t wanted = request.size.value_or(kDefaultShmSize);
+    std::string size = shm::format_size(wanted);
     return actions.run("create", fmt::format("{} ({}, mode {:04o})", path, size, request.mode),
                        [&]() -> Result<void> {
                          int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, request.mode);
                          if (fd < 0) return errno_error("create " + path);
-                         bool sized = ftruncate(fd, static_cast<off_t>(request.size)) == 0;
+                         bool sized = ftruncate(fd, static_cast<off_t>(wanted)) == 0;
                          close(fd);
                          if (!sized) return errno_error("size " + path);
                          return {};
                        });
   }
   auto current = static_cast<std::uint64_t>(st->st_size);
-  if (current == request.size) {
+  if (!request.size && current != 0) {
+    actions.ok(fmt::format("{} is {} (kept: --size or --for changes it)", path, shm::format_size(current)));
+    return {};
+  }
+  std::uint64_t wanted = request.size.value_or(kDefaultShmSize);
+  std::string size = shm::format_size(wanted);
+  if (current == wanted) {
     actions.ok(fmt::format("{} is {}", path, size));
     return {};
   }
   std::string what = fmt::format("{} from {} to {}", path, shm::format_size(current), size);
-  if (current != 0) what += " (the VM using it must be off, and its <shmem>/size= must match)";
+  if (!request.force) {
+    if (auto unused = check_unused(request, current, wanted); !unused) return unused;
+  } else if (auto found = find_region_users(path, request.proc_root); !found.users.empty()) {
+    what += fmt::format(" under {} (--force)", describe_users(found.users));
+  }
+  if (current != 0) what += " (the VM's <shmem>/size= must match)";
   return actions.run("resize", what, [&]() -> Result<void> {
-    if (truncate(path.c_str(), static_cast<off_t>(request.size)) != 0) return errno_error("resize " + path);
+    if (truncate(path.c_str(), static_cast<off_t>(wanted)) != 0) return errno_error("resize " + path);
     return {};
   });
 }
@@ -102,10 +136,10 @@ Result<void> setup_shm_file(const ShmFileRequest& request, std::ostream& out) {
                     request.group)};
   }
   gid_t gid = gr->gr_gid;
-  if (!shm::is_power_of_two(request.size)) {
+  if (request.size && !shm::is_power_of_two(*request.size)) {
     return Error{
         fmt::format("{} is not a power of two: QEMU cannot use it for ivshmem (see `kagami-setup size`)",
-                    shm::format_size(request.size))};
+                    shm::format_size(*request.size))};
   }
 
   Actions actions(out, request.dry_run);

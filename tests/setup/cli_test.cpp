@@ -1,6 +1,8 @@
 // The kagami-setup program itself: exit statuses, error output, and --help covering every option.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -68,6 +70,59 @@ TEST(KagamiSetupCli, ShmDryRunOnATempPath) {
   EXPECT_EQ(r.exit_status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("would create: " + (dir / "r") + " (64 MiB, mode 0660)"));
   EXPECT_FALSE(std::filesystem::exists(dir / "r"));
+}
+
+// `shm` without --size keeps an existing file's size; a resize under a process that holds the file
+// is refused (exit 1, the process named) unless --force.
+TEST(KagamiSetupCli, ShmKeepsTheSizeAndRefusesToResizeAFileInUse) {
+  test::TempDir dir;
+  std::vector<std::string> common = {"shm",     "--path", dir / "r",        "--user", "root",
+                                     "--group", "root",   "--tmpfiles-dir", dir / "t"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = common;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run(args);
+  };
+  ASSERT_EQ(with({"--size", "64M"}).exit_status, 0);
+  auto kept = with({});
+  EXPECT_EQ(kept.exit_status, 0) << kept.err;
+  EXPECT_EQ(std::filesystem::file_size(dir / "r"), 64u << 20);
+
+  // A real program holding the file open: `sleep` with the region as its stdin.
+  std::string command = "exec sleep 30 < " + (dir / "r") + " & echo $!";
+  FILE* shell = popen(command.c_str(), "r");
+  ASSERT_NE(shell, nullptr);
+  int pid = 0;
+  ASSERT_EQ(fscanf(shell, "%d", &pid), 1);
+  pclose(shell);
+  auto refused = with({"--size", "16M"});
+  EXPECT_EQ(refused.exit_status, 1);
+  EXPECT_THAT(refused.err, HasSubstr(fmt::format("sleep (pid {}, open)", pid)));
+  EXPECT_EQ(std::filesystem::file_size(dir / "r"), 64u << 20);
+  auto forced = with({"--size", "16M", "--force"});
+  EXPECT_EQ(forced.exit_status, 0) << forced.err;
+  EXPECT_EQ(std::filesystem::file_size(dir / "r"), 16u << 20);
+  kill(pid, SIGKILL);
+}
+
+// The printed next command repeats the options that matter: run as printed it does what was shown.
+TEST(KagamiSetupCli, LibvirtPrintsAnApplyCommandWithTheSameOptions) {
+  test::TempDir dir;
+  std::string xml = dir.write("win10.xml",
+                              "<domain type='qemu'><name>win10</name><memory unit='MiB'>64</memory>"
+                              "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices/></domain>");
+  auto kvmfr = run({"libvirt", "win10", "--xml", xml, "--for", "2560x1440", "--shm", "/dev/kvmfr0"});
+  EXPECT_EQ(kvmfr.exit_status, 0) << kvmfr.err;
+  EXPECT_THAT(kvmfr.out,
+              HasSubstr("Apply it with: kagami-setup libvirt win10 --shm /dev/kvmfr0 --for 2560x1440 "
+                        "--xml " +
+                        xml + " --apply\n"));
+  auto file = run({"libvirt", "win10", "--xml", xml, "--size", "64M", "--connect", "qemu:///session", "--shm",
+                   "/dev/shm/win10"});
+  EXPECT_EQ(file.exit_status, 0) << file.err;
+  EXPECT_THAT(file.out, HasSubstr("Apply it with: kagami-setup libvirt win10 --connect qemu:///session --shm "
+                                  "/dev/shm/win10 --size 64M --xml " +
+                                  xml + " --apply\n"));
 }
 
 // doctor exits 1 on a problem and 0 when the region is right and an agent is beating in it.

@@ -6,14 +6,17 @@
 
 #include <atomic>
 #include <cstring>
+#include <filesystem>
+#include <future>
+#include <memory>
 #include <thread>
 
 #include "../shm/temp_dir.h"
 #include "common/clock.h"
+#include "finding_matcher.h"
 #include "protocol/kvmfr_layout.h"
 #include "protocol/lgmp_host.h"
 #include "protocol/lgmp_layout.h"
-#include "finding_matcher.h"
 #include "setup/doctor.h"
 #include "shm/region.h"
 
@@ -24,6 +27,7 @@ using test::TempDir;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
@@ -100,11 +104,81 @@ TEST_F(DoctorRegion, PermissionsAreJudgedForBothUsers) {
               Contains(finding(FindingStatus::ok, "permissions", "usable by nobody and daemon")));
 }
 
-TEST_F(DoctorRegion, UnreadableRegionIsANoteToRunWithSudo) {
-  std::string path = dir_.write("region", "");
-  std::filesystem::remove(path);
-  std::filesystem::create_directory(path);  // exists, but read() on a directory fails
-  EXPECT_THAT(contents(), Contains(finding(FindingStatus::note, "agent", "cannot read the region")));
+// Not a region: said once by check_region, with a fix that never removes anything; the contents
+// check does not open it (a FIFO would block, /dev/zero would read as "all zeros").
+TEST_F(DoctorRegion, DirectoriesAreNotRegionsAndAreNeverRemoved) {
+  for (std::string path : {std::string("/dev/shm"), dir_.path().string()}) {
+    options_.shm_path = path;
+    auto findings = check_region(options_);
+    ASSERT_EQ(findings.size(), 1u) << path;
+    EXPECT_THAT(findings[0],
+                finding(FindingStatus::problem, "region", path + " is a directory, not a shared"));
+    EXPECT_THAT(findings[0].fix, Not(HasSubstr("rm ")));
+    EXPECT_THAT(findings[0].fix, HasSubstr("--shm /dev/shm/NAME"));
+    EXPECT_TRUE(contents().empty());
+  }
+}
+
+TEST_F(DoctorRegion, DevZeroIsNotAnAllZerosRegion) {
+  options_.shm_path = "/dev/zero";
+  EXPECT_THAT(check_region(options_), Contains(finding(FindingStatus::problem, "region",
+                                                       "a character device other than /dev/kvmfrN")));
+  EXPECT_TRUE(contents().empty());
+}
+
+TEST_F(DoctorRegion, FifoNeverBlocks) {
+  options_.shm_path = dir_ / "fifo";
+  ASSERT_EQ(mkfifo(options_.shm_path.c_str(), 0600), 0);
+  // Run the whole doctor on another thread: an open() of the FIFO would wait for a writer forever.
+  auto done = std::make_shared<std::promise<std::vector<Finding>>>();
+  auto result = done->get_future();
+  DoctorOptions options = options_;
+  options.read_kernel_log = false;
+  options.logs.clear();
+  std::thread([done, options] { done->set_value(run_doctor(options)); }).detach();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "doctor blocked on a FIFO";
+  auto findings = result.get();
+  EXPECT_THAT(findings,
+              Contains(finding(FindingStatus::problem, "region", "is a FIFO, not a shared-memory")));
+  for (const auto& f : findings) EXPECT_THAT(f.fix, Not(HasSubstr("rm "))) << f.message;
+}
+
+// doctor's size verdicts are the programs' (common/region_size.h): 4 KiB and 1 MiB are refused by
+// kagami-agent, so doctor must not call them ok; 8 GiB works (LGMP uses its first 4 GiB).
+TEST_F(DoctorRegion, SizesFollowTheProgramsRule) {
+  for (std::uint64_t size : {std::uint64_t{4096}, kMiB, 2 * kMiB}) {
+    auto region = make_region(size);
+    auto findings = check_region(options_);
+    EXPECT_THAT(findings, Contains(finding(FindingStatus::problem, "region", "kagami needs at least 4 MiB")))
+        << size;
+    EXPECT_THAT(findings, Contains(Field(&Finding::fix, HasSubstr("--size 32M")))) << size;
+    region.reset();
+    std::filesystem::remove(options_.shm_path);
+  }
+  auto smallest = make_region(4 * kMiB);
+  EXPECT_FALSE(has_problems(check_region(options_)));
+  smallest.reset();
+  std::filesystem::remove(options_.shm_path);
+
+  // A sparse 8 GiB file: usable, with a note that half of it is unused.
+  std::filesystem::resize_file(dir_.write("region", ""), 8192 * kMiB);
+  auto findings = check_region(options_);
+  EXPECT_FALSE(has_problems(findings));
+  EXPECT_THAT(findings,
+              Contains(finding(FindingStatus::note, "region", "LGMP addresses only its first 4 GiB")));
+  EXPECT_THAT(findings, Contains(finding(FindingStatus::ok, "region", "is 8 GiB")));
+}
+
+TEST_F(DoctorRegion, SizeFixesNameASizeAndPermissionFixesKeepIt) {
+  auto region = make_region(24 * kMiB);
+  auto findings = check_region(options_);
+  EXPECT_THAT(findings,
+              Contains(Field(&Finding::fix, HasSubstr("shm --path " + options_.shm_path + " --size 32M"))));
+  options_.resolution = Resolution{2560, 1440};
+  EXPECT_THAT(
+      check_region(options_),
+      Contains(Field(&Finding::fix, HasSubstr("shm --path " + options_.shm_path + " --for 2560x1440"))));
 }
 
 TEST_F(DoctorRegion, AllZeroRegionMeansNoAgentYet) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# kagami-setup libvirt on a real, unprivileged libvirt session daemon (qemu:///session):
-# --apply defines the edited domain through virsh, the domain starts under QEMU (TCG, no disk:
+# kagami-setup libvirt on a real, unprivileged libvirt session daemon (qemu:///session): a run
+# with --for 2560x1440 prints its --apply command, which run as printed defines the edited domain
+# through virsh (64 MiB, the same --shm), the domain starts under QEMU (TCG, no disk:
 # SeaBIOS just idles), QEMU creates the ivshmem backing file with the size kagami-setup chose, and
 # `doctor --domain` finds nothing missing. As root the daemon runs as `nobody` (session daemons
 # are for ordinary users); otherwise as the current user.
@@ -55,17 +56,28 @@ daemon_pid=$!
 for _ in $(seq 100); do [ -S "$work/run/libvirt/libvirt-sock" ] && break; sleep 0.1; done
 [ -S "$work/run/libvirt/libvirt-sock" ] || { echo "libvirtd did not start:" >&2; cat "$work/libvirtd.log" >&2; exit 1; }
 
-echo "--- kagami-setup libvirt --apply"
-as_user "$setup_bin" libvirt "$name" --connect qemu:///session --xml "$work/base.xml" --shm "$shm" --size 16 --apply \
-  | tee "$work/apply.out"
+echo "--- kagami-setup libvirt (shows the changes and the command that applies them)"
+as_user "$setup_bin" libvirt "$name" --connect qemu:///session --xml "$work/base.xml" --shm "$shm" --for 2560x1440 \
+  | tee "$work/show.out"
+apply=$(sed -n 's/^Nothing was changed. Apply it with: //p' "$work/show.out")
+case "$apply" in
+  "kagami-setup libvirt "*" --apply") ;;
+  *) echo "no runnable --apply command printed: '$apply'" >&2; exit 1 ;;
+esac
+
+echo "--- the printed command, run as printed: $apply"
+# The printed words exactly (they are shell-quoted), with this build's binary for `kagami-setup`.
+eval "as_user \"\$setup_bin\" ${apply#kagami-setup }" | tee "$work/apply.out"
 grep -q "the new XML is a valid libvirt domain" "$work/apply.out"
 grep -q "^Defined" "$work/apply.out"
+grep -q "sudo kagami-setup shm --path $shm --for 2560x1440" "$work/apply.out"
 
 echo "--- the defined domain has the devices"
 as_user virsh -c qemu:///session dumpxml "$name" >"$work/defined.xml"
 grep -q "<shmem name='$name'>" "$work/defined.xml"
 grep -q "<model type='ivshmem-plain'/>" "$work/defined.xml"
 grep -q "<channel type='spicevmc'>" "$work/defined.xml"
+grep -q "<size unit='M'>64</size>" "$work/defined.xml" || { echo "the --apply command did not define 64 MiB" >&2; exit 1; }
 
 echo "--- start it"
 as_user virsh -c qemu:///session start "$name"
@@ -73,7 +85,7 @@ state=$(as_user virsh -c qemu:///session domstate "$name")
 state=${state%%$'\n'*}
 [ "$state" = running ] || { echo "domain state: $state" >&2; exit 1; }
 size=$(stat -c %s "$shm")
-[ "$size" -eq 16777216 ] || { echo "$shm is $size bytes, expected 16 MiB" >&2; exit 1; }
+[ "$size" -eq 67108864 ] || { echo "$shm is $size bytes, expected 64 MiB (2560x1440)" >&2; exit 1; }
 qemu_log=$(find "$work" -name "$name.log" | head -n1)
 grep -q "ivshmem-plain" "$qemu_log" || { echo "QEMU's command line ($qemu_log) lacks ivshmem-plain" >&2; exit 1; }
 
@@ -82,5 +94,5 @@ as_user "$setup_bin" doctor --shm "$shm" --domain "$name" --connect qemu:///sess
   >"$work/doctor.out" || true
 cat "$work/doctor.out"
 grep -q "\[ ok \] libvirt: domain $name has every device kagami needs" "$work/doctor.out"
-grep -q "\[ ok \] region: $shm is 16 MiB" "$work/doctor.out"
+grep -q "\[ ok \] region: $shm is 64 MiB" "$work/doctor.out"
 echo PASS

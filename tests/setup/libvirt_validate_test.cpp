@@ -13,7 +13,9 @@
 namespace kagami::setup {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kDomain = R"(<domain type='qemu'>
   <name>kagami-validate</name>
@@ -51,6 +53,63 @@ TEST(LibvirtValidate, KvmfrCommandlineIsAValidDomain) {
   EXPECT_TRUE(valid) << (valid ? "" : valid.error().message);
 }
 
+constexpr const char* kPassthroughDomain = R"(<domain type='kvm'>
+  <name>kagami-gpu</name>
+  <memory unit='MiB'>256</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <input type='tablet' bus='usb'/>
+    <graphics type='spice' autoport='yes'><listen type='address' address='127.0.0.1'/></graphics>
+    <video><model type='qxl' ram='65536' vram='65536' vgamem='16384' heads='1' primary='yes'/></video>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>
+    </hostdev>
+  </devices>
+</domain>
+)";
+
+// Looking Glass's way: no tablet, the emulated display becomes <model type='none'/>, and the
+// result is a valid domain that a second pass leaves alone.
+TEST(LibvirtValidate, GpuOnlyIsAValidDomainWithoutTabletOrEmulatedDisplay) {
+  DomainWants wants{"kagami-gpu", 32 << 20, ""};
+  wants.gpu_only = true;
+  auto edit = edit_domain_xml(kPassthroughDomain, wants);
+  ASSERT_TRUE(edit) << edit.error().message;
+  EXPECT_THAT(edit->edited, Not(HasSubstr("tablet")));
+  EXPECT_THAT(edit->edited, HasSubstr("<video>\n      <model type=\"none\"/>\n    </video>"));
+  EXPECT_THAT(edit->changes, Contains(HasSubstr("remove the USB tablet")));
+  EXPECT_THAT(edit->changes,
+              Contains(HasSubstr("change the emulated display (qxl) to <model type='none'/>")));
+  EXPECT_TRUE(edit->warnings.empty());
+  auto valid = validate_domain_xml(edit->edited);
+  EXPECT_TRUE(valid) << (valid ? "" : valid.error().message);
+  auto again = edit_domain_xml(edit->edited, wants);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->changes.empty());
+
+  // Without a <video>, one with model none is added (libvirt would add an emulated one for SPICE).
+  auto bare = edit_domain_xml(kDomain, wants);
+  ASSERT_TRUE(bare);
+  auto bare_valid = validate_domain_xml(bare->edited);
+  EXPECT_TRUE(bare_valid) << (bare_valid ? "" : bare_valid.error().message);
+}
+
+// kagami's way keeps the emulated display, and says that it may become the guest's primary.
+TEST(LibvirtValidate, EmulatedDisplayBesidePassthroughIsWarnedAbout) {
+  auto edit = edit_domain_xml(kPassthroughDomain, {"kagami-gpu", 32 << 20, ""});
+  ASSERT_TRUE(edit);
+  ASSERT_EQ(edit->warnings.size(), 1u);
+  EXPECT_THAT(edit->warnings[0], HasSubstr("emulated display too (qxl)"));
+  EXPECT_THAT(edit->warnings[0], HasSubstr("--gpu-only"));
+  // No passed-through device: the emulated display is the one to capture, nothing to warn about.
+  auto plain = edit_domain_xml(kDomain, {"kagami-validate", 32 << 20, ""});
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->warnings.empty());
+  // The tablet line says why.
+  EXPECT_THAT(plain->changes, Contains(HasSubstr("exact absolute pointer")));
+}
+
 TEST(LibvirtValidate, InvalidXmlIsCaughtWithTheValidatorsWords) {
   auto valid = validate_domain_xml("<domain type='bogus'><name>x</name></domain>");
   ASSERT_FALSE(valid);
@@ -76,8 +135,10 @@ TEST(LibvirtSetup, ShowsChangesDiffAndValidationWithoutApplying) {
   EXPECT_THAT(text, HasSubstr("\n-    <graphics type=\"spice\" port=\"5900\" listen=\"0.0.0.0\">"));
   EXPECT_THAT(text, HasSubstr("\n+      <size unit=\"M\">64</size>"));
   EXPECT_THAT(text, HasSubstr("the new XML is a valid libvirt domain"));
-  EXPECT_THAT(text,
-              HasSubstr("Nothing was changed. Apply it with: kagami-setup libvirt kagami-validate --apply"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("Nothing was changed. Apply it with: kagami-setup libvirt kagami-validate --size 64M --xml " +
+                input + " --apply\n"));
 
   std::ifstream written(dir / "out.xml");
   std::stringstream xml;

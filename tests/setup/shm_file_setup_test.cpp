@@ -1,11 +1,17 @@
 // kagami-setup shm on temporary paths: what it prints, and that the file really ends up so.
 #include "setup/shm_file_setup.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -147,6 +153,110 @@ TEST(ShmFileSetup, RefusesUnknownUserGroupAndNonPowerOfTwo) {
   request.size = 3 * kMiB;
   EXPECT_THAT(setup_shm_file(request, out).error().message, HasSubstr("not a power of two"));
   EXPECT_FALSE(std::filesystem::exists(request.path));
+}
+
+// A real other process that holds the file, as QEMU or kagami-client would: mapped, or only open.
+class Holder {
+ public:
+  Holder(const std::string& path, bool map) {
+    int ready[2];
+    EXPECT_EQ(pipe(ready), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_NAME, map ? "region-mapper" : "region-opener");
+      int fd = open(path.c_str(), O_RDWR);
+      if (fd < 0) _exit(1);
+      if (map) {
+        if (mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED) _exit(1);
+        close(fd);  // only the mapping remains
+      }
+      if (::write(ready[1], "x", 1) != 1) _exit(1);
+      pause();
+      _exit(0);
+    }
+    close(ready[1]);
+    char byte;
+    EXPECT_EQ(::read(ready[0], &byte, 1), 1);
+    close(ready[0]);
+  }
+  ~Holder() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST(ShmFileSetup, ExistingFileKeepsItsSizeWithoutASize) {
+  TempDir dir;
+  auto request = request_in(dir, test_owner());
+  request.size = 64 * kMiB;
+  std::ostringstream first, second;
+  ASSERT_TRUE(setup_shm_file(request, first));
+  request.size.reset();  // `kagami-setup shm` without --size/--for
+  auto done = setup_shm_file(request, second);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(std::filesystem::file_size(request.path), 64 * kMiB);
+  EXPECT_THAT(second.str(), HasSubstr("ok: " + request.path + " is 64 MiB (kept"));
+  EXPECT_THAT(second.str(), Not(HasSubstr("resize")));
+}
+
+TEST(ShmFileSetup, NewFileWithoutASizeGetsTheDefault) {
+  TempDir dir;
+  auto request = request_in(dir, test_owner());
+  request.size.reset();
+  std::ostringstream out;
+  ASSERT_TRUE(setup_shm_file(request, out));
+  EXPECT_EQ(std::filesystem::file_size(request.path), 32 * kMiB);
+}
+
+TEST(ShmFileSetup, NeverResizesAFileAProcessHasMappedOrOpen) {
+  for (bool map : {true, false}) {
+    TempDir dir;
+    auto request = request_in(dir, test_owner());
+    request.size = 4 * kMiB;
+    std::ostringstream out;
+    ASSERT_TRUE(setup_shm_file(request, out));
+    Holder holder(request.path, map);
+
+    request.size = 2 * kMiB;
+    auto refused = setup_shm_file(request, out);
+    ASSERT_FALSE(refused);
+    EXPECT_THAT(refused.error().message,
+                HasSubstr("will not resize " + request.path + " from 4 MiB to 2 MiB"));
+    EXPECT_THAT(refused.error().message,
+                HasSubstr(fmt::format("{} (pid {}, {})", map ? "region-mapper" : "region-opener",
+                                      holder.pid(), map ? "mapped" : "open")));
+    EXPECT_THAT(refused.error().message, HasSubstr("--force"));
+    EXPECT_EQ(std::filesystem::file_size(request.path), 4 * kMiB);
+
+    // A dry run refuses the same way; so nothing is promised that the real run would not do.
+    request.dry_run = true;
+    EXPECT_FALSE(setup_shm_file(request, out));
+    request.dry_run = false;
+
+    // The same size is no resize: owner, mode and rule are still fixed.
+    request.size = 4 * kMiB;
+    EXPECT_TRUE(setup_shm_file(request, out));
+  }
+}
+
+TEST(ShmFileSetup, ForceResizesUnderTheProcessAndSaysSo) {
+  TempDir dir;
+  auto request = request_in(dir, test_owner());
+  request.size = 4 * kMiB;
+  std::ostringstream first, out;
+  ASSERT_TRUE(setup_shm_file(request, first));
+  Holder holder(request.path, true);
+  request.size = 8 * kMiB;
+  request.force = true;
+  auto done = setup_shm_file(request, out);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(std::filesystem::file_size(request.path), 8 * kMiB);
+  EXPECT_THAT(out.str(),
+              HasSubstr(fmt::format("under region-mapper (pid {}, mapped) (--force)", holder.pid())));
 }
 
 TEST(ShmFileSetup, RuleTextIsTheSystemdTmpfilesLine) {
