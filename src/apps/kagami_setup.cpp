@@ -135,15 +135,16 @@ struct ShmCommand {
                           .dry_run = dry_run},
                          std::cout);
     } else {
-      done = setup_shm_file({.path = path,
-                             .size = size.given() ? std::optional<std::uint64_t>(*bytes) : std::nullopt,
-                             .user = user,
-                             .group = group,
-                             .mode = mode_bits,
-                             .tmpfiles_dir = tmpfiles_dir,
-                             .dry_run = dry_run,
-                             .force = force},
-                            std::cout);
+      ShmFileRequest request;
+      request.path = path;
+      if (size.given()) request.size = *bytes;
+      request.user = user;
+      request.group = group;
+      request.mode = mode_bits;
+      request.tmpfiles_dir = tmpfiles_dir;
+      request.dry_run = dry_run;
+      request.force = force;
+      done = setup_shm_file(request, std::cout);
     }
     if (!done) return fail(done.error());
     return 0;

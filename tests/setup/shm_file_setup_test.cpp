@@ -259,6 +259,27 @@ TEST(ShmFileSetup, ForceResizesUnderTheProcessAndSaysSo) {
               HasSubstr(fmt::format("under region-mapper (pid {}, mapped) (--force)", holder.pid())));
 }
 
+// The rule only acts at boot: the output says so, offers systemd-tmpfiles --create, and says
+// whether QEMU's user is in the group.
+TEST(ShmFileSetup, ExplainsWhenTheRuleActsAndTheGroup) {
+  TempDir dir;
+  auto request = request_in(dir, test_owner());
+  request.group = "nogroup";
+  request.qemu_user = "nobody";  // nobody's own group is nogroup
+  std::ostringstream member;
+  ASSERT_TRUE(setup_shm_file(request, member));
+  EXPECT_THAT(member.str(), HasSubstr("The rule acts at every boot"));
+  EXPECT_THAT(member.str(),
+              HasSubstr("`sudo systemd-tmpfiles --create " + tmpfiles_rule_path(request) + "`"));
+  EXPECT_THAT(member.str(), HasSubstr("QEMU's user nobody is in group nogroup"));
+
+  request.group = "root";  // nobody is not in it
+  std::ostringstream outsider;
+  ASSERT_TRUE(setup_shm_file(request, outsider));
+  EXPECT_THAT(outsider.str(), HasSubstr("QEMU's user nobody is NOT in group root"));
+  EXPECT_THAT(outsider.str(), HasSubstr("`sudo adduser nobody root`"));
+}
+
 TEST(ShmFileSetup, RuleTextIsTheSystemdTmpfilesLine) {
   ShmFileRequest request;
   request.user = "alice";
