@@ -1,7 +1,7 @@
 # Debian packages (CPack DEB, one package per component): `make package`, or `cpack` in the build dir.
 #   kagami-setup   host setup tool, its man page, the default systemd-tmpfiles rule
 #   kagami-client  the viewer, its man page and desktop entry      (when the target exists)
-#   kagami-agent   the Linux guest agent and its man page          (when the target exists)
+#   kagami-agent   the Linux guest agent, its man page and systemd unit (when the target exists)
 # Included at the end of the top-level CMakeLists.txt, after every target is known.
 include(GNUInstallDirs)
 
@@ -39,6 +39,9 @@ if(TARGET kagami-client)
 endif()
 if(TARGET kagami-agent)
   kagami_package(kagami-agent "capture a Linux guest's screen into shared memory for kagami")
+  # A system service, not enabled on install: `sudo systemctl enable --now kagami-agent`.
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/kagami-agent.service
+          DESTINATION lib/systemd/system COMPONENT kagami-agent)
 endif()
 
 set(CPACK_GENERATOR DEB)
@@ -63,5 +66,5 @@ set(CPACK_COMPONENT_KAGAMI-CLIENT_DESCRIPTION
     "kagami viewer\n kagami-client shows a KVM guest's screen from an ivshmem shared-memory region and\n sends input, clipboard and audio through SPICE.")
 set(CPACK_DEBIAN_KAGAMI-AGENT_PACKAGE_NAME kagami-agent)
 set(CPACK_COMPONENT_KAGAMI-AGENT_DESCRIPTION
-    "kagami guest agent for Linux\n kagami-agent captures the guest's screen and cursor into the ivshmem region.")
+    "kagami guest agent for Linux\n kagami-agent captures the guest's screen and cursor into the ivshmem region.\n Start it at boot with `sudo systemctl enable --now kagami-agent`; options go in\n /etc/default/kagami-agent (KAGAMI_AGENT_ARGS=...).")
 include(CPack)
