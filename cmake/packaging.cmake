@@ -2,6 +2,7 @@
 #   kagami-setup   host setup tool, its man page, the default systemd-tmpfiles rule
 #   kagami-client  the viewer, its man page and desktop entry      (when the target exists)
 #   kagami-agent   the Linux guest agent, its man page and systemd unit (when the target exists)
+#   kagami-agent-setup.exe  the Windows agent's installer, copied beside them (when it was built)
 # Included at the end of the top-level CMakeLists.txt, after every target is known.
 include(GNUInstallDirs)
 
@@ -42,6 +43,14 @@ if(TARGET kagami-agent)
   # A system service, not enabled on install: `sudo systemctl enable --now kagami-agent`.
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/kagami-agent.service
           DESTINATION lib/systemd/system COMPONENT kagami-agent)
+endif()
+
+# The Windows agent's installer goes beside the .debs: the default build cross-builds it
+# (tests/wine's nested `windows` preset, when mingw-w64, Wine and makensis are installed), and a
+# CPack post-build script copies it into the packages directory.
+if(TARGET kagami_windows AND KAGAMI_MAKENSIS)
+  set(CPACK_KAGAMI_WINDOWS_INSTALLER ${PROJECT_BINARY_DIR}/windows/packaging/windows/kagami-agent-setup.exe)
+  set(CPACK_POST_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/packaging/copy-windows-installer.cmake)
 endif()
 
 set(CPACK_GENERATOR DEB)
