@@ -243,6 +243,24 @@ TEST(ShmFileSetup, NeverResizesAFileAProcessHasMappedOrOpen) {
   }
 }
 
+// Without root, other users' processes (QEMU as libvirt-qemu) cannot be looked into: a resize is
+// refused rather than guessed safe. A process directory with nothing readable stands in for one.
+TEST(ShmFileSetup, RefusesToResizeWhenSomeProcessesCannotBeChecked) {
+  TempDir dir;
+  auto request = request_in(dir, test_owner());
+  request.size = 4 * kMiB;
+  std::ostringstream out;
+  ASSERT_TRUE(setup_shm_file(request, out));
+  std::filesystem::create_directories(dir / "proc/4242");  // no maps, no fd/: unreadable
+  request.proc_root = dir / "proc";
+  request.size = 8 * kMiB;
+  auto refused = setup_shm_file(request, out);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message, HasSubstr("1 processes could not be checked"));
+  EXPECT_THAT(refused.error().message, HasSubstr("Run with sudo, or pass --force"));
+  EXPECT_EQ(std::filesystem::file_size(request.path), 4 * kMiB);
+}
+
 TEST(ShmFileSetup, ForceResizesUnderTheProcessAndSaysSo) {
   TempDir dir;
   auto request = request_in(dir, test_owner());
