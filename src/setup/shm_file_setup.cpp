@@ -40,9 +40,9 @@ Result<void> check_unused(const ShmFileRequest& request, std::uint64_t current, 
   }
   if (found.unreadable > 0) {
     return Error{fmt::format(
-        "will not resize {}: {} processes could not be checked for using it (another user's; QEMU "
+        "will not resize {}: {} process{} could not be checked for using it (another user's; QEMU "
         "runs as libvirt-qemu). Run with sudo, or pass --force",
-        change, found.unreadable)};
+        change, found.unreadable, found.unreadable == 1 ? "" : "es")};
   }
   return {};
 }

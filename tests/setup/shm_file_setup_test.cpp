@@ -256,7 +256,7 @@ TEST(ShmFileSetup, RefusesToResizeWhenSomeProcessesCannotBeChecked) {
   request.size = 8 * kMiB;
   auto refused = setup_shm_file(request, out);
   ASSERT_FALSE(refused);
-  EXPECT_THAT(refused.error().message, HasSubstr("1 processes could not be checked"));
+  EXPECT_THAT(refused.error().message, HasSubstr("1 process could not be checked"));
   EXPECT_THAT(refused.error().message, HasSubstr("Run with sudo, or pass --force"));
   EXPECT_EQ(std::filesystem::file_size(request.path), 4 * kMiB);
 }
