@@ -182,10 +182,13 @@ struct LibvirtCommand {
     auto bytes = size.bytes();
     if (!bytes) return fail(bytes.error());
     std::filesystem::path shm_path(shm);
+    request.wants.shmem_bytes = *bytes;
     if (shm.starts_with("/dev/kvmfr")) {
-      request.wants = {"", *bytes, shm};  // libvirt's <shmem> cannot use a device: <qemu:commandline>
+      // libvirt's <shmem> cannot use a device: <qemu:commandline>
+      request.wants.shmem_name.clear();
+      request.wants.kvmfr_device = shm;
     } else if (shm_path.parent_path() == "/dev/shm") {
-      request.wants = {shm_path.filename().string(), *bytes, ""};
+      request.wants.shmem_name = shm_path.filename().string();
     } else {
       return fail(
           {fmt::format("libvirt's <shmem> always uses /dev/shm/<name>, and {} is elsewhere: use a "
