@@ -128,10 +128,8 @@ bool user_in_group(const std::string& user, gid_t gid) {
 // A tmpfiles rule acts only at boot, and the group only helps QEMU if QEMU's user is in it.
 void explain_rule_and_group(const ShmFileRequest& request, gid_t gid, std::ostream& out) {
   out << fmt::format(
-      "The rule acts at every boot (systemd-tmpfiles-setup); until then the file made above is the one in "
-      "use. "
-      "To recreate it from the rule now (after a reboot-less cleanup of /dev/shm): `sudo systemd-tmpfiles "
-      "--create {}`.\n",
+      "The rule acts at boot only (systemd-tmpfiles-setup); until then the file above is the one in use. "
+      "To create the file from the rule without rebooting: `sudo systemd-tmpfiles --create {}`.\n",
       tmpfiles_rule_path(request));
   std::string qemu = request.qemu_user.empty() ? default_qemu_user() : request.qemu_user;
   if (qemu.empty()) {

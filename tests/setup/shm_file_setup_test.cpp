@@ -286,7 +286,7 @@ TEST(ShmFileSetup, ExplainsWhenTheRuleActsAndTheGroup) {
   request.qemu_user = "nobody";  // nobody's own group is nogroup
   std::ostringstream member;
   ASSERT_TRUE(setup_shm_file(request, member));
-  EXPECT_THAT(member.str(), HasSubstr("The rule acts at every boot"));
+  EXPECT_THAT(member.str(), HasSubstr("The rule acts at boot only"));
   EXPECT_THAT(member.str(),
               HasSubstr("`sudo systemd-tmpfiles --create " + tmpfiles_rule_path(request) + "`"));
   EXPECT_THAT(member.str(), HasSubstr("QEMU's user nobody is in group nogroup"));
