@@ -324,7 +324,9 @@ class DxgiCapture final : public CaptureBackend {
     event->frame = true;
     event->format = format_;
     event->full_damage = true;
-    if (info.TotalMetadataBufferSize > 0) {
+    // The first frame of a surface is copied whole whatever its rects say: after a (re)start
+    // nothing tells what changed while there was no duplication.
+    if (!full && info.TotalMetadataBufferSize > 0) {
       std::vector<Rect> damage;
       const CaptureStatus s = read_damage(info.TotalMetadataBufferSize, &damage);
       if (s == CaptureStatus::reinit) return s;
