@@ -28,7 +28,7 @@ double median(std::vector<double> v) {
 }
 
 int bench(std::span<std::byte> region, UINT width, UINT height, int frames) {
-  wine_test::FakeDesktop desktop(wine_test::Mode{width, height, DXGI_FORMAT_B8G8R8A8_UNORM});
+  wine_test::FakeDesktop desktop(wine_test::make_mode(width, height, DXGI_FORMAT_B8G8R8A8_UNORM, 1));
   auto backend = capture::dxgi::make_dxgi_capture({}, desktop.factory());
   if (auto r = backend->start(); !r) {
     std::fprintf(stderr, "start: %s\n", r.error().message.c_str());

@@ -130,7 +130,7 @@ int run() {
   check(memory != nullptr, "VirtualAlloc");
   const std::span<std::byte> region(memory, size);
 
-  FakeDesktop desktop(Mode{320, 200, DXGI_FORMAT_B8G8R8A8_UNORM});
+  FakeDesktop desktop(make_mode(320, 200, DXGI_FORMAT_B8G8R8A8_UNORM, 1));
   auto backend = agent::on_input_desktop(capture::dxgi::make_dxgi_capture({}, desktop.factory()));
   std::atomic<bool> stop{false};
   std::string agent_error;
@@ -262,21 +262,30 @@ int run() {
             "an idle AcquireNextFrame with a " + std::to_string(after.timeouts_asked[i]) + " ms timeout");
   }
 
+  std::printf(
+      "--- ACCESS_LOST in the same mode, the screen redrawn meanwhile, the first frame claims one small "
+      "rect\n");
+  {
+    Mode same = make_mode(320, 200, DXGI_FORMAT_B8G8R8A8_UNORM, 5);
+    same.first_dirty = RECT{0, 0, 8, 8};
+    change_mode(desktop, same);
+    expect_image(viewer, desktop, {protocol::FrameType::bgra, 0});
+  }
+
   std::printf("--- ACCESS_LOST, then R10G10B10A2 in HDR10 (PQ)\n");
-  change_mode(desktop, Mode{320, 200, DXGI_FORMAT_R10G10B10A2_UNORM, DXGI_MODE_ROTATION_IDENTITY,
-                            DXGI_COLOR_SPACE_RGB_FULL_G2084_NONE_P2020, false, 6});
+  change_mode(desktop, make_mode(320, 200, DXGI_FORMAT_R10G10B10A2_UNORM, 6,
+                                 DXGI_COLOR_SPACE_RGB_FULL_G2084_NONE_P2020));
   expect_image(viewer, desktop,
                {protocol::FrameType::rgba10, protocol::kFrameFlagHdr | protocol::kFrameFlagHdrPq});
-  check(desktop.counters().duplications == 2, "ACCESS_LOST did not make a new duplication");
+  check(desktop.counters().duplications == 3, "ACCESS_LOST did not make a new duplication");
 
   std::printf("--- ACCESS_LOST, then R10G10B10A2 in SDR\n");
-  change_mode(desktop, Mode{320, 200, DXGI_FORMAT_R10G10B10A2_UNORM, DXGI_MODE_ROTATION_IDENTITY,
-                            DXGI_COLOR_SPACE_RGB_FULL_G22_NONE_P709, false, 7});
+  change_mode(desktop, make_mode(320, 200, DXGI_FORMAT_R10G10B10A2_UNORM, 7));
   expect_image(viewer, desktop, {protocol::FrameType::rgba10, 0});
 
   std::printf("--- ACCESS_LOST, then R16G16B16A16_FLOAT (scRGB), a dirty update at 8 bytes per pixel\n");
-  change_mode(desktop, Mode{256, 160, DXGI_FORMAT_R16G16B16A16_FLOAT, DXGI_MODE_ROTATION_IDENTITY,
-                            DXGI_COLOR_SPACE_RGB_FULL_G10_NONE_P709, false, 8});
+  change_mode(desktop, make_mode(256, 160, DXGI_FORMAT_R16G16B16A16_FLOAT, 8,
+                                 DXGI_COLOR_SPACE_RGB_FULL_G10_NONE_P709));
   previous = expect_image(viewer, desktop, {protocol::FrameType::rgba16f, protocol::kFrameFlagHdr}).pixels;
   {
     Update u;
@@ -298,14 +307,14 @@ int run() {
                    {DXGI_MODE_ROTATION_IDENTITY, protocol::FrameRotation::r0}};
   std::uint32_t seed = 20;
   for (const auto& r : rotations) {
-    change_mode(desktop, Mode{200, 120, DXGI_FORMAT_B8G8R8A8_UNORM, r.dxgi,
-                              DXGI_COLOR_SPACE_RGB_FULL_G22_NONE_P709, false, seed++});
+    change_mode(desktop, make_mode(200, 120, DXGI_FORMAT_B8G8R8A8_UNORM, seed++,
+                                   DXGI_COLOR_SPACE_RGB_FULL_G22_NONE_P709, r.dxgi));
     expect_image(viewer, desktop, {protocol::FrameType::bgra, 0, r.kvmfr});
   }
 
   std::printf("--- DesktopImageInSystemMemory: MapDesktopSurface (the texture stays black)\n");
-  change_mode(desktop, Mode{320, 200, DXGI_FORMAT_B8G8R8A8_UNORM, DXGI_MODE_ROTATION_IDENTITY,
-                            DXGI_COLOR_SPACE_RGB_FULL_G22_NONE_P709, true, 30});
+  change_mode(desktop, make_mode(320, 200, DXGI_FORMAT_B8G8R8A8_UNORM, 30,
+                                 DXGI_COLOR_SPACE_RGB_FULL_G22_NONE_P709, DXGI_MODE_ROTATION_IDENTITY, true));
   previous = expect_image(viewer, desktop, {protocol::FrameType::bgra, 0}).pixels;
   {
     Update u;

@@ -151,7 +151,8 @@ class FakeDuplication final : public IDXGIOutputDuplication {
     Update update;
     if (initial_) {  // a new duplication starts with the whole image
       initial_ = false;
-      update.dirty = {{0, 0, static_cast<LONG>(mode_.width), static_cast<LONG>(mode_.height)}};
+      update.dirty = {mode_.first_dirty.value_or(
+          RECT{0, 0, static_cast<LONG>(mode_.width), static_cast<LONG>(mode_.height)})};
       update.redraw = false;  // the texture was created with it
     } else {
       const auto wait = std::chrono::milliseconds(timeout_ms);

@@ -38,7 +38,25 @@ struct Mode {
   // texture is then left black, so a backend that copied the texture instead shows it.
   bool system_memory = false;
   std::uint32_t seed = 1;  // content of the whole image when this mode starts
+  // The rect the first frame of a duplication reports dirty (default: all of it). A smaller one
+  // checks that the backend copies a new duplication's first frame whole anyway.
+  std::optional<RECT> first_dirty;
 };
+
+// A mode without the optional parts (no -Wmissing-field-initializers at the call sites).
+inline Mode make_mode(UINT width, UINT height, DXGI_FORMAT format, std::uint32_t seed,
+                      DXGI_COLOR_SPACE_TYPE color_space = DXGI_COLOR_SPACE_RGB_FULL_G22_NONE_P709,
+                      DXGI_MODE_ROTATION rotation = DXGI_MODE_ROTATION_IDENTITY, bool system_memory = false) {
+  Mode mode;
+  mode.width = width;
+  mode.height = height;
+  mode.format = format;
+  mode.seed = seed;
+  mode.color_space = color_space;
+  mode.rotation = rotation;
+  mode.system_memory = system_memory;
+  return mode;
+}
 
 struct PointerShape {
   UINT type = DXGI_OUTDUPL_POINTER_SHAPE_TYPE_COLOR;
