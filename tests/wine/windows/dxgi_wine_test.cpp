@@ -302,9 +302,7 @@ int run() {
     DXGI_MODE_ROTATION dxgi;
     protocol::FrameRotation kvmfr;
   } rotations[] = {{DXGI_MODE_ROTATION_ROTATE90, protocol::FrameRotation::r90},
-                   {DXGI_MODE_ROTATION_ROTATE180, protocol::FrameRotation::r180},
-                   {DXGI_MODE_ROTATION_ROTATE270, protocol::FrameRotation::r270},
-                   {DXGI_MODE_ROTATION_IDENTITY, protocol::FrameRotation::r0}};
+                   {DXGI_MODE_ROTATION_ROTATE270, protocol::FrameRotation::r270}};  // back to r0 next
   std::uint32_t seed = 20;
   for (const auto& r : rotations) {
     change_mode(desktop, make_mode(200, 120, DXGI_FORMAT_B8G8R8A8_UNORM, seed++,
