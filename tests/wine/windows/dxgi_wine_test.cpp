@@ -23,6 +23,7 @@ namespace {
 
 using namespace kagami;
 using namespace kagami::wine_test;
+using capture::dxgi::ComPtr;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kWait{10000};
@@ -122,7 +123,34 @@ void check_shape(const protocol::CursorShape& got, const PointerShape& sent, pro
           "cursor row " + std::to_string(y) + " differs");
 }
 
+// The checker checks: misuse the duplication on purpose and expect FakeDesktop to say so, so that
+// "no violations" after the agent run means something.
+void check_the_checker() {
+  ComPtr<ID3D11Device> device;
+  check(SUCCEEDED(D3D11CreateDevice(nullptr, D3D_DRIVER_TYPE_HARDWARE, nullptr, 0, nullptr, 0,
+                                    D3D11_SDK_VERSION, device.put(), nullptr, nullptr)),
+        "D3D11CreateDevice");
+  FakeDesktop desktop(make_mode(64, 32, DXGI_FORMAT_B8G8R8A8_UNORM, 1));
+  capture::dxgi::Duplication dup;
+  check(SUCCEEDED(desktop.factory()({nullptr, nullptr, device.get(), true}, &dup)), "the factory");
+  DXGI_OUTDUPL_FRAME_INFO info{};
+  ComPtr<IDXGIResource> resource;
+  check(dup.duplication->AcquireNextFrame(0, &info, resource.put()) == S_OK, "the first acquire");
+  check(dup.duplication->AcquireNextFrame(0, &info, resource.put()) == DXGI_ERROR_INVALID_CALL,
+        "acquire twice");
+  DXGI_MAPPED_RECT mapped{};
+  check(dup.duplication->MapDesktopSurface(&mapped) == DXGI_ERROR_UNSUPPORTED, "map in video memory");
+  check(dup.duplication->ReleaseFrame() == S_OK, "release");
+  check(dup.duplication->ReleaseFrame() == DXGI_ERROR_INVALID_CALL, "release twice");
+  const auto violations = desktop.violations();
+  check(violations.size() == 3, "FakeDesktop saw " + std::to_string(violations.size()) + " of 3 misuses");
+  std::printf("    acquire twice, map in video memory, release twice: all three reported\n");
+}
+
 int run() {
+  std::printf("--- the call-order checker reports misuse\n");
+  check_the_checker();
+
   // The region: one 32 MiB mapping, as the agent gets one from the file or the IVSHMEM device.
   const std::size_t size = 32u << 20;
   auto* memory =
