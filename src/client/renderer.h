@@ -106,6 +106,9 @@ class Renderer {
   virtual void drawable_size(int& width, int& height) const = 0;
   // Before ImGui::NewFrame() on a frame whose DrawState carries overlay draw data.
   virtual void begin_overlay_frame() = 0;
+  // The newest uploaded frame (a backend may take in pending uploads here). render() draws a
+  // frame of this geometry: a newer upload of another geometry waits for the next call, so the
+  // layout the caller computed from geometry() always fits what is drawn.
   virtual bool has_frame() const = 0;
   virtual FrameGeometry geometry() const = 0;
   virtual void reset() = 0;  // forget the image: black until the next frame
