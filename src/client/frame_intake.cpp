@@ -12,7 +12,7 @@ namespace kagami::client {
 namespace {
 
 constexpr std::uint64_t kRegionRetryNs = 1'000'000'000;
-// A frame format change (a new texture) at most this often; frames asking for more are skipped.
+// At most one frame format change (a new texture) per interval.
 constexpr std::uint64_t kReformatIntervalNs = 250'000'000;
 
 void sleep_ns(std::uint64_t ns) {
@@ -232,16 +232,19 @@ bool FrameIntake::take_frame(std::stop_token stop) {
 
   const Format format{frame.type, frame.frame_width, frame.frame_height, frame.data_width, frame.data_height};
   if (format != format_) {
-    if (format_.type != protocol::FrameType::invalid && now - last_reformat_ns_ < kReformatIntervalNs) {
-      // A new texture for every frame is what a hostile guest alternating formats wants.
-      ++skipped_reformats_;
-      need_full_ = true;
-      set_warning(fmt::format("the guest changes its frame format more than {} times a second: {} frames skipped",
-                              1'000'000'000 / kReformatIntervalNs, skipped_reformats_));
-      return true;
+    // A new texture for every frame is what a hostile guest alternating formats wants: at most
+    // one every 250 ms. A frame that comes sooner waits for its turn (holding its buffer,
+    // sleeping, well within the agent's 1 s queue timeout) rather than being dropped, so the
+    // last frame of a burst is still shown.
+    if (last_reformat_ns_ && now - last_reformat_ns_ < kReformatIntervalNs) {
+      ++delayed_reformats_;
+      const std::uint64_t turn = last_reformat_ns_ + kReformatIntervalNs;
+      for (std::uint64_t t = monotonic_ns(); t < turn && !stop.stop_requested(); t = monotonic_ns())
+        sleep_ns(std::min<std::uint64_t>(turn - t, 10'000'000));
+      if (stop.stop_requested()) return true;
     }
+    last_reformat_ns_ = monotonic_ns();
     format_ = format;
-    last_reformat_ns_ = now;
   }
 
   const std::uint64_t upload_start = monotonic_ns();
@@ -264,9 +267,10 @@ bool FrameIntake::take_frame(std::stop_token stop) {
         lease.frame().frame_width, lease.frame().frame_height);
   }
   std::string warning = !bound.empty() ? bound : truncated;
-  if (skipped_reformats_ && warning.empty() && now - last_reformat_ns_ < 2'000'000'000ull)
-    warning = fmt::format("the guest changes its frame format too often: {} frames skipped", skipped_reformats_);
-  if (warning.empty()) skipped_reformats_ = 0;
+  if (delayed_reformats_ && warning.empty())
+    warning = fmt::format("the guest changes its frame format more than {} times a second: frames are held back",
+                          1'000'000'000 / kReformatIntervalNs);
+  delayed_reformats_ = 0;
 
   std::lock_guard lock(mutex_);
   if (warning != shared_.warning) {

@@ -102,7 +102,7 @@ class FrameIntake {
     bool operator==(const Format&) const = default;
   } format_;
   std::uint64_t last_reformat_ns_ = 0;
-  std::uint64_t skipped_reformats_ = 0;
+  std::uint64_t delayed_reformats_ = 0;
   std::string bound_warning_, truncated_warning_;
 
   std::mutex mutex_;

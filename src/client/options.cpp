@@ -93,6 +93,10 @@ Result<void> load_config_file(const std::string& path, Options& o) {
   if (::stat(path.c_str(), &st) != 0)
     return Error{fmt::format("config file {}: {}", path, std::strerror(errno))};
   if (S_ISDIR(st.st_mode)) return Error{fmt::format("config file {} is a directory; name a TOML file", path)};
+  if (S_ISCHR(st.st_mode) && path == "/dev/null") {  // "no config file", as scripts and tests say it
+    o.config = path;
+    return {};
+  }
   if (!S_ISREG(st.st_mode))
     return Error{fmt::format("config file {} is not a regular file (a FIFO, socket or device); name a TOML file",
                              path)};

@@ -163,7 +163,7 @@ UploadStats GlesUpload::upload_direct(const FrameSource& source, const std::vect
   std::unique_lock lock(mutex_);
   if (closing_) return stats;
   if (std::this_thread::get_id() == render_thread_) {  // single-threaded use: copy here
-    apply(source.frame, bands, reinterpret_cast<std::uintptr_t>(pixels));
+    apply(source.frame, bands, reinterpret_cast<std::uintptr_t>(pixels), 0);
     for (const UploadBand& band : bands)
       stats.bytes += std::uint64_t{band.width} * band.height * texel_format(source.frame.type).bytes;
     return stats;
@@ -189,9 +189,11 @@ UploadStats GlesUpload::upload_direct(const FrameSource& source, const std::vect
 // ---- render thread ----
 
 void GlesUpload::apply(const protocol::ValidatedFrame& f, const std::vector<UploadBand>& bands,
-                       std::uintptr_t source) {
-  texture_.configure(f);
+                       std::uintptr_t source, GLuint buffer) {
+  texture_.configure(f);  // with no unpack buffer bound: a new texture's storage is not a copy
+  glBindBuffer(GL_PIXEL_UNPACK_BUFFER, buffer);
   texture_.copy(f, bands, source);
+  glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
   geometry_ = {f.frame_width, f.frame_height, f.screen_width, f.screen_height, f.rotation};
   type_ = f.type;
   flags_ = f.flags;
@@ -222,25 +224,25 @@ bool GlesUpload::commit_locked(bool allow_new_geometry) {
     Slot& slot = slots_[i];
     if (!same_geometry(slot.staged.frame)) break;
     if (direct_pending && direct_->seq < slot.seq) {
-      apply(*direct_->frame, *direct_->bands, reinterpret_cast<std::uintptr_t>(direct_->pixels));
+      apply(*direct_->frame, *direct_->bands, reinterpret_cast<std::uintptr_t>(direct_->pixels), 0);
       direct_->done = true;
       direct_pending = false;
       committed = true;
     }
-    glBindBuffer(GL_PIXEL_UNPACK_BUFFER, slot.buffer);
     if (path_ == GlesUploadPath::mapped_pbo) {
+      glBindBuffer(GL_PIXEL_UNPACK_BUFFER, slot.buffer);
       glUnmapBuffer(GL_PIXEL_UNPACK_BUFFER);  // a mapped buffer cannot be a copy source in GLES 3.0
+      glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
       slot.data = nullptr;
     }
-    apply(slot.staged.frame, slot.staged.bands, 0);
-    glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+    apply(slot.staged.frame, slot.staged.bands, 0, slot.buffer);
     slot.fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
     slot.state = SlotState::copying;
     committed = true;
   }
   if (direct_pending) {
     // Copied while holding the lock: the frame thread cannot give up on it half-way.
-    apply(*direct_->frame, *direct_->bands, reinterpret_cast<std::uintptr_t>(direct_->pixels));
+    apply(*direct_->frame, *direct_->bands, reinterpret_cast<std::uintptr_t>(direct_->pixels), 0);
     direct_->done = true;
     committed = true;
   }
@@ -269,6 +271,8 @@ void GlesUpload::grow_slots() {
     if ((slot.state != SlotState::free && slot.state != SlotState::unmapped) || slot.capacity >= wanted_capacity_)
       continue;
     destroy_slot(slot);
+    while (glGetError() != GL_NO_ERROR) {
+    }  // only this allocation's error counts below
     glGenBuffers(1, &slot.buffer);
     glBindBuffer(GL_PIXEL_UNPACK_BUFFER, slot.buffer);
     const auto size = static_cast<GLsizeiptr>(wanted_capacity_);
@@ -280,7 +284,7 @@ void GlesUpload::grow_slots() {
     }
     glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
     if (glGetError() != GL_NO_ERROR) {
-      spdlog::warn("cannot allocate a {} MiB staging buffer", wanted_capacity_ >> 20);
+      spdlog::warn("cannot allocate a {} KiB staging buffer", wanted_capacity_ >> 10);
       destroy_slot(slot);
       continue;
     }

@@ -102,7 +102,10 @@ class GlesUpload {
                                           std::size_t slots);
   // Render thread, mutex_ held.
   bool commit_locked(bool allow_new_geometry);
-  void apply(const protocol::ValidatedFrame& frame, const std::vector<UploadBand>& bands, std::uintptr_t source);
+  // Configures the texture for `frame` and copies its bands from `source` (an offset into
+  // `buffer`, or a client pointer when buffer is 0).
+  void apply(const protocol::ValidatedFrame& frame, const std::vector<UploadBand>& bands, std::uintptr_t source,
+             GLuint buffer);
   void recycle_slots();
   void grow_slots();
   bool map_slot(Slot& slot);
