@@ -115,6 +115,11 @@ bool FrameIntake::try_open_region(std::uint64_t now_ns) {
 bool FrameIntake::poll_session() {
   const protocol::SessionStatus& status = session_->poll();
   const protocol::SessionCounters& counters = session_->counters();
+  if (counters.resubscribes != resubscribes_) {
+    resubscribes_ = counters.resubscribes;
+    need_full_ = true;  // frames were missed while we were out
+    spdlog::warn("the agent evicted this client after a stall (queue timeout); subscribed again");
+  }
   std::lock_guard lock(mutex_);
   const bool connected = status.state == protocol::SessionState::connected;
   if (status.message == shared_.status && connected == shared_.connected && counters.sessions == shared_.sessions &&
@@ -238,6 +243,7 @@ bool FrameIntake::take_frame(std::stop_token stop) {
     // last frame of a burst is still shown.
     if (last_reformat_ns_ && now - last_reformat_ns_ < kReformatIntervalNs) {
       ++delayed_reformats_;
+      spdlog::debug("frame format changed again within {} ms: held back", kReformatIntervalNs / 1'000'000);
       const std::uint64_t turn = last_reformat_ns_ + kReformatIntervalNs;
       for (std::uint64_t t = monotonic_ns(); t < turn && !stop.stop_requested(); t = monotonic_ns())
         sleep_ns(std::min<std::uint64_t>(turn - t, 10'000'000));
@@ -245,6 +251,8 @@ bool FrameIntake::take_frame(std::stop_token stop) {
     }
     last_reformat_ns_ = monotonic_ns();
     format_ = format;
+  } else {
+    delayed_reformats_ = 0;  // a run of format changes ended
   }
 
   const std::uint64_t upload_start = monotonic_ns();
@@ -267,10 +275,10 @@ bool FrameIntake::take_frame(std::stop_token stop) {
         lease.frame().frame_width, lease.frame().frame_height);
   }
   std::string warning = !bound.empty() ? bound : truncated;
-  if (delayed_reformats_ && warning.empty())
+  // A resolution change or two is normal; a guest that keeps changing the format is not.
+  if (delayed_reformats_ >= 4 && warning.empty())
     warning = fmt::format("the guest changes its frame format more than {} times a second: frames are held back",
                           1'000'000'000 / kReformatIntervalNs);
-  delayed_reformats_ = 0;
 
   std::lock_guard lock(mutex_);
   if (warning != shared_.warning) {

@@ -102,7 +102,8 @@ class FrameIntake {
     bool operator==(const Format&) const = default;
   } format_;
   std::uint64_t last_reformat_ns_ = 0;
-  std::uint64_t delayed_reformats_ = 0;
+  std::uint64_t delayed_reformats_ = 0;  // format changes in a row that had to wait
+  std::uint64_t resubscribes_ = 0;
   std::string bound_warning_, truncated_warning_;
 
   std::mutex mutex_;

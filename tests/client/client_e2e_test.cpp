@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <png.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -510,6 +511,31 @@ TEST(ClientCommandLine, HelpListsTheOptionsWithTheirDefaults) {
   // A bad value is refused with a message and a non-zero exit, before any window opens.
   EXPECT_NE(std::system((test::client_binary() + " --config /dev/null --filter bicubic 2>/dev/null").c_str()),
             0);
+}
+
+// Issue 11 item 8: no display is an error, not an invisible window; the headless driver only on
+// request (the benchmark and headless GPU runs use SDL_VIDEODRIVER=offscreen).
+TEST(ClientCommandLine, NoDisplayIsAClearErrorButAnExplicitOffscreenDriverRuns) {
+  const std::string bin = test::client_binary();
+  const std::string out_path = "/tmp/kagami-client-nodisplay-" + std::to_string(getpid()) + ".txt";
+  const std::string common = " --config /dev/null --no-spice --shm /nonexistent > " + out_path + " 2>&1";
+  const auto output = [&] {
+    std::ifstream in(out_path);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  };
+  int rc = std::system(("env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER timeout 10 " + bin + common).c_str());
+  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 1) << rc << "\n" << output();
+  EXPECT_NE(output().find("DISPLAY and WAYLAND_DISPLAY are not set"), std::string::npos) << output();
+
+  rc = std::system(("env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:4242 timeout 10 " + bin + common).c_str());
+  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 1) << rc << "\n" << output();
+  EXPECT_NE(output().find("DISPLAY=:4242"), std::string::npos) << output();
+
+  // timeout's 124: still running after 2 s, as it should.
+  rc = std::system(("env -u DISPLAY SDL_VIDEODRIVER=offscreen timeout 2 " + bin + common).c_str());
+  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 124) << rc << "\n" << output();
+  EXPECT_NE(output().find("renderer: gles"), std::string::npos) << output();
+  std::filesystem::remove(out_path);
 }
 
 }  // namespace
