@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "client/frame_intake.h"
 #include "client/layout.h"
 #include "client/renderer_factory.h"
@@ -199,6 +201,7 @@ RunResult run(const Backend& backend, const Size& size, bool full_change, double
 int main(int argc, char** argv) {
   // The benchmark's own choice, so the client's "no display" check lets it through.
   setenv("SDL_VIDEODRIVER", "offscreen", 1);
+  spdlog::set_level(spdlog::level::warn);
   double seconds = 4.0;
   std::vector<std::string> backends, sizes;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -216,6 +219,8 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {"1080p", "4k"};
 
   std::printf("kagami-client frame path, headless (SDL offscreen), publisher unthrottled, %.0f s per run\n", seconds);
+  std::printf("  upload CPU: the frame thread's copies per frame; upload wall: its upload() per frame, write-pointer\n"
+              "  waits included; draw: render thread CPU per drawn frame (commit + draw + swap); memcpy: one frame\n");
   std::printf("  %-12s %-5s %-12s %8s %12s %12s %10s %12s\n", "backend", "size", "scene", "fps", "upload CPU",
               "upload wall", "draw", "memcpy 1 fr");
   for (const auto& size_name : sizes) {

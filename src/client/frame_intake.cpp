@@ -62,6 +62,10 @@ void FrameIntake::run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     const std::uint64_t now = monotonic_ns();
     bool active = try_open_region(now);
+    if (region_shrunk(now)) {
+      sleep_ns(10'000'000);  // nothing to read until the file is whole again
+      continue;
+    }
     if (session_) {
       active |= poll_session();
       if (session_->connected()) {
@@ -110,6 +114,44 @@ bool FrameIntake::try_open_region(std::uint64_t now_ns) {
   }
   publish();
   return region_ != nullptr;
+}
+
+bool FrameIntake::region_shrunk(std::uint64_t now_ns) {
+  if (!region_) return false;
+  // shrunk() is an atomic the SIGBUS guard sets on a read past the file's end; the size itself is
+  // one fstat, looked at a few times a second (at once after a fault).
+  const bool faulted = region_->shrunk();
+  if (!faulted && now_ns < next_size_check_ns_) return shrunk_;
+  next_size_check_ns_ = now_ns + (shrunk_ ? 100'000'000 : 250'000'000);
+  const std::uint64_t size = region_->current_file_size(), mapped = region_->bytes().size();
+  if (size < mapped) {
+    if (!shrunk_) {
+      shrunk_ = true;
+      session_.reset();  // what it reads now is zeros, not the agent's
+      need_full_ = true;
+      const std::string status = fmt::format(
+          "the region shrank to {} MiB (it was {} MiB): something truncated {} while it was in use. Waiting for "
+          "it to be whole again (restart the VM, or `kagami-setup shm` with the size it had)",
+          size >> 20, mapped >> 20, settings_.shm);
+      spdlog::warn("{}", status);
+      std::lock_guard lock(mutex_);
+      shared_.status = status;
+      shared_.connected = false;
+      publish();
+    }
+    return true;
+  }
+  if (shrunk_ || faulted) {
+    if (auto remapped = region_->remap(); !remapped) {
+      spdlog::warn("the region is whole again but cannot be mapped again: {}", remapped.error().message);
+      return true;
+    }
+    spdlog::info("the region is whole again ({} MiB): attaching again", mapped >> 20);
+    shrunk_ = false;
+    need_full_ = true;
+    session_ = std::make_unique<protocol::KvmfrSession>(region_->bytes(), clock_, random_);
+  }
+  return false;
 }
 
 bool FrameIntake::poll_session() {

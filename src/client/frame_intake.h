@@ -74,6 +74,10 @@ class FrameIntake {
  private:
   void run(std::stop_token stop);
   bool try_open_region(std::uint64_t now_ns);
+  // True while the region's file is shorter than the mapping (issue 11 item 1): the session is
+  // dropped, the last image stays, the status says so; once whole, the region is mapped again
+  // and a new session attaches.
+  bool region_shrunk(std::uint64_t now_ns);
   bool poll_session();
   bool take_cursor_updates();
   bool take_frame(std::stop_token stop);
@@ -92,6 +96,8 @@ class FrameIntake {
   std::unique_ptr<shm::Region> region_;
   std::unique_ptr<protocol::KvmfrSession> session_;
   std::uint64_t next_region_attempt_ns_ = 0;
+  std::uint64_t next_size_check_ns_ = 0;
+  bool shrunk_ = false;
   bool need_full_ = true;
   ActivationLimiter activation_;
   std::uint64_t last_frame_ns_ = 0;

@@ -590,5 +590,39 @@ TEST(ClientCommandLine, NoDisplayIsAClearErrorButAnExplicitOffscreenDriverRuns) 
   std::filesystem::remove(out_path);
 }
 
+// Issue 11 item 1: the region file is truncated under the running client. The client keeps its
+// window and the last image, says what happened, and attaches again once the file is whole.
+TEST_F(ClientEndToEnd, ARegionTruncatedUnderTheClientIsSurvivedAndReattached) {
+  ShmRegion region(kRegionSize);
+  const BuiltFrame first = build_frame(FrameType::bgra, 400, 300, 1);
+  {
+    TestAgent agent(region.bytes());
+    agent.start();
+    ClientProcess client(xvfb_->display(), region.path(), 400, 300);
+    agent.post(first);
+    ASSERT_EQ(worst_match(400, 300, first.expected, 0), 0) << client.log();
+    agent.stop();  // this process writes no more into the region while it is short
+
+    ASSERT_EQ(truncate(region.path().c_str(), 16 << 20), 0);
+    ASSERT_TRUE(client.wait_for_log("the region shrank to 16 MiB (it was 32 MiB)", 5000)) << client.log();
+    EXPECT_TRUE(client.alive()) << client.log();
+    EXPECT_NE(test::window_title(xvfb_->display()).find("the region shrank"), std::string::npos)
+        << test::window_title(xvfb_->display());
+    // The last image stays (the status is a banner low in the window; the top rows are the image).
+    EXPECT_EQ(worst_match(400, 80, std::vector<std::uint32_t>(first.expected.begin(), first.expected.begin() + 400 * 80), 0),
+              0)
+        << client.log();
+
+    ASSERT_EQ(truncate(region.path().c_str(), kRegionSize), 0);
+    ASSERT_TRUE(client.wait_for_log("the region is whole again (32 MiB)", 5000)) << client.log();
+    TestAgent second(region.bytes());
+    second.start();
+    const BuiltFrame next = build_frame(FrameType::rgba, 400, 300, 2);
+    second.post(next);
+    EXPECT_EQ(worst_match(400, 300, next.expected, 0), 0) << client.log();
+    EXPECT_TRUE(client.alive()) << client.log();
+  }
+}
+
 }  // namespace
 }  // namespace kagami::client

@@ -246,6 +246,8 @@ bool GlesUpload::commit_locked(bool allow_new_geometry) {
     direct_->done = true;
     committed = true;
   }
+  // Submit the copies now (a GPU starts its DMA; the fences can then signal).
+  if (committed) glFlush();
   recycle_slots();
   grow_slots();
   changed_.notify_all();
