@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "client/frame_bounds.h"
+#include "client/kvmfr_dmabuf.h"
 
 namespace kagami::client {
 namespace {
@@ -104,6 +105,8 @@ bool FrameIntake::try_open_region(std::uint64_t now_ns) {
   } else {
     region_ = std::move(*region);
     spdlog::info("region: {}", region_->describe());
+    if (region_->fd() >= 0 && kvmfr::dmabuf_unavailable_reason(region_->fd()).empty())
+      spdlog::info("kvmfr device: DMA-BUF import is not used yet; frames go through the renderer's upload path");
     session_ = std::make_unique<protocol::KvmfrSession>(region_->bytes(), clock_, random_);
   }
   std::lock_guard lock(mutex_);
