@@ -10,6 +10,7 @@
 //   swap, CPU time of the render thread), and a memcpy of one frame measured in the same run.
 // Usage: client_render_bench [--seconds S] [--backend gles|gles_mapped|gles_direct|vulkan ...]
 //        [--size 1080p|4k ...]
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <algorithm>
@@ -23,8 +24,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "client/frame_intake.h"
 #include "client/layout.h"
@@ -95,7 +94,8 @@ RunResult run(const Backend& backend, const Size& size, bool full_change, double
   ws.height = h;
   auto choice = create_renderer(backend.kind, ws, rs);
   if (!choice) {
-    std::printf("  %-12s %-5s: cannot start: %s\n", backend.name.c_str(), size.name, choice.error().message.c_str());
+    std::printf("  %-12s %-5s: cannot start: %s\n", backend.name.c_str(), size.name,
+                choice.error().message.c_str());
     return {};
   }
   RunResult result;
@@ -139,7 +139,8 @@ RunResult run(const Backend& backend, const Size& size, bool full_change, double
             }
           } else {
             for (std::uint32_t y = rect.y; y < rect.y + rect.height; ++y)
-              std::memset(out + std::size_t{y} * pitch + std::size_t{rect.x} * 4, static_cast<int>(n), rect.width * 4);
+              std::memset(out + std::size_t{y} * pitch + std::size_t{rect.x} * 4, static_cast<int>(n),
+                          rect.width * 4);
           }
           fw.finish();
         });
@@ -173,8 +174,8 @@ RunResult run(const Backend& backend, const Size& size, bool full_change, double
       const FrameGeometry g = renderer.geometry();
       DrawState s;
       renderer.drawable_size(s.window_width, s.window_height);
-      s.layout = compute_layout(g.image_width(), g.image_height(), s.window_width, s.window_height, ScaleMode::fit,
-                                false, FilterMode::nearest);
+      s.layout = compute_layout(g.image_width(), g.image_height(), s.window_width, s.window_height,
+                                ScaleMode::fit, false, FilterMode::nearest);
       renderer.render(s);
       draw_cpu += thread_cpu_ms() - t0;
       ++drawn;
@@ -218,13 +219,18 @@ int main(int argc, char** argv) {
   if (backends.empty()) backends = {"gles", "gles_direct", "vulkan"};
   if (sizes.empty()) sizes = {"1080p", "4k"};
 
-  std::printf("kagami-client frame path, headless (SDL offscreen), publisher unthrottled, %.0f s per run\n", seconds);
-  std::printf("  upload CPU: the frame thread's copies per frame; upload wall: its upload() per frame, write-pointer\n"
-              "  waits included; draw: render thread CPU per drawn frame (commit + draw + swap); memcpy: one frame\n");
+  std::printf("kagami-client frame path, headless (SDL offscreen), publisher unthrottled, %.0f s per run\n",
+              seconds);
+  std::printf(
+      "  upload CPU: the frame thread's copies per frame; upload wall: its upload() per frame, "
+      "write-pointer\n"
+      "  waits included; draw: render thread CPU per drawn frame (commit + draw + swap); memcpy: one "
+      "frame\n");
   std::printf("  %-12s %-5s %-12s %8s %12s %12s %10s %12s\n", "backend", "size", "scene", "fps", "upload CPU",
               "upload wall", "draw", "memcpy 1 fr");
   for (const auto& size_name : sizes) {
-    const auto size = std::find_if(all_sizes.begin(), all_sizes.end(), [&](auto& s) { return size_name == s.name; });
+    const auto size =
+        std::find_if(all_sizes.begin(), all_sizes.end(), [&](auto& s) { return size_name == s.name; });
     if (size == all_sizes.end()) continue;
     for (const auto& name : backends) {
       const auto backend = std::find_if(all.begin(), all.end(), [&](auto& b) { return b.name == name; });
@@ -233,9 +239,9 @@ int main(int argc, char** argv) {
         const RunResult r = run(*backend, *size, full, seconds);
         if (r.describe.empty()) break;
         const double copy = memcpy_ms(std::size_t{size->width} * size->height * 4);
-        std::printf("  %-12s %-5s %-12s %8.1f %9.2f ms %9.2f ms %7.2f ms %9.2f ms   [%s]\n", backend->name.c_str(),
-                    size->name, full ? "full-change" : "damage-light", r.fps, r.upload_cpu_ms, r.upload_wall_ms,
-                    r.draw_ms, copy, r.describe.c_str());
+        std::printf("  %-12s %-5s %-12s %8.1f %9.2f ms %9.2f ms %7.2f ms %9.2f ms   [%s]\n",
+                    backend->name.c_str(), size->name, full ? "full-change" : "damage-light", r.fps,
+                    r.upload_cpu_ms, r.upload_wall_ms, r.draw_ms, copy, r.describe.c_str());
         std::fflush(stdout);
       }
     }

@@ -111,7 +111,8 @@ void ClientApp::handle_event(const SDL_Event& e) {
       spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode), pressed ? "down" : "up");
       std::optional<Command> command;
       const bool was_held = keys_->escape_held();
-      if (!keys_->on_key(e.key.keysym.scancode, pressed, command)) input_->key(e.key.keysym.scancode, pressed);
+      if (!keys_->on_key(e.key.keysym.scancode, pressed, command))
+        input_->key(e.key.keysym.scancode, pressed);
       if (was_held != keys_->escape_held()) redraw_.changed(3);  // the help shows while it is held
       if (command && !e.key.repeat) run_command(*command);
       break;
@@ -146,8 +147,8 @@ void ClientApp::run_command(Command command) {
     case Command::screenshot: {
       auto image = renderer_->read_guest_image();
       const std::string path = screenshot_path(options_.screenshot_dir);
-      Result<void> written = image ? write_png(path, image->width, image->height, image->rgb)
-                                   : Result<void>(image.error());
+      Result<void> written =
+          image ? write_png(path, image->width, image->height, image->rgb) : Result<void>(image.error());
       if (written) {
         spdlog::info("screenshot: {} ({}x{})", path, image->width, image->height);
         overlay_->notify("screenshot saved to " + path, now);
@@ -250,12 +251,13 @@ void ClientApp::render(std::uint64_t now_ns) {
   const bool have_image = renderer_->has_frame();
   const FrameGeometry g = renderer_->geometry();
   if (have_image) {
-    s.layout = compute_layout(g.image_width(), g.image_height(), s.window_width, s.window_height, options_.scale,
-                              options_.upscale, options_.filter);
+    s.layout = compute_layout(g.image_width(), g.image_height(), s.window_width, s.window_height,
+                              options_.scale, options_.upscale, options_.filter);
     if (g.image_width() != image_width_ || g.image_height() != image_height_) {
       image_width_ = g.image_width();
       image_height_ = g.image_height();
-      spdlog::info("guest image {}x{} {}", image_width_, image_height_, protocol::frame_type_name(snap_.frame_type));
+      spdlog::info("guest image {}x{} {}", image_width_, image_height_,
+                   protocol::frame_type_name(snap_.frame_type));
       set_title(fmt::format("{}x{}", image_width_, image_height_));
       if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
     }
@@ -264,8 +266,8 @@ void ClientApp::render(std::uint64_t now_ns) {
     s.cursor_scale = g.screen_width ? s.layout.scale * g.frame_width / g.screen_width : s.layout.scale;
   }
   layout_ = s.layout;
-  const bool overlay_visible = !snap_.connected || !have_image || !snap_.warning.empty() || options_.show_stats ||
-                               keys_->escape_held() || overlay_->animating(now_ns);
+  const bool overlay_visible = !snap_.connected || !have_image || !snap_.warning.empty() ||
+                               options_.show_stats || keys_->escape_held() || overlay_->animating(now_ns);
   if (overlay_visible) {
     OverlayState o;
     o.connected = snap_.connected;
@@ -294,10 +296,12 @@ void ClientApp::render(std::uint64_t now_ns) {
   ++timings_.draws;
   if (presented - timings_.since_ns > 1'000'000'000) {
     if (timings_.draws) {
-      const auto per = [](std::uint64_t ns, std::uint64_t n) { return n ? static_cast<double>(ns) / 1e6 / static_cast<double>(n) : 0.0;
+      const auto per = [](std::uint64_t ns, std::uint64_t n) {
+        return n ? static_cast<double>(ns) / 1e6 / static_cast<double>(n) : 0.0;
       };
       spdlog::debug(
-          "last second: {} frames, {} draws; per frame: upload {:.2f} ms (CPU copy {:.2f} ms); per draw: draw + "
+          "last second: {} frames, {} draws; per frame: upload {:.2f} ms (CPU copy {:.2f} ms); per draw: "
+          "draw + "
           "present {:.2f} ms",
           timings_.frames, timings_.draws, per(timings_.upload_ns, timings_.frames),
           per(timings_.upload_cpu_ns, timings_.frames), per(timings_.draw_ns, timings_.draws));

@@ -16,7 +16,8 @@ std::uint64_t data_pixels(const protocol::ValidatedFrame& f) {
 }
 
 std::uint64_t texture_width(const protocol::ValidatedFrame& f) {
-  if (f.type == FrameType::bgr_32) return std::max<std::uint64_t>(f.data_width, (std::uint64_t{f.frame_width} * 3 + 3) / 4);
+  if (f.type == FrameType::bgr_32)
+    return std::max<std::uint64_t>(f.data_width, (std::uint64_t{f.frame_width} * 3 + 3) / 4);
   return std::max(f.data_width, f.frame_width);
 }
 
@@ -44,7 +45,8 @@ std::string bound_frame(protocol::ValidatedFrame& f, const FrameLimits& limits) 
   f.data_size = std::uint64_t{f.data_height} * f.pitch;
   if (declared_w && declared_h) {
     f.screen_width = static_cast<std::uint32_t>(std::uint64_t{f.screen_width} * f.frame_width / declared_w);
-    f.screen_height = static_cast<std::uint32_t>(std::uint64_t{f.screen_height} * f.frame_height / declared_h);
+    f.screen_height =
+        static_cast<std::uint32_t>(std::uint64_t{f.screen_height} * f.frame_height / declared_h);
   }
   if (too_big_for_device) {
     return fmt::format(

@@ -43,7 +43,8 @@ void FrameIntake::snapshot(IntakeSnapshot& out) {
   std::lock_guard lock(mutex_);
   std::optional<CursorImage> image = std::move(shared_.cursor_image);
   shared_.cursor_image.reset();
-  const std::uint64_t upload_ns = shared_.upload_ns, cpu_ns = shared_.upload_cpu_ns, bytes = shared_.upload_bytes;
+  const std::uint64_t upload_ns = shared_.upload_ns, cpu_ns = shared_.upload_cpu_ns,
+                      bytes = shared_.upload_bytes;
   shared_.upload_ns = shared_.upload_cpu_ns = shared_.upload_bytes = 0;
   if (out.version != shared_.version) {
     out = shared_;
@@ -94,9 +95,10 @@ bool FrameIntake::try_open_region(std::uint64_t now_ns) {
   auto region = shm::open_region(settings_.shm);
   std::string status;
   if (!region) {
-    status = fmt::format("no region at {}: {}. Waiting for it (start the VM, or run kagami-setup).", settings_.shm,
-                         region.error().message);
-  } else if (constexpr std::size_t kMinimumRegion = 2 * 1024 * 1024; (*region)->bytes().size() < kMinimumRegion) {
+    status = fmt::format("no region at {}: {}. Waiting for it (start the VM, or run kagami-setup).",
+                         settings_.shm, region.error().message);
+  } else if (constexpr std::size_t kMinimumRegion = 2 * 1024 * 1024;
+             (*region)->bytes().size() < kMinimumRegion) {
     // The LGMP header, the KVMFR user data, the queues and one small frame need at least this much.
     status = fmt::format(
         "region too small: {} is {} KiB; at least 2 MiB are needed, 32 MiB for 1920x1080 "
@@ -106,7 +108,8 @@ bool FrameIntake::try_open_region(std::uint64_t now_ns) {
     region_ = std::move(*region);
     spdlog::info("region: {}", region_->describe());
     if (region_->fd() >= 0 && kvmfr::dmabuf_unavailable_reason(region_->fd()).empty())
-      spdlog::info("kvmfr device: DMA-BUF import is not used yet; frames go through the renderer's upload path");
+      spdlog::info(
+          "kvmfr device: DMA-BUF import is not used yet; frames go through the renderer's upload path");
     session_ = std::make_unique<protocol::KvmfrSession>(region_->bytes(), clock_, random_);
   }
   std::lock_guard lock(mutex_);
@@ -133,7 +136,8 @@ bool FrameIntake::region_shrunk(std::uint64_t now_ns) {
       session_.reset();  // what it reads now is zeros, not the agent's
       need_full_ = true;
       const std::string status = fmt::format(
-          "the region shrank to {} MiB (it was {} MiB): something truncated {} while it was in use. Waiting for "
+          "the region shrank to {} MiB (it was {} MiB): something truncated {} while it was in use. Waiting "
+          "for "
           "it to be whole again (restart the VM, or `kagami-setup shm` with the size it had)",
           size >> 20, mapped >> 20, settings_.shm);
       spdlog::warn("{}", status);
@@ -167,11 +171,12 @@ bool FrameIntake::poll_session() {
   }
   std::lock_guard lock(mutex_);
   const bool connected = status.state == protocol::SessionState::connected;
-  if (status.message == shared_.status && connected == shared_.connected && counters.sessions == shared_.sessions &&
-      counters.rejected_frames == shared_.rejected_frames)
+  if (status.message == shared_.status && connected == shared_.connected &&
+      counters.sessions == shared_.sessions && counters.rejected_frames == shared_.rejected_frames)
     return false;
   if (status.message != shared_.status) spdlog::info("status: {}", status.message);
-  if (counters.sessions != shared_.sessions) need_full_ = true;  // a new agent: its frames say nothing of ours
+  if (counters.sessions != shared_.sessions)
+    need_full_ = true;  // a new agent: its frames say nothing of ours
   shared_.status = status.message;
   shared_.connected = connected;
   shared_.sessions = counters.sessions;
@@ -216,7 +221,8 @@ bool FrameIntake::take_cursor_updates() {
   return any;
 }
 
-bool FrameIntake::wait_ready(const protocol::FrameLease& lease, std::uint64_t bytes, std::stop_token stop) const {
+bool FrameIntake::wait_ready(const protocol::FrameLease& lease, std::uint64_t bytes,
+                             std::stop_token stop) const {
   bytes = std::min(bytes, lease.frame().data_size);
   if (lease.bytes_ready() >= bytes) return true;
   // Sleeps, never spins: 50 us slices for the first 2 ms (a band is usually there within a few),
@@ -249,8 +255,9 @@ bool FrameIntake::take_frame(std::stop_token stop) {
     ++rejected_since_log_;
     if (now - last_error_log_ns_ > 1'000'000'000) {
       spdlog::warn("frame rejected: {}{}", taken.error().message,
-                   rejected_since_log_ > 1 ? fmt::format(" ({} rejected in the last second)", rejected_since_log_)
-                                           : "");
+                   rejected_since_log_ > 1
+                       ? fmt::format(" ({} rejected in the last second)", rejected_since_log_)
+                       : "");
       last_error_log_ns_ = now;
       rejected_since_log_ = 0;
     }
@@ -322,8 +329,9 @@ bool FrameIntake::take_frame(std::stop_token stop) {
   std::string warning = !bound.empty() ? bound : truncated;
   // A resolution change or two is normal; a guest that keeps changing the format is not.
   if (delayed_reformats_ >= 4 && warning.empty())
-    warning = fmt::format("the guest changes its frame format more than {} times a second: frames are held back",
-                          1'000'000'000 / kReformatIntervalNs);
+    warning =
+        fmt::format("the guest changes its frame format more than {} times a second: frames are held back",
+                    1'000'000'000 / kReformatIntervalNs);
 
   std::lock_guard lock(mutex_);
   if (warning != shared_.warning) {

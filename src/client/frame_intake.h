@@ -41,7 +41,7 @@ struct IntakeSnapshot {
   std::uint64_t cursor_moves = 0;           // counts position/visibility changes
   std::optional<CursorImage> cursor_image;  // a new shape, taken by the render thread
 
-  std::uint64_t frames = 0;            // frames uploaded (the render thread draws when it moves)
+  std::uint64_t frames = 0;             // frames uploaded (the render thread draws when it moves)
   std::uint64_t frame_received_ns = 0;  // when the newest of them was taken from the queue
   protocol::FrameType frame_type = protocol::FrameType::invalid;
   bool block_screensaver = false;
@@ -52,8 +52,8 @@ struct IntakeSnapshot {
 };
 
 struct IntakeSettings {
-  std::string shm;                  // --shm
-  bool request_activation = true;   // --request-activation
+  std::string shm;                       // --shm
+  bool request_activation = true;        // --request-activation
   std::uint64_t stall_timeout_ms = 500;  // a write pointer that stops: show what arrived
 };
 

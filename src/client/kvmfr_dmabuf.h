@@ -24,7 +24,8 @@ struct DmabufCreate {
   std::uint64_t offset = 0;  // bytes into the device, page-aligned
   std::uint64_t size = 0;    // bytes, page-aligned
 };
-static_assert(sizeof(DmabufCreate) == 24 && offsetof(DmabufCreate, offset) == 8 && offsetof(DmabufCreate, size) == 16,
+static_assert(sizeof(DmabufCreate) == 24 && offsetof(DmabufCreate, offset) == 8 &&
+                  offsetof(DmabufCreate, size) == 16,
               "the kernel's struct kvmfr_dmabuf_create layout");
 
 inline constexpr std::uint8_t kDmabufFlagCloexec = 0x1;

@@ -1,11 +1,10 @@
 #include "client/options.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -98,8 +97,8 @@ Result<void> load_config_file(const std::string& path, Options& o) {
     return {};
   }
   if (!S_ISREG(st.st_mode))
-    return Error{fmt::format("config file {} is not a regular file (a FIFO, socket or device); name a TOML file",
-                             path)};
+    return Error{fmt::format(
+        "config file {} is not a regular file (a FIFO, socket or device); name a TOML file", path)};
   toml::table table;
   try {
     table = toml::parse_file(path);

@@ -1,9 +1,9 @@
 #pragma once
 // The pointer in window points -> guest desktop pixels through the last drawn layout, for the
 // guest input (absolute SPICE positions).
-#include "client/renderer.h"
 #include "client/guest_input.h"
 #include "client/layout.h"
+#include "client/renderer.h"
 #include "client/window.h"
 
 namespace kagami::client {

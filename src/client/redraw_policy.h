@@ -18,7 +18,7 @@ class RedrawPolicy {
 
   struct Inputs {
     bool hidden = false;
-    bool every_vblank = false;      // --present every-vblank: draw each refresh
+    bool every_vblank = false;       // --present every-vblank: draw each refresh
     bool overlay_animating = false;  // a notice is timing out
     bool show_stats = false;         // the statistics move: 10 draws a second
   };

@@ -71,11 +71,11 @@ struct FrameSource {
 // What render() draws, in drawable pixels.
 struct DrawState {
   int window_width = 0, window_height = 0;
-  Layout layout;                    // where the image goes (compute_layout)
-  bool cursor_visible = false;      // draw the cursor image at (cursor_x, cursor_y)
+  Layout layout;                      // where the image goes (compute_layout)
+  bool cursor_visible = false;        // draw the cursor image at (cursor_x, cursor_y)
   double cursor_x = 0, cursor_y = 0;  // top-left of the cursor image, window pixels
-  double cursor_scale = 1.0;        // window pixels per cursor pixel
-  ImDrawData* overlay = nullptr;    // Dear ImGui's draw data for this frame, or null
+  double cursor_scale = 1.0;          // window pixels per cursor pixel
+  ImDrawData* overlay = nullptr;      // Dear ImGui's draw data for this frame, or null
 };
 
 // The guest image at its own resolution, 8-bit RGB rows top first (screenshots and tests).

@@ -6,9 +6,12 @@ namespace kagami::client {
 
 const char* to_string(RendererKind kind) {
   switch (kind) {
-    case RendererKind::automatic: return "auto";
-    case RendererKind::vulkan: return "vulkan";
-    case RendererKind::gles: return "gles";
+    case RendererKind::automatic:
+      return "auto";
+    case RendererKind::vulkan:
+      return "vulkan";
+    case RendererKind::gles:
+      return "gles";
   }
   return "?";
 }
@@ -29,7 +32,8 @@ Result<std::unique_ptr<Renderer>> create_vulkan_renderer(SDL_Window*, const Rend
 
 namespace {
 
-Result<RendererChoice> create_with(WindowGraphics graphics, const WindowSettings& ws, const RendererSettings& settings) {
+Result<RendererChoice> create_with(WindowGraphics graphics, const WindowSettings& ws,
+                                   const RendererSettings& settings) {
   WindowSettings s = ws;
   s.graphics = graphics;
   auto window = Window::create(s);
@@ -45,7 +49,8 @@ Result<RendererChoice> create_with(WindowGraphics graphics, const WindowSettings
 
 }  // namespace
 
-Result<RendererChoice> create_renderer(RendererKind kind, const WindowSettings& ws, const RendererSettings& settings) {
+Result<RendererChoice> create_renderer(RendererKind kind, const WindowSettings& ws,
+                                       const RendererSettings& settings) {
   if (kind == RendererKind::gles) {
     auto choice = create_with(WindowGraphics::opengl, ws, settings);
     if (choice) choice->reason = "gles (--renderer gles)";
@@ -53,7 +58,8 @@ Result<RendererChoice> create_renderer(RendererKind kind, const WindowSettings& 
   }
   auto vulkan = create_with(WindowGraphics::vulkan, ws, settings);
   if (vulkan) {
-    vulkan->reason = kind == RendererKind::vulkan ? "vulkan (--renderer vulkan)" : "vulkan (auto: Vulkan works here)";
+    vulkan->reason =
+        kind == RendererKind::vulkan ? "vulkan (--renderer vulkan)" : "vulkan (auto: Vulkan works here)";
     return vulkan;
   }
   if (kind == RendererKind::vulkan) return Error{"--renderer vulkan: " + vulkan.error().message};

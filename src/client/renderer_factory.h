@@ -30,7 +30,8 @@ struct RendererSettings {
 
 // The Vulkan backend's entry point (src/client/vulkan/). `window` was created with
 // SDL_WINDOW_VULKAN; an error says why Vulkan cannot be used here ("no Vulkan driver", ...).
-Result<std::unique_ptr<Renderer>> create_vulkan_renderer(SDL_Window* window, const RendererSettings& settings);
+Result<std::unique_ptr<Renderer>> create_vulkan_renderer(SDL_Window* window,
+                                                         const RendererSettings& settings);
 
 // The GLES 3 backend (gles/gles_renderer.cpp); `window` was created with SDL_WINDOW_OPENGL.
 Result<std::unique_ptr<Renderer>> create_gles_renderer(SDL_Window* window, const RendererSettings& settings);

@@ -9,7 +9,6 @@
 #include <ctime>
 #include <memory>
 
-
 namespace kagami::client {
 
 Result<void> write_png(const std::string& path, std::uint32_t width, std::uint32_t height,

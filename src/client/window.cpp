@@ -26,10 +26,9 @@ Result<void> check_video_driver() {
       "no display to show the window on: {} (SDL found only its invisible '{}' driver). Run "
       "kagami-client inside your desktop session, or set SDL_VIDEODRIVER=offscreen to run headless "
       "on purpose.",
-      display || wayland
-          ? fmt::format("DISPLAY={} WAYLAND_DISPLAY={} do not answer", display ? display : "(unset)",
-                        wayland ? wayland : "(unset)")
-          : std::string("DISPLAY and WAYLAND_DISPLAY are not set"),
+      display || wayland ? fmt::format("DISPLAY={} WAYLAND_DISPLAY={} do not answer",
+                                       display ? display : "(unset)", wayland ? wayland : "(unset)")
+                         : std::string("DISPLAY and WAYLAND_DISPLAY are not set"),
       driver)};
 }
 

@@ -87,7 +87,8 @@ class EveryTypeEndToEnd : public ClientEndToEnd,
     const test::RendererBackend& backend = std::get<0>(GetParam());
     EXPECT_TRUE(client.wait_for_log("renderer: ")) << client.log();
     const std::string log = client.log();
-    const std::string line = log.substr(log.find("renderer: "), log.find('\n', log.find("renderer: ")) - log.find("renderer: "));
+    const std::string line =
+        log.substr(log.find("renderer: "), log.find('\n', log.find("renderer: ")) - log.find("renderer: "));
     EXPECT_NE(line.find(backend.expect_in_describe), std::string::npos) << line;
   }
 };
@@ -110,7 +111,8 @@ TEST_P(EveryTypeEndToEnd, DamageOnlyFramesKeepTheRestOfTheImage) {
   // Ten frames, each with one damaged rect over the previous image: a backend that drops a staged
   // frame, reorders them or uploads outside the damage shows a wrong pixel somewhere.
   const FrameType type = std::get<1>(GetParam());
-  if (type == FrameType::bgr_32) GTEST_SKIP() << "BGR_32 damage rounds to texels (renderer test Bgr32Damage...)";
+  if (type == FrameType::bgr_32)
+    GTEST_SKIP() << "BGR_32 damage rounds to texels (renderer test Bgr32Damage...)";
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
   agent.start();
@@ -125,17 +127,18 @@ TEST_P(EveryTypeEndToEnd, DamageOnlyFramesKeepTheRestOfTheImage) {
     const protocol::FrameDamageRect rect{i * 13 % 120, i * 7 % 70, 24, 18};
     agent.post(next, std::span(&rect, 1));
     for (std::uint32_t y = rect.y; y < rect.y + rect.height; ++y)
-      for (std::uint32_t x = rect.x; x < rect.x + rect.width; ++x) expected[y * 160 + x] = next.expected[y * 160 + x];
+      for (std::uint32_t x = rect.x; x < rect.x + rect.width; ++x)
+        expected[y * 160 + x] = next.expected[y * 160 + x];
   }
   EXPECT_LE(worst_match(160, 100, expected, tolerance), tolerance) << client->log();
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, EveryTypeEndToEnd,
-                         ::testing::Combine(::testing::ValuesIn(test::renderer_backends()),
-                                            ::testing::Values(FrameType::bgra, FrameType::rgba, FrameType::rgba10,
-                                                              FrameType::rgba16f, FrameType::bgr_32,
-                                                              FrameType::rgb_24)),
-                         [](const auto& p) { return std::get<0>(p.param).name + "_" + type_name(std::get<1>(p.param)); });
+INSTANTIATE_TEST_SUITE_P(
+    Types, EveryTypeEndToEnd,
+    ::testing::Combine(::testing::ValuesIn(test::renderer_backends()),
+                       ::testing::Values(FrameType::bgra, FrameType::rgba, FrameType::rgba10,
+                                         FrameType::rgba16f, FrameType::bgr_32, FrameType::rgb_24)),
+    [](const auto& p) { return std::get<0>(p.param).name + "_" + type_name(std::get<1>(p.param)); });
 
 // 16x16 blocks of one colour each: after scaling, each block's centre keeps its colour.
 BuiltFrame block_frame(std::uint32_t width, std::uint32_t height, std::uint32_t seed) {
@@ -575,11 +578,13 @@ TEST(ClientCommandLine, NoDisplayIsAClearErrorButAnExplicitOffscreenDriverRuns) 
     std::ifstream in(out_path);
     return std::string((std::istreambuf_iterator<char>(in)), {});
   };
-  int rc = std::system(("env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER timeout 10 " + bin + common).c_str());
+  int rc = std::system(
+      ("env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER timeout 10 " + bin + common).c_str());
   EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 1) << rc << "\n" << output();
   EXPECT_NE(output().find("DISPLAY and WAYLAND_DISPLAY are not set"), std::string::npos) << output();
 
-  rc = std::system(("env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:4242 timeout 10 " + bin + common).c_str());
+  rc = std::system(
+      ("env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:4242 timeout 10 " + bin + common).c_str());
   EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 1) << rc << "\n" << output();
   EXPECT_NE(output().find("DISPLAY=:4242"), std::string::npos) << output();
 
@@ -609,8 +614,10 @@ TEST_F(ClientEndToEnd, ARegionTruncatedUnderTheClientIsSurvivedAndReattached) {
     EXPECT_NE(test::window_title(xvfb_->display()).find("the region shrank"), std::string::npos)
         << test::window_title(xvfb_->display());
     // The last image stays (the status is a banner low in the window; the top rows are the image).
-    EXPECT_EQ(worst_match(400, 80, std::vector<std::uint32_t>(first.expected.begin(), first.expected.begin() + 400 * 80), 0),
-              0)
+    EXPECT_EQ(
+        worst_match(400, 80,
+                    std::vector<std::uint32_t>(first.expected.begin(), first.expected.begin() + 400 * 80), 0),
+        0)
         << client.log();
 
     ASSERT_EQ(truncate(region.path().c_str(), kRegionSize), 0);

@@ -127,12 +127,13 @@ class HostileHost : public ::testing::Test {
   int screenshot_ms(ClientProcess& client) {
     const std::size_t before = count(client.log(), "screenshot");
     const auto start = std::chrono::steady_clock::now();
-    if (xdotool(xvfb_->display(), "mousemove 10 10 keydown Scroll_Lock key s keyup Scroll_Lock") != 0) return -1;
+    if (xdotool(xvfb_->display(), "mousemove 10 10 keydown Scroll_Lock key s keyup Scroll_Lock") != 0)
+      return -1;
     while (std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
       if (count(client.log(), "screenshot") > before) {
-        return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - start)
-                                    .count());
+        return static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+                .count());
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -155,10 +156,11 @@ TEST_F(HostileHost, GiantDeclaredFramesAlternatingFormatsStaySmallAnswerInputAnd
   std::thread flood([&] {
     // RGBA16F and BGRA in turn at 16384x16384 (2 GiB and 1 GiB of texture if taken at their word).
     for (int i = 0; flooding; ++i) {
-      agent.post_with(giant(i % 2 ? FrameType::bgra : FrameType::rgba16f, 16384), [](protocol::FrameWrite& w) {
-        std::memset(w.pixels().data(), 0x3C, w.pixels().size());
-        w.finish();
-      });
+      agent.post_with(giant(i % 2 ? FrameType::bgra : FrameType::rgba16f, 16384),
+                      [](protocol::FrameWrite& w) {
+                        std::memset(w.pixels().data(), 0x3C, w.pixels().size());
+                        w.finish();
+                      });
       ++posted;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -186,9 +188,11 @@ TEST_F(HostileHost, GiantDeclaredFramesAlternatingFormatsStaySmallAnswerInputAnd
   RecordProperty("peak_rss_mib", static_cast<int>(peak_kib / 1024));
   RecordProperty("input_ms", answered_ms);
   RecordProperty("sigterm_ms", static_cast<int>(stop_ms));
-  std::printf("hostile giant frames: %d posted, client peak RSS %llu MiB, input answered in %d ms, SIGTERM -> exit %lld ms\n",
-              posted.load(), static_cast<unsigned long long>(peak_kib / 1024), answered_ms,
-              static_cast<long long>(stop_ms));
+  std::printf(
+      "hostile giant frames: %d posted, client peak RSS %llu MiB, input answered in %d ms, SIGTERM -> exit "
+      "%lld ms\n",
+      posted.load(), static_cast<unsigned long long>(peak_kib / 1024), answered_ms,
+      static_cast<long long>(stop_ms));
 }
 
 TEST_F(HostileHost, AWritePointerThatNeverMovesSleepsAndKeepsTheWindowAnswering) {
@@ -222,7 +226,8 @@ TEST_F(HostileHost, AWritePointerThatNeverMovesSleepsAndKeepsTheWindowAnswering)
   EXPECT_GE(answered_ms, 0) << client.log();
   EXPECT_LT(answered_ms, 1000) << client.log();
   EXPECT_TRUE(client.terminate_within(1000)) << client.log();
-  std::printf("write pointer stuck: client CPU %.1f%% of a core, input answered in %d ms\n", cpu * 100, answered_ms);
+  std::printf("write pointer stuck: client CPU %.1f%% of a core, input answered in %d ms\n", cpu * 100,
+              answered_ms);
 }
 
 TEST_F(HostileHost, AFloodOfActivationRequestsAsksForAttentionOnceAndNeverRaises) {

@@ -27,7 +27,8 @@ Result<RendererChoice> open_backend(const RendererBackend& backend, const Window
   if (!choice) return choice;
   const std::string described = choice->renderer->describe();
   if (described.find(backend.expect_in_describe) == std::string::npos)
-    return Error{"expected the upload path '" + backend.expect_in_describe + "', the renderer says: " + described};
+    return Error{"expected the upload path '" + backend.expect_in_describe +
+                 "', the renderer says: " + described};
   return choice;
 }
 

@@ -11,9 +11,9 @@
 namespace kagami::client::test {
 
 struct RendererBackend {
-  std::string name;            // test name suffix, e.g. "gles_direct"
-  RendererKind kind;           // what --renderer asks for
-  std::string gles_upload;     // KAGAMI_GLES_UPLOAD ("" = the driver's best)
+  std::string name;                // test name suffix, e.g. "gles_direct"
+  RendererKind kind;               // what --renderer asks for
+  std::string gles_upload;         // KAGAMI_GLES_UPLOAD ("" = the driver's best)
   std::string expect_in_describe;  // Renderer::describe() must say this path ran, not a fallback
   // The client's command line for this backend (end-to-end tests).
   std::vector<std::string> client_args() const { return {"--renderer", to_string(kind)}; }

@@ -439,7 +439,8 @@ TEST_P(RendererTest, DrawsColorAndMaskedColorCursors) {
   EXPECT_EQ(shot.at(11, 20), 0xBFBFBFu);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RendererTest, ::testing::ValuesIn(test::renderer_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, RendererTest, ::testing::ValuesIn(test::renderer_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace kagami::client

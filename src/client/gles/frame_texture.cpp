@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <vector>
 
-
 namespace kagami::client {
 
 using protocol::FrameType;

@@ -48,8 +48,9 @@ Result<std::unique_ptr<Renderer>> create_gles_renderer(SDL_Window* window, const
 Result<std::unique_ptr<Renderer>> GlesRenderer::create(SDL_Window* window, const RendererSettings& settings) {
   SDL_GLContext context = SDL_GL_CreateContext(window);
   if (!context) {
-    return Error{fmt::format("cannot create an OpenGL ES 3 context: {} (install Mesa: libgl1-mesa-dri, libegl-mesa0)",
-                             SDL_GetError())};
+    return Error{
+        fmt::format("cannot create an OpenGL ES 3 context: {} (install Mesa: libgl1-mesa-dri, libegl-mesa0)",
+                    SDL_GetError())};
   }
   std::unique_ptr<GlesRenderer> r(new GlesRenderer(window, context));
   GLint max_size = 0;
@@ -58,15 +59,17 @@ Result<std::unique_ptr<Renderer>> GlesRenderer::create(SDL_Window* window, const
   std::string why;
   auto path = choose_upload_path(why);
   if (!path) return path.error();
-  r->upload_ = std::make_unique<GlesUpload>(*path, settings.wake ? settings.wake : [] {});
+  r->upload_ = std::make_unique<GlesUpload>(
+      *path, settings.wake ? settings.wake : [] {});
   auto frame = FrameDraw::create();
   if (!frame) return frame.error();
   r->frame_ = std::move(*frame);
   auto cursor = CursorDraw::create();
   if (!cursor) return cursor.error();
   r->cursor_ = std::move(*cursor);
-  r->description_ = fmt::format("{} ({}), upload: {} ({})", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
-                                reinterpret_cast<const char*>(glGetString(GL_VERSION)), to_string(*path), why);
+  r->description_ =
+      fmt::format("{} ({}), upload: {} ({})", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
+                  reinterpret_cast<const char*>(glGetString(GL_VERSION)), to_string(*path), why);
   r->set_vsync(settings.vsync);
   return std::unique_ptr<Renderer>(std::move(r));
 }
@@ -110,7 +113,8 @@ void GlesRenderer::render(const DrawState& s) {
   const Layout& layout = s.layout;
   const bool have_image = upload_->texture().valid();
   // Clearing is a full pass over the window: only needed where the image leaves bars.
-  if (!have_image || layout.dest.x > 0 || layout.dest.y > 0 || layout.dest.width < w || layout.dest.height < h) {
+  if (!have_image || layout.dest.x > 0 || layout.dest.y > 0 || layout.dest.width < w ||
+      layout.dest.height < h) {
     glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
   }

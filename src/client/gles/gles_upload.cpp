@@ -32,9 +32,12 @@ std::uint64_t texture_bytes(const protocol::ValidatedFrame& f) {
 
 const char* to_string(GlesUploadPath path) {
   switch (path) {
-    case GlesUploadPath::persistent_pbo: return "persistent-mapped PBO ring (GL_EXT_buffer_storage)";
-    case GlesUploadPath::mapped_pbo: return "mapped PBO ring (glMapBufferRange)";
-    case GlesUploadPath::direct: return "direct from the region (glTexSubImage2D)";
+    case GlesUploadPath::persistent_pbo:
+      return "persistent-mapped PBO ring (GL_EXT_buffer_storage)";
+    case GlesUploadPath::mapped_pbo:
+      return "mapped PBO ring (glMapBufferRange)";
+    case GlesUploadPath::direct:
+      return "direct from the region (glTexSubImage2D)";
   }
   return "?";
 }
@@ -177,7 +180,8 @@ UploadStats GlesUpload::upload_direct(const FrameSource& source, const std::vect
     if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) break;
   }
   if (direct_->done) {
-    for (const UploadBand& band : bands) stats.bytes += std::uint64_t{band.width} * band.height * texel_format(source.frame.type).bytes;
+    for (const UploadBand& band : bands)
+      stats.bytes += std::uint64_t{band.width} * band.height * texel_format(source.frame.type).bytes;
   } else {
     last_format_ = {};  // not copied: the next frame goes in full
     stats.stalled = true;
@@ -215,9 +219,10 @@ bool GlesUpload::commit_locked(bool allow_new_geometry) {
   // A frame of another geometry waits for the next has_frame()/geometry(): the caller computed
   // its layout from the geometry it was given.
   const auto same_geometry = [&](const protocol::ValidatedFrame& f) {
-    return allow_new_geometry || (texture_.valid() && f.frame_width == geometry_.frame_width &&
-                                  f.frame_height == geometry_.frame_height && f.rotation == geometry_.rotation &&
-                                  f.screen_width == geometry_.screen_width && f.screen_height == geometry_.screen_height);
+    return allow_new_geometry ||
+           (texture_.valid() && f.frame_width == geometry_.frame_width &&
+            f.frame_height == geometry_.frame_height && f.rotation == geometry_.rotation &&
+            f.screen_width == geometry_.screen_width && f.screen_height == geometry_.screen_height);
   };
   if (direct_pending && !same_geometry(*direct_->frame)) direct_pending = false;
   for (const std::size_t i : order) {
@@ -270,7 +275,8 @@ void GlesUpload::grow_slots() {
   if (wanted_capacity_ == 0) return;
   while (slots_.size() < wanted_slots_) slots_.emplace_back();
   for (Slot& slot : slots_) {
-    if ((slot.state != SlotState::free && slot.state != SlotState::unmapped) || slot.capacity >= wanted_capacity_)
+    if ((slot.state != SlotState::free && slot.state != SlotState::unmapped) ||
+        slot.capacity >= wanted_capacity_)
       continue;
     destroy_slot(slot);
     while (glGetError() != GL_NO_ERROR) {

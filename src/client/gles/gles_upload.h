@@ -104,8 +104,8 @@ class GlesUpload {
   bool commit_locked(bool allow_new_geometry);
   // Configures the texture for `frame` and copies its bands from `source` (an offset into
   // `buffer`, or a client pointer when buffer is 0).
-  void apply(const protocol::ValidatedFrame& frame, const std::vector<UploadBand>& bands, std::uintptr_t source,
-             GLuint buffer);
+  void apply(const protocol::ValidatedFrame& frame, const std::vector<UploadBand>& bands,
+             std::uintptr_t source, GLuint buffer);
   void recycle_slots();
   void grow_slots();
   bool map_slot(Slot& slot);
