@@ -37,9 +37,11 @@ struct Options {
   bool spice = true;
   std::string spice_uri = "spice://127.0.0.1:5900";  // or spice+unix:///path/to/socket
   std::string spice_password;
-  bool clipboard = true;          // share the clipboard (text) with the guest
-  bool audio = true;              // play the guest's sound
-  std::string renderer = "auto";  // auto / vulkan / gles (renderer_factory.h)
+  bool clipboard = true;  // share the clipboard (text) with the guest
+  bool audio = true;      // play the guest's sound
+
+  // The graphics backend: auto / vulkan / gles (renderer_factory.h).
+  std::string renderer = "auto";
   // The guest's request-activation flag asks the window manager for attention (urgency hint),
   // on a rising edge, at most every 5 s; never takes the keyboard focus.
   bool request_activation = true;
