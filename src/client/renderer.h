@@ -112,6 +112,9 @@ class Renderer {
   virtual bool has_frame() const = 0;
   virtual FrameGeometry geometry() const = 0;
   virtual void reset() = 0;  // forget the image: black until the next frame
+  // The user's rotation, quarter turns clockwise, on top of the frame's own (the rotate command);
+  // geometry().rotation is the sum, and takes effect at once.
+  virtual void set_user_rotation(int quarter_turns) = 0;
   virtual void set_cursor(const CursorImage& image) = 0;
   // Clears what the image leaves uncovered, draws the frame, the cursor and the overlay, presents.
   virtual void render(const DrawState& state) = 0;

@@ -217,6 +217,22 @@ INSTANTIATE_TEST_SUITE_P(All, Rotations,
                                   std::to_string(static_cast<int>(std::get<1>(p.param)) * 90);
                          });
 
+TEST_P(RendererTest, UserRotationTurnsOnTopOfTheFrames) {
+  // The frame says 180, the user adds 270: 90 clockwise in all.
+  BuiltFrame f = build_frame(FrameType::bgra, 96, 40);
+  f.description.rotation = FrameRotation::r180;
+  open(40, 96);
+  upload(f);
+  renderer_->set_user_rotation(3);
+  EXPECT_EQ(renderer_->geometry().rotation, FrameRotation::r90);
+  present(layout());
+  std::vector<std::uint32_t> expected(40u * 96u);
+  for (int dy = 0; dy < 96; ++dy)
+    for (int dx = 0; dx < 40; ++dx)
+      expected[std::size_t(dy) * 40 + dx] = f.expected[std::size_t(40 - 1 - dx) * 96 + dy];
+  EXPECT_EQ(worst_after_draw(expected, 0), 0);
+}
+
 TEST_P(RendererTest, UploadsOnlyTheDamagedRects) {
   const BuiltFrame first = build_frame(FrameType::bgra, 128, 64, 0);
   BuiltFrame second = build_frame(FrameType::bgra, 128, 64, 5);

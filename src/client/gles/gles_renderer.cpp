@@ -119,7 +119,8 @@ void GlesRenderer::render(const DrawState& s) {
     glClear(GL_COLOR_BUFFER_BIT);
   }
   if (have_image) {
-    frame_->draw(upload_->texture(), upload_->geometry(), upload_->type(), upload_->flags(), layout, w, h);
+    frame_->draw(upload_->texture(), rotated(upload_->geometry()), upload_->type(), upload_->flags(), layout,
+                 w, h);
     if (s.cursor_visible && cursor_->has_image()) cursor_->draw(s.cursor_x, s.cursor_y, s.cursor_scale, w, h);
   }
   if (s.overlay && imgui_ready_) ImGui_ImplOpenGL3_RenderDrawData(s.overlay);

@@ -35,9 +35,10 @@ class GlesRenderer final : public Renderer {
   }
   FrameGeometry geometry() const override {
     upload_->commit(true);
-    return upload_->geometry();
+    return rotated(upload_->geometry());
   }
   void reset() override { upload_->reset(); }
+  void set_user_rotation(int quarter_turns) override { user_rotation_ = ((quarter_turns % 4) + 4) % 4; }
   void set_cursor(const CursorImage& image) override { cursor_->set_image(image); }
   void render(const DrawState& state) override;
   void set_vsync(bool on) override;
@@ -54,6 +55,12 @@ class GlesRenderer final : public Renderer {
   std::unique_ptr<FrameDraw> frame_;
   std::unique_ptr<CursorDraw> cursor_;
   bool imgui_ready_ = false;
+  int user_rotation_ = 0;  // quarter turns clockwise on top of the frame's rotation
+
+  FrameGeometry rotated(FrameGeometry g) const {
+    g.rotation = static_cast<protocol::FrameRotation>((static_cast<int>(g.rotation) + user_rotation_) % 4);
+    return g;
+  }
 };
 
 }  // namespace kagami::client
