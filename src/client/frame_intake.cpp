@@ -300,6 +300,8 @@ bool FrameIntake::take_frame(std::stop_token stop) {
       for (std::uint64_t t = monotonic_ns(); t < turn && !stop.stop_requested(); t = monotonic_ns())
         sleep_ns(std::min<std::uint64_t>(turn - t, 10'000'000));
       if (stop.stop_requested()) return true;
+    } else {
+      delayed_reformats_ = 0;  // this change came in its own time
     }
     last_reformat_ns_ = monotonic_ns();
     format_ = format;
