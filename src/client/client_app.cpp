@@ -44,11 +44,17 @@ Result<void> ClientApp::start() {
   // Redrawing every refresh only makes sense when the swap waits for the refresh.
   rs.vsync = options_.vsync || options_.present == PresentMode::every_vblank;
   options_.vsync = rs.vsync;
-  rs.wake = [this] {
+  // The frame thread's wake-up (the snapshot changed) and the renderer's (it needs render() to
+  // run, e.g. to give the frame thread a staging slot): one SDL event in flight for both.
+  const auto wake = [this] {
     if (wake_pending_.exchange(true)) return;  // one in flight is enough
     SDL_Event e{};
     e.type = wake_event_;
     SDL_PushEvent(&e);
+  };
+  rs.wake = [this, wake] {
+    render_requested_.store(true);
+    wake();
   };
   auto choice = create_renderer(*kind, ws, rs);
   if (!choice) return choice.error();
@@ -65,7 +71,7 @@ Result<void> ClientApp::start() {
   IntakeSettings is;
   is.shm = options_.shm;
   is.request_activation = options_.request_activation;
-  intake_ = std::make_unique<FrameIntake>(is, *renderer_, rs.wake);
+  intake_ = std::make_unique<FrameIntake>(is, *renderer_, wake);
   return {};
 }
 
@@ -332,6 +338,7 @@ int ClientApp::run() {
     }
     if (!running_) break;
     now = monotonic_ns();
+    if (render_requested_.exchange(false)) redraw_.changed();
     take_snapshot(now);
     check_input_note(now);
     if (redraw_.needs_redraw(now, redraw_inputs(now))) render(now);

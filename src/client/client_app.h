@@ -54,6 +54,7 @@ class ClientApp {
   // The frame thread's wake-up: one SDL user event in flight at a time.
   std::uint32_t wake_event_ = 0;
   std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> render_requested_{false};  // the renderer asked for render() (RendererSettings::wake)
 
   IntakeSnapshot snap_;  // the frame thread's state as of the last look
   std::uint64_t seen_frames_ = 0, seen_cursor_moves_ = 0, seen_attention_ = 0, seen_version_ = 0;

@@ -6,8 +6,9 @@ namespace kagami::client::test {
 
 std::vector<RendererBackend> renderer_backends() {
   std::vector<RendererBackend> list = {
-      // The driver's best path: persistent-mapped PBOs where GL_EXT_buffer_storage exists (Mesa has it).
-      {"gles", RendererKind::gles, "", "PBO ring"},
+      // Each GLES upload path by name (the driver picks one by itself: direct on a software
+      // rasteriser such as llvmpipe, persistent PBOs on a GPU with GL_EXT_buffer_storage).
+      {"gles_persistent", RendererKind::gles, "persistent", "persistent-mapped PBO ring"},
       {"gles_mapped", RendererKind::gles, "mapped", "mapped PBO ring"},
       {"gles_direct", RendererKind::gles, "direct", "direct from the region"},
   };
