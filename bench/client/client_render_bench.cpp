@@ -99,7 +99,7 @@ RunResult run(const Backend& backend, const Size& size, bool full_change, double
   ws.height = h;
   auto choice = create_renderer(backend.kind, ws, rs);
   if (!choice) {
-    std::printf("  %-12s %-5s: cannot start: %s\n", backend.name.c_str(), size.name,
+    std::printf("  %-15s %-5s: cannot start: %s\n", backend.name.c_str(), size.name,
                 choice.error().message.c_str());
     return {};
   }
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
       "write-pointer\n"
       "  waits included; draw: render thread CPU per drawn frame (commit + draw + swap); memcpy: one "
       "frame\n");
-  std::printf("  %-12s %-5s %-12s %8s %12s %12s %10s %12s\n", "backend", "size", "scene", "fps",
+  std::printf("  %-15s %-5s %-12s %8s %12s %12s %10s %12s\n", "backend", "size", "scene", "fps",
               "upload copy", "upload wall", "draw", "memcpy 1 fr");
   for (const auto& size_name : sizes) {
     const auto size =
@@ -245,7 +245,7 @@ int main(int argc, char** argv) {
         const RunResult r = run(*backend, *size, full, seconds);
         if (r.describe.empty()) break;
         const double copy = memcpy_ms(std::size_t{size->width} * size->height * 4);
-        std::printf("  %-12s %-5s %-12s %8.1f %9.2f ms %9.2f ms %7.2f ms %9.2f ms   [%s]\n",
+        std::printf("  %-15s %-5s %-12s %8.1f %9.2f ms %9.2f ms %7.2f ms %9.2f ms   [%s]\n",
                     backend->name.c_str(), size->name, full ? "full-change" : "damage-light", r.fps,
                     r.upload_cpu_ms, r.upload_wall_ms, r.draw_ms, copy, r.describe.c_str());
         std::fflush(stdout);
