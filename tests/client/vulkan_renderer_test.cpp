@@ -1,0 +1,462 @@
+// The Vulkan renderer on the machine's Vulkan device (lavapipe here: Debian's mesa-vulkan-drivers),
+// offscreen: frames of every type are uploaded from a /dev/shm MAP_SHARED mapping standing in for
+// the region (so the zero-copy import is what runs), drawn into an offscreen image, read back and
+// compared with the same expectations the GLES renderer test uses (frame_builder).
+#include "client/vulkan/vulkan_renderer.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <imgui.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "client/cursor_image.h"
+#include "client/layout.h"
+#include "frame_builder.h"
+
+namespace kagami::client {
+namespace {
+
+using protocol::FrameRotation;
+using protocol::FrameType;
+using test::build_frame;
+using test::BuiltFrame;
+
+// A /dev/shm file mapped MAP_SHARED, as kagami-client maps the region: a page of "LGMP" before
+// the frame, so the frame starts page-aligned at offset 4096 like a KVMFR frame buffer.
+class ShmRegion {
+ public:
+  explicit ShmRegion(std::size_t bytes) : size_((bytes + 8191) / 4096 * 4096) {
+    const std::string path = "/dev/shm/kagami-vulkan-test-" + std::to_string(getpid());
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    unlink(path.c_str());
+    if (fd < 0 || ftruncate(fd, static_cast<off_t>(size_)) != 0) return;
+    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p != MAP_FAILED) data_ = static_cast<std::byte*>(p);
+  }
+  ~ShmRegion() {
+    if (data_) munmap(data_, size_);
+  }
+  std::span<std::byte> span() const { return {data_, size_}; }
+  std::byte* frame() const { return data_ + kFrameOffset; }
+  static constexpr std::uint64_t kFrameOffset = 4096;
+
+ private:
+  std::size_t size_;
+  std::byte* data_ = nullptr;
+};
+
+class VulkanRendererTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = VulkanRenderer::create({});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    renderer_ = std::move(*r);
+  }
+  void open(int width, int height) {
+    width_ = width;
+    height_ = height;
+  }
+
+  Layout layout(ScaleMode scale = ScaleMode::fit, bool upscale = false,
+                FilterMode filter = FilterMode::nearest) {
+    const auto g = renderer_->geometry();
+    return compute_layout(g.image_width(), g.image_height(), width_, height_, scale, upscale, filter);
+  }
+  // Copies the frame into the shared region (page-aligned) and uploads it from there.
+  UploadStats upload(const BuiltFrame& f, bool full = true, const WaitReady& wait = always_ready()) {
+    if (!region_ || region_->span().size() < ShmRegion::kFrameOffset + f.pixels.size())
+      region_ = std::make_unique<ShmRegion>(ShmRegion::kFrameOffset + f.pixels.size() + (1 << 20));
+    std::memcpy(region_->frame(), f.pixels.data(), f.pixels.size());
+    protocol::ValidatedFrame v = f.validated();
+    v.pixels_offset = ShmRegion::kFrameOffset;
+    return renderer_->upload(FrameSource{v, region_->span(), full, wait});
+  }
+  static const WaitReady& always_ready() {
+    static const WaitReady ready = [](std::uint64_t) { return true; };
+    return ready;
+  }
+  std::vector<std::uint32_t> draw(const Layout& l, const DrawState* extra = nullptr) {
+    DrawState s = extra ? *extra : DrawState{};
+    s.window_width = width_;
+    s.window_height = height_;
+    s.layout = l;
+    renderer_->render(s);
+    auto pixels = renderer_->read_target();
+    EXPECT_TRUE(pixels.ok()) << pixels.error().message;
+    return pixels.ok() ? *pixels : std::vector<std::uint32_t>(std::size_t(width_) * height_);
+  }
+  int worst(const std::vector<std::uint32_t>& shown, const std::vector<std::uint32_t>& expected) const {
+    int w = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      w = std::max(w, test::channel_distance(shown[i], expected[i]));
+    return w;
+  }
+  std::uint32_t at(const std::vector<std::uint32_t>& image, int x, int y) const {
+    return image[std::size_t(y) * width_ + x];
+  }
+
+  std::unique_ptr<VulkanRenderer> renderer_;
+  std::unique_ptr<ShmRegion> region_;
+  int width_ = 0, height_ = 0;
+};
+
+struct TypeCase {
+  FrameType type;
+  int tolerance;  // 8-bit formats are exact; converted formats round once
+};
+
+class EveryFrameType : public VulkanRendererTest, public ::testing::WithParamInterface<TypeCase> {};
+
+TEST_P(EveryFrameType, ShowsExactPixelsAtOneToOneNearest) {
+  // 202 is not a multiple of 4: BGR_32 rows end mid-texel.
+  const BuiltFrame f = build_frame(GetParam().type, 202, 120);
+  open(202, 120);
+  upload(f);
+  EXPECT_EQ(renderer_->last_upload_path(), vk::UploadPath::host_import) << renderer_->describe();
+  EXPECT_LE(worst(draw(layout()), f.expected), GetParam().tolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, EveryFrameType,
+                         ::testing::Values(TypeCase{FrameType::bgra, 0}, TypeCase{FrameType::rgba, 0},
+                                           TypeCase{FrameType::rgba10, 0}, TypeCase{FrameType::rgba16f, 2},
+                                           TypeCase{FrameType::bgr_32, 0}, TypeCase{FrameType::rgb_24, 0}),
+                         [](const auto& param_info) {
+                           return std::string(protocol::frame_type_name(param_info.param.type));
+                         });
+
+TEST_F(VulkanRendererTest, ImportsTheSharedMappingAndSaysSo) {
+  const BuiltFrame f = build_frame(FrameType::bgra, 64, 32);
+  open(64, 32);
+  upload(f);
+  EXPECT_EQ(renderer_->last_upload_path(), vk::UploadPath::host_import);
+  EXPECT_NE(renderer_->describe().find("host-pointer import (VK_EXT_external_memory_host"), std::string::npos)
+      << renderer_->describe();
+}
+
+TEST_F(VulkanRendererTest, FallsBackToStagingWhenTheSpanCannotBeImported) {
+  // A frame in ordinary heap memory: its page-aligned span leaves the "mapping".
+  const BuiltFrame f = build_frame(FrameType::rgba, 100, 50);
+  open(100, 50);
+  const auto v = f.validated();
+  renderer_->upload(
+      FrameSource{v, std::span<const std::byte>(f.pixels.data() + 0, f.pixels.size()), true, always_ready()});
+  if (reinterpret_cast<std::uintptr_t>(f.pixels.data()) % 4096 != 0) {
+    EXPECT_EQ(renderer_->last_upload_path(), vk::UploadPath::staging);
+    EXPECT_NE(renderer_->describe().find("staging buffer (the frame buffer's"), std::string::npos)
+        << renderer_->describe();
+  }
+  EXPECT_EQ(worst(draw(layout()), f.expected), 0);
+}
+
+TEST_F(VulkanRendererTest, HdrPqFrameIsToneMappedNotClipped) {
+  BuiltFrame f = build_frame(FrameType::rgba10, 64, 32);
+  for (std::uint32_t y = 0; y < 32; ++y) {
+    for (std::uint32_t x = 0; x < 64; ++x) {
+      const std::uint32_t code = x < 32 ? 593 : 767;  // 10-bit PQ codes: ~200 and ~1000 nits
+      const std::uint32_t packed = code | code << 10 | code << 20 | 3u << 30;
+      std::memcpy(f.pixels.data() + y * f.description.pitch + x * 4, &packed, 4);
+    }
+  }
+  f.description.flags = protocol::kFrameFlagHdr | protocol::kFrameFlagHdrPq;
+  open(64, 32);
+  upload(f);
+  const auto image = draw(layout());
+  const std::uint32_t white = at(image, 10, 10) & 0xFF, bright = at(image, 50, 10) & 0xFF;
+  EXPECT_GT(white, 0xE0u) << "SDR reference white should be near white";
+  EXPECT_GT(bright, white) << "1000 nits should be brighter than reference white after tone mapping";
+}
+
+class Rotations : public VulkanRendererTest, public ::testing::WithParamInterface<FrameRotation> {};
+
+TEST_P(Rotations, TurnsTheImageClockwise) {
+  const FrameRotation rotation = GetParam();
+  BuiltFrame f = build_frame(FrameType::bgra, 96, 40);
+  f.description.rotation = rotation;
+  const bool turned = rotation == FrameRotation::r90 || rotation == FrameRotation::r270;
+  const int w = turned ? 40 : 96, h = turned ? 96 : 40;
+  open(w, h);
+  upload(f);
+  std::vector<std::uint32_t> expected(static_cast<std::size_t>(w) * h);
+  for (int dy = 0; dy < h; ++dy) {
+    for (int dx = 0; dx < w; ++dx) {
+      int fx = dx, fy = dy;
+      if (rotation == FrameRotation::r90) {
+        fx = dy;
+        fy = 40 - 1 - dx;
+      }
+      if (rotation == FrameRotation::r180) {
+        fx = 96 - 1 - dx;
+        fy = 40 - 1 - dy;
+      }
+      if (rotation == FrameRotation::r270) {
+        fx = 96 - 1 - dy;
+        fy = dx;
+      }
+      expected[std::size_t(dy) * w + dx] = f.expected[std::size_t(fy) * 96 + fx];
+    }
+  }
+  EXPECT_EQ(worst(draw(layout()), expected), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Rotations,
+                         ::testing::Values(FrameRotation::r0, FrameRotation::r90, FrameRotation::r180,
+                                           FrameRotation::r270));
+
+TEST_F(VulkanRendererTest, UploadsOnlyTheDamagedRectsAcrossBothImages) {
+  // Three frames, the last two with one damage rect each: the renderer alternates between two
+  // images, so the third upload must first bring its image up to date with the second's rect.
+  const BuiltFrame first = build_frame(FrameType::bgra, 128, 64, 0);
+  BuiltFrame second = build_frame(FrameType::bgra, 128, 64, 5);
+  BuiltFrame third = build_frame(FrameType::bgra, 128, 64, 11);
+  open(128, 64);
+  upload(first);
+  const protocol::FrameDamageRect rect2{16, 8, 40, 20}, rect3{70, 30, 30, 30};
+  second.description.damage = std::span(&rect2, 1);
+  third.description.damage = std::span(&rect3, 1);
+  EXPECT_EQ(upload(second, false).bytes, 40u * 20u * 4u);
+  std::vector<std::uint32_t> expected = first.expected;
+  for (int y = 8; y < 28; ++y)
+    for (int x = 16; x < 56; ++x)
+      expected[std::size_t(y) * 128 + x] = second.expected[std::size_t(y) * 128 + x];
+  EXPECT_EQ(worst(draw(layout()), expected), 0);
+  EXPECT_EQ(upload(third, false).bytes, 30u * 30u * 4u);
+  for (int y = 30; y < 60; ++y)
+    for (int x = 70; x < 100; ++x)
+      expected[std::size_t(y) * 128 + x] = third.expected[std::size_t(y) * 128 + x];
+  EXPECT_EQ(worst(draw(layout()), expected), 0);
+}
+
+TEST_F(VulkanRendererTest, Bgr32DamageCoversThePackedBytes) {
+  const BuiltFrame first = build_frame(FrameType::bgr_32, 150, 40, 0);
+  BuiltFrame second = build_frame(FrameType::bgr_32, 150, 40, 9);
+  open(150, 40);
+  upload(first);
+  const protocol::FrameDamageRect rect{33, 5, 7, 9};  // x range not aligned to texels
+  second.description.damage = std::span(&rect, 1);
+  upload(second, false);
+  std::vector<std::uint32_t> expected = first.expected;
+  for (int y = 5; y < 14; ++y)
+    for (int x = 33; x < 40; ++x)
+      expected[std::size_t(y) * 150 + x] = second.expected[std::size_t(y) * 150 + x];
+  const auto image = draw(layout());
+  int w = 0;
+  for (int y = 0; y < 40; ++y) {
+    for (int x = 0; x < 150; ++x) {
+      if (y >= 5 && y < 14 && (x == 32 || x == 40 || x == 41)) continue;  // may share a texel with the rect
+      w = std::max(w, test::channel_distance(at(image, x, y), expected[std::size_t(y) * 150 + x]));
+    }
+  }
+  EXPECT_EQ(w, 0);
+}
+
+TEST_F(VulkanRendererTest, ReadsEachBandOnlyAfterTheWritePointerPassedIt) {
+  // The "agent" writes rows into the shared region only when the renderer asks for them: a
+  // renderer that read ahead of the write pointer would show the filler bytes.
+  const BuiltFrame f = build_frame(FrameType::bgra, 320, 1000);  // several bands
+  open(320, 1000);
+  region_ = std::make_unique<ShmRegion>(ShmRegion::kFrameOffset + f.pixels.size());
+  std::memset(region_->frame(), 0xEE, f.pixels.size());
+  std::uint64_t written = 0;
+  std::vector<std::uint64_t> waits;
+  protocol::ValidatedFrame v = f.validated();
+  v.pixels_offset = ShmRegion::kFrameOffset;
+  const WaitReady wait = [&](std::uint64_t bytes) {
+    waits.push_back(bytes);
+    if (bytes > written) {
+      std::memcpy(region_->frame() + written, f.pixels.data() + written, bytes - written);
+      written = bytes;
+    }
+    return true;
+  };
+  renderer_->upload(FrameSource{v, region_->span(), true, wait});
+  EXPECT_EQ(renderer_->last_upload_path(), vk::UploadPath::host_import);
+  ASSERT_GT(waits.size(), 2u);
+  EXPECT_TRUE(std::is_sorted(waits.begin(), waits.end()));
+  EXPECT_EQ(waits.back(), v.data_size);
+  EXPECT_EQ(worst(draw(layout()), f.expected), 0);
+}
+
+TEST_F(VulkanRendererTest, IntegerScaleNearestRepeatsEachPixel) {
+  const BuiltFrame f = build_frame(FrameType::rgba, 60, 40);
+  open(200, 130);  // room for 3x
+  upload(f);
+  const Layout l = layout(ScaleMode::integer, true, FilterMode::automatic);
+  ASSERT_EQ(l.dest.width, 180);
+  ASSERT_EQ(l.filter, FilterMode::nearest);
+  std::vector<std::uint32_t> expected(200u * 130u, 0);
+  for (int y = 0; y < 120; ++y)
+    for (int x = 0; x < 180; ++x)
+      expected[std::size_t(y + l.dest.y) * 200 + x + l.dest.x] = f.expected[std::size_t(y / 3) * 60 + x / 3];
+  EXPECT_EQ(worst(draw(l), expected), 0);
+}
+
+TEST_F(VulkanRendererTest, SharpDownscaleAveragesWhereNearestAliases) {
+  BuiltFrame f = build_frame(FrameType::bgra, 200, 100);
+  for (std::uint32_t y = 0; y < 100; ++y) {
+    for (std::uint32_t x = 0; x < 200; ++x) {
+      const std::uint8_t c = x % 2 ? 255 : 0;
+      const std::uint8_t px[4] = {c, c, c, 255};
+      std::memcpy(f.pixels.data() + y * f.description.pitch + x * 4, px, 4);
+    }
+  }
+  open(100, 50);
+  upload(f);
+  auto image = draw(layout(ScaleMode::fit, true, FilterMode::sharp));
+  for (int x = 2; x < 98; x += 7) EXPECT_NEAR(int(at(image, x, 25) & 0xFF), 128, 12) << "x=" << x;
+  image = draw(layout(ScaleMode::fit, true, FilterMode::nearest));
+  for (int x = 2; x < 98; x += 7) {
+    const auto v = at(image, x, 25) & 0xFF;
+    EXPECT_TRUE(v == 0 || v == 255) << "x=" << x << " v=" << v;
+  }
+}
+
+TEST_F(VulkanRendererTest, FitKeepsAspectAndCentres) {
+  const BuiltFrame f = build_frame(FrameType::bgra, 160, 90);
+  open(400, 400);
+  upload(f);
+  const Layout l = layout(ScaleMode::fit, true, FilterMode::linear);
+  EXPECT_EQ(l.dest.width, 400);
+  EXPECT_EQ(l.dest.height, 225);
+  const auto image = draw(l);
+  EXPECT_EQ(at(image, 200, l.dest.y - 2), 0u);
+  EXPECT_EQ(at(image, 200, l.dest.y + l.dest.height + 2), 0u);
+  EXPECT_NE(at(image, 200, l.dest.y + 5), 0u);
+  const std::uint32_t expected = f.expected[std::size_t(40) * 160 + 80];
+  const int x = l.dest.x + static_cast<int>((80 + 0.5) * 2.5),
+            y = l.dest.y + static_cast<int>((40 + 0.5) * 2.5);
+  EXPECT_LE(test::channel_distance(at(image, x, y), expected), 40);
+}
+
+TEST_F(VulkanRendererTest, ReadGuestImageIsTheFrameAtItsOwnSize) {
+  BuiltFrame f = build_frame(FrameType::rgba, 90, 50);
+  f.description.rotation = FrameRotation::r90;
+  open(300, 300);
+  upload(f);
+  auto guest = renderer_->read_guest_image();
+  ASSERT_TRUE(guest.ok()) << guest.error().message;
+  ASSERT_EQ(guest->width, 50u);
+  ASSERT_EQ(guest->height, 90u);
+  // Display (dx, dy) of a 90-degree turn shows frame (dy, 49 - dx).
+  int w = 0;
+  for (int dy = 0; dy < 90; ++dy) {
+    for (int dx = 0; dx < 50; ++dx) {
+      const std::uint8_t* p = guest->rgb.data() + (std::size_t(dy) * 50 + dx) * 3;
+      const std::uint32_t rgb = std::uint32_t{p[0]} << 16 | std::uint32_t{p[1]} << 8 | p[2];
+      w = std::max(w, test::channel_distance(rgb, f.expected[std::size_t(49 - dx) * 90 + dy]));
+    }
+  }
+  EXPECT_EQ(w, 0);
+}
+
+TEST_F(VulkanRendererTest, ResetShowsBlackUntilTheNextFrame) {
+  const BuiltFrame f = build_frame(FrameType::bgra, 32, 32);
+  open(32, 32);
+  upload(f);
+  EXPECT_TRUE(renderer_->has_frame());
+  renderer_->reset();
+  EXPECT_FALSE(renderer_->has_frame());
+  EXPECT_EQ(worst(draw(layout()), std::vector<std::uint32_t>(32 * 32, 0)), 0);
+  upload(f);
+  EXPECT_EQ(worst(draw(layout()), f.expected), 0);
+}
+
+TEST_F(VulkanRendererTest, DrawsMonochromeCursorWithAndXorMasks) {
+  BuiltFrame f = build_frame(FrameType::bgra, 64, 64);
+  for (auto& b : f.pixels) b = std::byte{0x40};
+  open(64, 64);
+  upload(f);
+  protocol::CursorShape shape;
+  shape.type = protocol::CursorType::monochrome;
+  shape.width = 8;
+  shape.height = 16;
+  shape.pitch = 1;
+  shape.data.assign(16, 0xFF);  // default: and=1, xor=1 (invert)
+  shape.data[0] = 0x00;         // row 0: black
+  shape.data[8 + 0] = 0x00;
+  shape.data[1] = 0x00;  // row 1: white
+  shape.data[8 + 1] = 0xFF;
+  shape.data[2] = 0xFF;  // row 2: transparent
+  shape.data[8 + 2] = 0x00;
+  auto cursor = make_cursor_image(shape);
+  ASSERT_TRUE(cursor.ok()) << cursor.error().message;
+  renderer_->set_cursor(*cursor);
+  DrawState s;
+  s.cursor_visible = true;
+  s.cursor_x = 20;
+  s.cursor_y = 30;
+  const auto shot = draw(layout(), &s);
+  EXPECT_EQ(at(shot, 22, 30), 0x000000u);  // black row
+  EXPECT_EQ(at(shot, 22, 31), 0xFFFFFFu);  // white row
+  EXPECT_EQ(at(shot, 22, 32), 0x404040u);  // transparent row
+  EXPECT_EQ(at(shot, 22, 33), 0xBFBFBFu);  // inverted 0x40
+  EXPECT_EQ(at(shot, 19, 30), 0x404040u);  // left of the cursor
+  EXPECT_EQ(at(shot, 28, 33), 0x404040u);  // right of the cursor
+}
+
+TEST_F(VulkanRendererTest, DrawsColorAndMaskedColorCursors) {
+  BuiltFrame f = build_frame(FrameType::bgra, 64, 64);
+  for (auto& b : f.pixels) b = std::byte{0x40};
+  open(64, 64);
+  upload(f);
+  protocol::CursorShape color;  // 2x1: opaque red, then half-transparent blue
+  color.type = protocol::CursorType::color;
+  color.width = 2;
+  color.height = 1;
+  color.pitch = 8;
+  color.data = {0, 0, 255, 255, 255, 0, 0, 128};
+  protocol::CursorShape masked;  // 2x1: opaque green, then XOR with white
+  masked.type = protocol::CursorType::masked_color;
+  masked.width = 2;
+  masked.height = 1;
+  masked.pitch = 8;
+  masked.data = {0, 255, 0, 0, 255, 255, 255, 255};
+  DrawState s;
+  s.cursor_visible = true;
+  s.cursor_x = 10;
+  s.cursor_y = 10;
+  renderer_->set_cursor(*make_cursor_image(color));
+  auto shot = draw(layout(), &s);
+  EXPECT_EQ(at(shot, 10, 10), 0xFF0000u);
+  EXPECT_LE(test::channel_distance(at(shot, 11, 10), 0x2020A0u), 2);  // 0x40 blended with blue at 50%
+  renderer_->set_cursor(*make_cursor_image(masked));
+  s.cursor_y = 20;
+  shot = draw(layout(), &s);
+  EXPECT_EQ(at(shot, 10, 20), 0x00FF00u);
+  EXPECT_EQ(at(shot, 11, 20), 0xBFBFBFu);
+}
+
+TEST_F(VulkanRendererTest, DrawsTheImGuiOverlayThroughImGuisVulkanBackend) {
+  const BuiltFrame f = build_frame(FrameType::bgra, 64, 64);
+  open(64, 64);
+  upload(f);
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.DisplaySize = ImVec2(64, 64);
+  unsigned char* font = nullptr;
+  int fw = 0, fh = 0;
+  io.Fonts->GetTexDataAsRGBA32(&font, &fw, &fh);
+  for (int frame = 0; frame < 2; ++frame) {  // the first frame makes the backend
+    ImGui::NewFrame();
+    ImGui::GetForegroundDrawList()->AddRectFilled(ImVec2(8, 8), ImVec2(24, 20), IM_COL32(255, 0, 255, 255));
+    ImGui::Render();
+    DrawState s;
+    s.overlay = ImGui::GetDrawData();
+    const auto shot = draw(layout(), &s);
+    EXPECT_EQ(at(shot, 10, 10), 0xFF00FFu);
+    EXPECT_EQ(at(shot, 23, 19), 0xFF00FFu);
+    EXPECT_EQ(at(shot, 30, 30), f.expected[30 * 64 + 30]);  // the frame around it
+  }
+  renderer_.reset();  // the backend goes before the ImGui context
+  ImGui::DestroyContext();
+}
+
+}  // namespace
+}  // namespace kagami::client
