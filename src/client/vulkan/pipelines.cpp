@@ -26,15 +26,16 @@ Result<VkShaderModule> make_module(VkDevice device, const std::uint32_t (&code)[
   return module;
 }
 
-Result<VkRenderPass> make_render_pass(VkDevice device, VkFormat format, VkImageLayout final_layout) {
+Result<VkRenderPass> make_render_pass(VkDevice device, VkFormat format, VkImageLayout final_layout,
+                                      bool load) {
   VkAttachmentDescription colour{};
   colour.format = format;
   colour.samples = VK_SAMPLE_COUNT_1_BIT;
-  colour.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+  colour.loadOp = load ? VK_ATTACHMENT_LOAD_OP_LOAD : VK_ATTACHMENT_LOAD_OP_CLEAR;
   colour.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
   colour.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
   colour.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
-  colour.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+  colour.initialLayout = load ? VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL : VK_IMAGE_LAYOUT_UNDEFINED;
   colour.finalLayout = final_layout;
   VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
   VkSubpassDescription subpass{};
@@ -91,12 +92,15 @@ Result<std::unique_ptr<Pipelines>> Pipelines::create(Device& device, VkFormat fo
   std::unique_ptr<Pipelines> p(new Pipelines(device));
   VkDevice dev = device.device;
   p->format_ = format;
-  auto present = make_render_pass(dev, format, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR);
-  if (!present) return present.error();
-  p->present_pass_ = *present;
-  auto readback = make_render_pass(dev, format, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
-  if (!readback) return readback.error();
-  p->readback_pass_ = *readback;
+  for (int present = 0; present < 2; ++present) {
+    for (int load = 0; load < 2; ++load) {
+      auto pass = make_render_pass(
+          dev, format, present ? VK_IMAGE_LAYOUT_PRESENT_SRC_KHR : VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+          load != 0);
+      if (!pass) return pass.error();
+      p->passes_[present][load] = *pass;
+    }
+  }
   auto nearest = make_sampler(dev, VK_FILTER_NEAREST);
   if (!nearest) return nearest.error();
   p->nearest_ = *nearest;
@@ -173,8 +177,8 @@ Pipelines::~Pipelines() {
   vkDestroyDescriptorSetLayout(dev, texture_layout_, nullptr);
   vkDestroySampler(dev, nearest_, nullptr);
   vkDestroySampler(dev, linear_, nullptr);
-  vkDestroyRenderPass(dev, present_pass_, nullptr);
-  vkDestroyRenderPass(dev, readback_pass_, nullptr);
+  for (auto& row : passes_)
+    for (VkRenderPass pass : row) vkDestroyRenderPass(dev, pass, nullptr);
 }
 
 VkPipeline Pipelines::frame(int type, int filter, int transfer) {
@@ -241,7 +245,7 @@ Result<VkPipeline> Pipelines::build(VkShaderModule vertex, VkShaderModule fragme
   info.pColorBlendState = &colour;
   info.pDynamicState = &dynamic;
   info.layout = layout;
-  info.renderPass = present_pass_;  // compatible with readback_pass_: only the layouts differ
+  info.renderPass = present_pass();  // compatible with the others: only layouts and load ops differ
   VkPipeline pipeline = VK_NULL_HANDLE;
   if (VkResult r = vkCreateGraphicsPipelines(device_.device, VK_NULL_HANDLE, 1, &info, nullptr, &pipeline);
       r != VK_SUCCESS)

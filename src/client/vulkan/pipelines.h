@@ -31,9 +31,11 @@ class Pipelines {
   Pipelines& operator=(const Pipelines&) = delete;
 
   VkFormat format() const { return format_; }
-  // Cleared to black; ends in PRESENT_SRC (present) or TRANSFER_SRC (readback). Compatible.
-  VkRenderPass present_pass() const { return present_pass_; }
-  VkRenderPass readback_pass() const { return readback_pass_; }
+  // Ends in PRESENT_SRC (present) or TRANSFER_SRC (readback); starts cleared to black, or
+  // (load) keeps what a blit put in the attachment (COLOR_ATTACHMENT_OPTIMAL). All compatible.
+  VkRenderPass pass(bool present, bool load) const { return passes_[present][load]; }
+  VkRenderPass present_pass() const { return pass(true, false); }
+  VkRenderPass readback_pass() const { return pass(false, false); }
 
   VkSampler sampler(bool linear) const { return linear ? linear_ : nearest_; }
   VkDescriptorSetLayout texture_layout() const { return texture_layout_; }
@@ -53,7 +55,7 @@ class Pipelines {
 
   Device& device_;
   VkFormat format_ = VK_FORMAT_UNDEFINED;
-  VkRenderPass present_pass_ = VK_NULL_HANDLE, readback_pass_ = VK_NULL_HANDLE;
+  VkRenderPass passes_[2][2] = {};  // [present][load]
   VkSampler nearest_ = VK_NULL_HANDLE, linear_ = VK_NULL_HANDLE;
   VkDescriptorSetLayout texture_layout_ = VK_NULL_HANDLE;
   VkPipelineLayout frame_layout_ = VK_NULL_HANDLE, cursor_layout_ = VK_NULL_HANDLE;

@@ -44,7 +44,8 @@ Result<std::unique_ptr<OffscreenTarget>> OffscreenTarget::create(Device& device,
                                                                  std::uint32_t height) {
   std::unique_ptr<OffscreenTarget> t(new OffscreenTarget(device));
   auto image = Image::create(device, width, height, format,
-                             VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT);
+                             VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT |
+                                 VK_IMAGE_USAGE_TRANSFER_DST_BIT);
   if (!image) return image.error();
   t->image_ = std::move(*image);
   auto framebuffer = make_framebuffer(device.device, pass, t->image_.view(), width, height);
@@ -110,7 +111,10 @@ Result<std::unique_ptr<Swapchain>> Swapchain::create(Device& device, VkRenderPas
   info.imageColorSpace = format.colorSpace;
   info.imageExtent = extent;
   info.imageArrayLayers = 1;
-  info.imageUsage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+  // Blitting the frame into the image needs TRANSFER_DST (nearly universal, but optional).
+  s->transfer_dst_ = (caps.supportedUsageFlags & VK_IMAGE_USAGE_TRANSFER_DST_BIT) != 0;
+  info.imageUsage =
+      VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | (s->transfer_dst_ ? VK_IMAGE_USAGE_TRANSFER_DST_BIT : 0);
   info.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
   info.preTransform = (caps.supportedTransforms & VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR)
                           ? VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR
@@ -134,6 +138,7 @@ Result<std::unique_ptr<Swapchain>> Swapchain::create(Device& device, VkRenderPas
   vkGetSwapchainImagesKHR(device.device, s->swapchain_, &count, nullptr);
   std::vector<VkImage> swap_images(count);
   vkGetSwapchainImagesKHR(device.device, s->swapchain_, &count, swap_images.data());
+  s->images_ = swap_images;
   for (VkImage image : swap_images) {
     VkImageViewCreateInfo view{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
     view.image = image;

@@ -51,6 +51,8 @@ class Swapchain {
   bool vsync() const { return vsync_; }
   std::size_t image_count() const { return framebuffers_.size(); }
   VkFramebuffer framebuffer(std::uint32_t index) const { return framebuffers_[index]; }
+  VkImage image(std::uint32_t index) const { return images_[index]; }
+  bool transfer_dst() const { return transfer_dst_; }  // images can be blitted into
   VkSemaphore rendered(std::uint32_t index) const { return rendered_[index]; }
 
  private:
@@ -60,6 +62,8 @@ class Swapchain {
   VkExtent2D extent_{};
   VkPresentModeKHR mode_ = VK_PRESENT_MODE_FIFO_KHR;
   bool vsync_ = false;
+  bool transfer_dst_ = false;
+  std::vector<VkImage> images_;
   std::vector<VkImageView> views_;
   std::vector<VkFramebuffer> framebuffers_;
   std::vector<VkSemaphore> rendered_;

@@ -25,6 +25,10 @@ Result<void> VulkanRenderer::init(const VulkanSettings& settings) {
   VkDevice dev = device_->device;
   window_ = settings.window;
   vsync_ = settings.vsync;
+  if (!settings.host_import && device_->host_import) {
+    device_->host_import = false;
+    device_->host_import_note = "host-pointer import turned off by the caller";
+  }
   VkFormat format = VK_FORMAT_B8G8R8A8_UNORM;
   if (window_) {
     auto chosen = vk::Swapchain::choose_format(*device_);
@@ -351,6 +355,66 @@ void VulkanRenderer::record_frame(VkCommandBuffer cmd, const Layout& layout, int
   vkCmdDraw(cmd, 4, 1, 0, 0);
 }
 
+// Outside a render pass, with state_mutex_ held. An upright 8-bit SDR frame drawn nearest or
+// linear is a vkCmdBlitImage into the target (as the GLES backend blits): a software rasteriser
+// copies rows several times faster than it runs a fragment shader over them. Leaves the target in
+// COLOR_ATTACHMENT_OPTIMAL for the "load" pass; false (nothing recorded) when the frame needs the
+// shader.
+bool VulkanRenderer::blit_frame(VkCommandBuffer cmd, VkImage target, const Layout& layout,
+                                VkExtent2D extent) {
+  const Rect& d = layout.dest;
+  if (!has_frame_ || !upload_->has_image() || d.width <= 0 || d.height <= 0) return false;
+  if (geometry_.rotation != FrameRotation::r0 || (flags_ & protocol::kFrameFlagHdrPq)) return false;
+  if (type_ != FrameType::bgra && type_ != FrameType::rgba) return false;
+  if (layout.filter != FilterMode::nearest && layout.filter != FilterMode::linear) return false;
+  const bool linear = layout.filter == FilterMode::linear;
+  if (!blit_formats_ok(vk::frame_format(type_).format, linear)) return false;
+  if (d.x < 0 || d.y < 0 || static_cast<std::uint32_t>(d.x + d.width) > extent.width ||
+      static_cast<std::uint32_t>(d.y + d.height) > extent.height)
+    return false;
+
+  vk::image_barrier(cmd, target, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                    VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT, 0,
+                    VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+  const bool covers = d.x == 0 && d.y == 0 && static_cast<std::uint32_t>(d.width) == extent.width &&
+                      static_cast<std::uint32_t>(d.height) == extent.height;
+  if (!covers) {
+    const VkClearColorValue black{{0.0f, 0.0f, 0.0f, 1.0f}};
+    const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    vkCmdClearColorImage(cmd, target, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &black, 1, &range);
+    VkMemoryBarrier waw{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    waw.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    waw.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &waw, 0,
+                         nullptr, 0, nullptr);
+  }
+  VkImageBlit region{};
+  region.srcSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+  region.srcOffsets[1] = {static_cast<std::int32_t>(geometry_.frame_width),
+                          static_cast<std::int32_t>(geometry_.frame_height), 1};
+  region.dstSubresource = region.srcSubresource;
+  region.dstOffsets[0] = {d.x, d.y, 0};
+  region.dstOffsets[1] = {d.x + d.width, d.y + d.height, 1};
+  vkCmdBlitImage(cmd, upload_->shown().handle(), VK_IMAGE_LAYOUT_GENERAL, target,
+                 VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region,
+                 linear ? VK_FILTER_LINEAR : VK_FILTER_NEAREST);
+  vk::image_barrier(cmd, target, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                    VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                    VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
+                    VK_ACCESS_COLOR_ATTACHMENT_READ_BIT | VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT);
+  return true;
+}
+
+bool VulkanRenderer::blit_formats_ok(VkFormat source, bool linear) const {
+  VkFormatProperties src{}, dst{};
+  vkGetPhysicalDeviceFormatProperties(device_->physical, source, &src);
+  vkGetPhysicalDeviceFormatProperties(device_->physical, pipelines_->format(), &dst);
+  VkFormatFeatureFlags need = VK_FORMAT_FEATURE_BLIT_SRC_BIT;
+  if (linear) need |= VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT;
+  return (src.optimalTilingFeatures & need) == need &&
+         (dst.optimalTilingFeatures & VK_FORMAT_FEATURE_BLIT_DST_BIT) != 0;
+}
+
 void VulkanRenderer::record_cursor(VkCommandBuffer cmd, const DrawState& s) {
   if (!s.cursor_visible || cursor_width_ == 0) return;
   const double left = std::round(s.cursor_x), top = std::round(s.cursor_y);
@@ -390,7 +454,8 @@ void VulkanRenderer::render(const DrawState& s) {
   vkWaitForFences(device_->device, 1, &slot.done, VK_TRUE, UINT64_MAX);
 
   VkFramebuffer framebuffer = VK_NULL_HANDLE;
-  VkRenderPass pass = VK_NULL_HANDLE;
+  VkImage target = VK_NULL_HANDLE;
+  bool target_blittable = false;
   VkExtent2D extent{width, height};
   std::uint32_t image_index = 0;
   if (window_) {
@@ -411,7 +476,8 @@ void VulkanRenderer::render(const DrawState& s) {
       return;
     }
     framebuffer = swapchain_->framebuffer(image_index);
-    pass = pipelines_->present_pass();
+    target = swapchain_->image(image_index);
+    target_blittable = swapchain_->transfer_dst();
     extent = swapchain_->extent();
   } else {
     if (!offscreen_ || offscreen_->image().width() != width || offscreen_->image().height() != height) {
@@ -426,7 +492,8 @@ void VulkanRenderer::render(const DrawState& s) {
       offscreen_ = std::move(*made);
     }
     framebuffer = offscreen_->framebuffer();
-    pass = pipelines_->readback_pass();
+    target = offscreen_->image().handle();
+    target_blittable = true;
   }
   vkResetFences(device_->device, 1, &slot.done);
 
@@ -435,10 +502,13 @@ void VulkanRenderer::render(const DrawState& s) {
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   vkBeginCommandBuffer(cmd, &begin);
+
+  std::unique_lock lock(state_mutex_);
+  const bool blit = target_blittable && blit_frame(cmd, target, s.layout, extent);
   VkClearValue black{};
   black.color = {{0.0f, 0.0f, 0.0f, 1.0f}};
   VkRenderPassBeginInfo rp{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
-  rp.renderPass = pass;
+  rp.renderPass = pipelines_->pass(window_ != nullptr, blit);
   rp.framebuffer = framebuffer;
   rp.renderArea = {{0, 0}, extent};
   rp.clearValueCount = 1;
@@ -448,16 +518,16 @@ void VulkanRenderer::render(const DrawState& s) {
   const VkRect2D scissor{{0, 0}, extent};
   vkCmdSetViewport(cmd, 0, 1, &viewport);
   vkCmdSetScissor(cmd, 0, 1, &scissor);
-
-  std::unique_lock lock(state_mutex_);
-  record_frame(cmd, s.layout, s.window_width, s.window_height);
+  if (!blit) record_frame(cmd, s.layout, s.window_width, s.window_height);
   record_cursor(cmd, s);
   if (overlay_) overlay_->record(s.overlay, cmd);
   vkCmdEndRenderPass(cmd);
   vkEndCommandBuffer(cmd);
 
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  const VkPipelineStageFlags wait_stage = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
+  // The blit writes the swapchain image in the transfer stage, the passes in colour output.
+  const VkPipelineStageFlags wait_stage =
+      VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
   VkSemaphore rendered = VK_NULL_HANDLE;
   if (window_) {
     rendered = swapchain_->rendered(image_index);

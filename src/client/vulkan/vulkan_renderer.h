@@ -27,6 +27,7 @@ namespace kagami::client {
 struct VulkanSettings {
   SDL_Window* window = nullptr;  // created with SDL_WINDOW_VULKAN; null: offscreen
   bool vsync = false;            // FIFO; else MAILBOX or IMMEDIATE
+  bool host_import = true;       // false: always the staging buffer (benchmarks compare the two)
 };
 
 class VulkanRenderer final : public Renderer {
@@ -68,6 +69,8 @@ class VulkanRenderer final : public Renderer {
   Result<void> ensure_swapchain(std::uint32_t width, std::uint32_t height);
   void update_frame_sets();
   void record_frame(VkCommandBuffer cmd, const Layout& layout, int width, int height);
+  bool blit_frame(VkCommandBuffer cmd, VkImage target, const Layout& layout, VkExtent2D extent);
+  bool blit_formats_ok(VkFormat source, bool linear) const;
   void record_cursor(VkCommandBuffer cmd, const DrawState& state);
   Result<std::vector<std::uint32_t>> read_image(const vk::Image& image);
   void wait_idle();
