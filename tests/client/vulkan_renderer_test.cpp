@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "client/cursor_image.h"
 #include "client/layout.h"
@@ -43,6 +45,8 @@ class ShmRegion {
   ~ShmRegion() {
     if (data_) munmap(data_, size_);
   }
+  ShmRegion(const ShmRegion&) = delete;
+  ShmRegion& operator=(const ShmRegion&) = delete;
   std::span<std::byte> span() const { return {data_, size_}; }
   std::byte* frame() const { return data_ + kFrameOffset; }
   static constexpr std::uint64_t kFrameOffset = 4096;
@@ -365,6 +369,50 @@ TEST_F(VulkanRendererTest, ResetShowsBlackUntilTheNextFrame) {
   EXPECT_EQ(worst(draw(layout()), std::vector<std::uint32_t>(32 * 32, 0)), 0);
   upload(f);
   EXPECT_EQ(worst(draw(layout()), f.expected), 0);
+}
+
+TEST_F(VulkanRendererTest, UploadsOnTheFrameThreadWhileTheRenderThreadDraws) {
+  // The seam's contract: upload() on one thread, render() on another, at the same time. Frames
+  // alternate full and damage-only uploads and change size halfway (new images while drawing);
+  // the last frame must be what is finally drawn, exactly.
+  std::vector<BuiltFrame> frames;
+  for (std::uint32_t seed = 0; seed < 4; ++seed) frames.push_back(build_frame(FrameType::bgra, 96, 64, seed));
+  for (std::uint32_t seed = 0; seed < 4; ++seed)
+    frames.push_back(build_frame(FrameType::rgba, 80, 48, seed + 7));
+  std::vector<std::unique_ptr<ShmRegion>> regions;
+  for (const BuiltFrame& f : frames) {
+    regions.push_back(std::make_unique<ShmRegion>(ShmRegion::kFrameOffset + f.pixels.size()));
+    std::memcpy(regions.back()->frame(), f.pixels.data(), f.pixels.size());
+  }
+  open(96, 64);
+  std::atomic<bool> done{false};
+  std::thread frame_thread([&] {
+    for (int round = 0; round < 40; ++round) {
+      const std::size_t i = static_cast<std::size_t>(round) * frames.size() / 40;
+      protocol::ValidatedFrame v = frames[i].validated();
+      v.pixels_offset = ShmRegion::kFrameOffset;
+      const protocol::FrameDamageRect rect{8, 8, 16, 16};
+      if (round % 2) v.damage.assign(1, rect);
+      renderer_->upload(FrameSource{v, regions[i]->span(), round % 2 == 0, always_ready()});
+    }
+    // The last frame in full, so the expectation is simple.
+    protocol::ValidatedFrame v = frames.back().validated();
+    v.pixels_offset = ShmRegion::kFrameOffset;
+    renderer_->upload(FrameSource{v, regions.back()->span(), true, always_ready()});
+    done = true;
+  });
+  int draws = 0;
+  while (!done || draws < 5) {
+    DrawState s;
+    s.window_width = width_;
+    s.window_height = height_;
+    s.layout = layout();
+    renderer_->render(s);
+    ++draws;
+  }
+  frame_thread.join();
+  open(80, 48);
+  EXPECT_EQ(worst(draw(layout()), frames.back().expected), 0);
 }
 
 TEST_F(VulkanRendererTest, DrawsMonochromeCursorWithAndXorMasks) {

@@ -125,14 +125,15 @@ void VulkanRenderer::wait_idle() {
 }
 
 std::string VulkanRenderer::describe() const {
+  std::lock_guard lock(state_mutex_);
   std::string upload;
-  switch (upload_ ? upload_->last_path() : vk::UploadPath::none) {
+  switch (upload_path_) {
     case vk::UploadPath::host_import:
       upload = fmt::format("host-pointer import (VK_EXT_external_memory_host, {}-byte alignment)",
                            device_->host_import_alignment);
       break;
     case vk::UploadPath::staging:
-      upload = fmt::format("staging buffer ({})", upload_->staging_reason());
+      upload = fmt::format("staging buffer ({})", staging_reason_);
       break;
     case vk::UploadPath::none:
       upload = device_->host_import ? fmt::format("host-pointer import available ({}-byte alignment)",
@@ -140,12 +141,15 @@ std::string VulkanRenderer::describe() const {
                                     : fmt::format("staging buffer ({})", device_->host_import_note);
       break;
   }
-  std::string present = "offscreen";
+  std::string present = window_ ? "window (no swapchain yet)" : "offscreen";
   if (swapchain_) present = fmt::format("present {}", vk::present_mode_name(swapchain_->present_mode()));
   return fmt::format("{}, {}, {}", device_->name, upload, present);
 }
 
-vk::UploadPath VulkanRenderer::last_upload_path() const { return upload_->last_path(); }
+vk::UploadPath VulkanRenderer::last_upload_path() const {
+  std::lock_guard lock(state_mutex_);
+  return upload_path_;
+}
 
 bool VulkanRenderer::has_frame() const {
   std::lock_guard lock(state_mutex_);
@@ -184,8 +188,10 @@ UploadStats VulkanRenderer::upload(const FrameSource& source) {
     }
   }
   const UploadStats stats = upload_->upload(source);
+  std::lock_guard lock(state_mutex_);
+  upload_path_ = upload_->last_path();
+  staging_reason_ = upload_->staging_reason();
   if (upload_->last_ok()) {
-    std::lock_guard lock(state_mutex_);
     upload_->publish();
     geometry_ = {f.frame_width, f.frame_height, f.screen_width, f.screen_height, f.rotation};
     type_ = f.type;
@@ -282,16 +288,21 @@ Result<void> VulkanRenderer::ensure_swapchain(std::uint32_t width, std::uint32_t
       swapchain_->vsync() == vsync_)
     return {};
   wait_idle();
+  const bool had = swapchain_ != nullptr;
+  const VkPresentModeKHR old_mode = had ? swapchain_->present_mode() : VK_PRESENT_MODE_MAX_ENUM_KHR;
   auto made = vk::Swapchain::create(*device_, pipelines_->present_pass(), surface_format_, width, height,
-                                    vsync_, swapchain_ ? swapchain_->handle() : VK_NULL_HANDLE);
+                                    vsync_, had ? swapchain_->handle() : VK_NULL_HANDLE);
   swapchain_.reset();
   if (!made) return made.error();
   swapchain_ = std::move(*made);
   swap_width_ = width;
   swap_height_ = height;
   swap_stale_ = false;
-  spdlog::debug("Vulkan swapchain {}x{}, present mode {}", swapchain_->extent().width,
-                swapchain_->extent().height, vk::present_mode_name(swapchain_->present_mode()));
+  // The present mode is worth a line when it changes (start, vsync toggled); resizes are not.
+  if (swapchain_->present_mode() != old_mode)
+    spdlog::info("Vulkan swapchain {}x{}, present mode {}{}", swapchain_->extent().width,
+                 swapchain_->extent().height, vk::present_mode_name(swapchain_->present_mode()),
+                 vsync_ ? " (vsync)" : "");
   return {};
 }
 

@@ -108,6 +108,8 @@ class VulkanRenderer final : public Renderer {
   std::uint32_t flags_ = 0;
   bool has_frame_ = false;
   bool forget_imports_ = false;  // reset(): the next upload drops its imports and is full
+  vk::UploadPath upload_path_ = vk::UploadPath::none;  // the last upload's source, for describe()
+  std::string staging_reason_;
 };
 
 }  // namespace kagami::client
