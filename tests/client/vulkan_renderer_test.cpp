@@ -491,7 +491,8 @@ TEST_F(VulkanRendererTest, DrawsTheImGuiOverlayThroughImGuisVulkanBackend) {
   unsigned char* font = nullptr;
   int fw = 0, fh = 0;
   io.Fonts->GetTexDataAsRGBA32(&font, &fw, &fh);
-  for (int frame = 0; frame < 2; ++frame) {  // the first frame makes the backend
+  for (int frame = 0; frame < 2; ++frame) {
+    renderer_->begin_overlay_frame();  // the first one starts imgui's Vulkan backend
     ImGui::NewFrame();
     ImGui::GetForegroundDrawList()->AddRectFilled(ImVec2(8, 8), ImVec2(24, 20), IM_COL32(255, 0, 255, 255));
     ImGui::Render();

@@ -50,6 +50,8 @@ OverlayPass::~OverlayPass() {
   if (pool_) vkDestroyDescriptorPool(device_.device, pool_, nullptr);
 }
 
+void OverlayPass::new_frame() { ImGui_ImplVulkan_NewFrame(); }
+
 void OverlayPass::record(ImDrawData* data, VkCommandBuffer cmd) {
   if (data && data->CmdListsCount > 0) ImGui_ImplVulkan_RenderDrawData(data, cmd);
 }

@@ -24,6 +24,8 @@ class OverlayPass {
   OverlayPass(const OverlayPass&) = delete;
   OverlayPass& operator=(const OverlayPass&) = delete;
 
+  // Before ImGui::NewFrame().
+  void new_frame();
   // Inside the render pass.
   void record(ImDrawData* data, VkCommandBuffer cmd);
 

@@ -1,6 +1,7 @@
 #include "client/vulkan/vulkan_renderer.h"
 
 #include <SDL2/SDL.h>
+#include <SDL2/SDL_vulkan.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -283,6 +284,35 @@ void VulkanRenderer::set_cursor(const CursorImage& image) {
 
 void VulkanRenderer::set_vsync(bool on) { vsync_ = on; }
 
+std::uint32_t VulkanRenderer::max_texture_size() const { return device_->limits.maxImageDimension2D; }
+
+void VulkanRenderer::drawable_size(int& width, int& height) const {
+  width = height = 0;
+  if (window_)
+    SDL_Vulkan_GetDrawableSize(window_, &width, &height);
+  else if (offscreen_) {
+    width = static_cast<int>(offscreen_->image().width());
+    height = static_cast<int>(offscreen_->image().height());
+  }
+}
+
+void VulkanRenderer::start_overlay() {
+  if (overlay_failed_) return;  // said once; the frame is drawn without the overlay
+  auto made = vk::OverlayPass::create(*device_, pipelines_->present_pass(), kFramesInFlight,
+                                      [this](const auto& record) { return run_once(record); });
+  if (made)
+    overlay_ = std::move(*made);
+  else {
+    overlay_failed_ = true;
+    spdlog::error("Vulkan overlay: {}", made.error().message);
+  }
+}
+
+void VulkanRenderer::begin_overlay_frame() {
+  if (!overlay_) start_overlay();
+  if (overlay_) overlay_->new_frame();
+}
+
 Result<void> VulkanRenderer::ensure_swapchain(std::uint32_t width, std::uint32_t height) {
   if (swapchain_ && !swap_stale_ && width == swap_width_ && height == swap_height_ &&
       swapchain_->vsync() == vsync_)
@@ -451,14 +481,7 @@ void VulkanRenderer::render(const DrawState& s) {
   if (s.window_width <= 0 || s.window_height <= 0) return;
   const auto width = static_cast<std::uint32_t>(s.window_width),
              height = static_cast<std::uint32_t>(s.window_height);
-  if (s.overlay && !overlay_) {
-    auto made = vk::OverlayPass::create(*device_, pipelines_->present_pass(), kFramesInFlight,
-                                        [this](const auto& record) { return run_once(record); });
-    if (made)
-      overlay_ = std::move(*made);
-    else
-      spdlog::error("Vulkan overlay: {}", made.error().message);
-  }
+  if (s.overlay && !overlay_) start_overlay();
 
   Slot& slot = slots_[next_slot_];
   next_slot_ = (next_slot_ + 1) % kFramesInFlight;

@@ -38,6 +38,9 @@ class VulkanRenderer final : public Renderer {
   std::string_view name() const override { return "vulkan"; }
   std::string describe() const override;
   UploadStats upload(const FrameSource& source) override;
+  std::uint32_t max_texture_size() const;
+  void drawable_size(int& width, int& height) const;
+  void begin_overlay_frame();
   bool has_frame() const override;
   FrameGeometry geometry() const override;
   void reset() override;
@@ -74,6 +77,7 @@ class VulkanRenderer final : public Renderer {
   void record_cursor(VkCommandBuffer cmd, const DrawState& state);
   Result<std::vector<std::uint32_t>> read_image(const vk::Image& image);
   void wait_idle();
+  void start_overlay();
 
   std::unique_ptr<vk::Device> device_;
   SDL_Window* window_ = nullptr;
@@ -95,6 +99,7 @@ class VulkanRenderer final : public Renderer {
   std::unique_ptr<vk::OffscreenTarget> offscreen_;
   bool offscreen_drawn_ = false;
   std::unique_ptr<vk::OverlayPass> overlay_;
+  bool overlay_failed_ = false;
   CursorTexture cursor_blend_, cursor_invert_;
   std::uint32_t cursor_width_ = 0, cursor_height_ = 0;
   bool cursor_has_invert_ = false;
