@@ -1,0 +1,34 @@
+#include "renderer_backends.h"
+
+#include <cstdlib>
+
+namespace kagami::client::test {
+
+std::vector<RendererBackend> renderer_backends() {
+  std::vector<RendererBackend> list = {
+      // The driver's best path: persistent-mapped PBOs where GL_EXT_buffer_storage exists (Mesa has it).
+      {"gles", RendererKind::gles, "", "PBO ring"},
+      {"gles_mapped", RendererKind::gles, "mapped", "mapped PBO ring"},
+      {"gles_direct", RendererKind::gles, "direct", "direct from the region"},
+  };
+#ifdef KAGAMI_HAVE_VULKAN
+  list.push_back({"vulkan", RendererKind::vulkan, "", ""});
+#endif
+  return list;
+}
+
+Result<RendererChoice> open_backend(const RendererBackend& backend, const WindowSettings& window) {
+  if (backend.gles_upload.empty())
+    unsetenv("KAGAMI_GLES_UPLOAD");
+  else
+    setenv("KAGAMI_GLES_UPLOAD", backend.gles_upload.c_str(), 1);
+  auto choice = create_renderer(backend.kind, window, {});
+  unsetenv("KAGAMI_GLES_UPLOAD");
+  if (!choice) return choice;
+  const std::string described = choice->renderer->describe();
+  if (described.find(backend.expect_in_describe) == std::string::npos)
+    return Error{"expected the upload path '" + backend.expect_in_describe + "', the renderer says: " + described};
+  return choice;
+}
+
+}  // namespace kagami::client::test
