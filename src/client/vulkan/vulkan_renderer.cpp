@@ -190,6 +190,13 @@ UploadStats VulkanRenderer::upload(const FrameSource& source) {
   }
   const UploadStats stats = upload_->upload(source);
   std::lock_guard lock(state_mutex_);
+  // Which path the uploads take is worth a line whenever it changes (and why, for staging).
+  if (upload_->last_path() != upload_path_ || upload_->staging_reason() != staging_reason_) {
+    if (upload_->last_path() == vk::UploadPath::host_import)
+      spdlog::info("Vulkan upload: host-pointer import of the region (zero CPU copies)");
+    else if (upload_->last_path() == vk::UploadPath::staging)
+      spdlog::info("Vulkan upload: staging buffer ({})", upload_->staging_reason());
+  }
   upload_path_ = upload_->last_path();
   staging_reason_ = upload_->staging_reason();
   if (upload_->last_ok()) {

@@ -38,9 +38,9 @@ class VulkanRenderer final : public Renderer {
   std::string_view name() const override { return "vulkan"; }
   std::string describe() const override;
   UploadStats upload(const FrameSource& source) override;
-  std::uint32_t max_texture_size() const;
-  void drawable_size(int& width, int& height) const;
-  void begin_overlay_frame();
+  std::uint32_t max_texture_size() const override;
+  void drawable_size(int& width, int& height) const override;
+  void begin_overlay_frame() override;
   bool has_frame() const override;
   FrameGeometry geometry() const override;
   void reset() override;
