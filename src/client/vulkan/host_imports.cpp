@@ -10,6 +10,7 @@ Result<ImportedSpan> HostImports::find(std::span<const std::byte> region, std::u
                                        std::uint64_t size) {
   if (!device_.host_import) return Error{device_.host_import_note};
   if (!refused_.empty()) return Error{refused_};
+  if (size == 0) return Error{"the frame has no pixel bytes"};
   const std::uint64_t align = device_.host_import_alignment;
   const auto region_start = reinterpret_cast<std::uintptr_t>(region.data());
   const std::uintptr_t region_end = region_start + region.size();

@@ -180,12 +180,19 @@ UploadStats VulkanRenderer::upload(const FrameSource& source) {
       // The render thread is shut out (the lock) and nothing on the GPU may still use the old
       // images once the queue is idle.
       wait_idle();
+      // The new images are black and the geometry and type are still the old frame's until
+      // publish: draw nothing (black) in between rather than mix the two.
+      has_frame_ = false;
       if (auto made = upload_->make_image(f); !made) {
-        spdlog::error("Vulkan: no image for a {}x{} {} frame: {}", f.data_width, f.data_height,
-                      protocol::frame_type_name(f.type), made.error().message);
-        has_frame_ = false;
+        // Said once per frame format, not once per frame.
+        const std::string what =
+            fmt::format("{}x{} {}", f.data_width, f.data_height, protocol::frame_type_name(f.type));
+        if (what != failed_image_)
+          spdlog::error("Vulkan: no image for a {} frame: {}", what, made.error().message);
+        failed_image_ = what;
         return {};
       }
+      failed_image_.clear();
     }
   }
   const UploadStats stats = upload_->upload(source);

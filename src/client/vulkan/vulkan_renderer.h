@@ -115,6 +115,7 @@ class VulkanRenderer final : public Renderer {
   bool forget_imports_ = false;  // reset(): the next upload drops its imports and is full
   vk::UploadPath upload_path_ = vk::UploadPath::none;  // the last upload's source, for describe()
   std::string staging_reason_;
+  std::string failed_image_;  // the frame format whose images could not be made (logged once)
 };
 
 }  // namespace kagami::client
