@@ -13,6 +13,9 @@
 #ifdef KAGAMI_CAPTURE_WLR
 #include "capture/wlr/wlr_backend.h"
 #endif
+#ifdef KAGAMI_CAPTURE_DRM_EGL
+#include "capture/drm/egl_reader.h"
+#endif
 
 namespace kagami::capture {
 
@@ -31,7 +34,13 @@ std::unique_ptr<CaptureBackend> make(const std::string& name, const BackendOptio
   if (name == "wlr")
     return std::make_unique<WlrBackend>(WlrConfig{o.wayland_display, o.output, o.overlay_cursor});
 #endif
-  if (name == "drm") return std::make_unique<DrmBackend>(DrmConfig{o.drm_path, o.poll_interval});
+  if (name == "drm") {
+    DrmConfig c{o.drm_path, o.poll_interval, {}};
+#ifdef KAGAMI_CAPTURE_DRM_EGL
+    c.gpu_reader = make_egl_reader;
+#endif
+    return std::make_unique<DrmBackend>(c);
+  }
   if (name == "fb") return std::make_unique<FbBackend>(FbConfig{o.fb_path, std::nullopt, o.poll_interval});
   if (name == "pattern") return std::make_unique<PatternBackend>(o.pattern);
   return nullptr;
