@@ -65,7 +65,7 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-SwaySession::SwaySession() {
+SwaySession::SwaySession(std::uint32_t width1, std::uint32_t height1) {
   for (const char* program : {"sway", "swaybg"}) {
     if (!on_path(program)) {
       error_ =
@@ -110,9 +110,9 @@ SwaySession::SwaySession() {
   }
   {
     std::ofstream config(base_ + "/config");
-    config << "output HEADLESS-1 resolution 1280x720 position 0 0 bg " << colour(kBackground1)
-           << " solid_color\n"
-           << "output HEADLESS-2 resolution 800x600 position 1280 0 bg " << colour(kBackground2)
+    config << "output HEADLESS-1 resolution " << width1 << "x" << height1 << " position 0 0 bg "
+           << colour(kBackground1) << " solid_color\n"
+           << "output HEADLESS-2 resolution 800x600 position " << width1 << " 0 bg " << colour(kBackground2)
            << " solid_color\n"
            << "default_border none\n"
            << "default_floating_border none\n"

@@ -3,7 +3,8 @@
 // test runs as root (CI) it creates an unprivileged system user (kagami-wayland-test) and runs
 // sway, and every program the test starts "as the user", under that user; run as anyone else,
 // everything runs as the caller. Two outputs with the pixman renderer:
-//   HEADLESS-1 1280x720, background kBackground1;  HEADLESS-2 800x600, background kBackground2
+//   HEADLESS-1 1280x720 (or the size given), background kBackground1;
+//   HEADLESS-2 800x600, background kBackground2
 // No borders, gaps or bar, so a client window fills HEADLESS-1 exactly. The whole process group
 // is stopped when the object goes away.
 #include <sys/types.h>
@@ -19,7 +20,7 @@ class SwaySession {
   static constexpr std::uint32_t kBackground1 = 0x30a050;  // 0xRRGGBB
   static constexpr std::uint32_t kBackground2 = 0xa03050;
 
-  SwaySession();
+  explicit SwaySession(std::uint32_t width1 = 1280, std::uint32_t height1 = 720);
   ~SwaySession();
   SwaySession(const SwaySession&) = delete;
   SwaySession& operator=(const SwaySession&) = delete;
@@ -30,6 +31,7 @@ class SwaySession {
   const std::string& socket() const { return socket_; }            // e.g. wayland-1
   std::string socket_path() const { return runtime_dir_ + "/" + socket_; }
   const std::string& base_dir() const { return base_; }  // world-readable scratch folder
+  pid_t pid() const { return sway_; }                    // sway's process (benchmarks read its CPU)
 
   // Copies `path` into base_dir()/bin (so the user can run it wherever the build lives) and
   // returns the copy's path.

@@ -1,5 +1,6 @@
 #include "wayland_painter.h"
 
+#include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
@@ -137,8 +138,22 @@ bool WaylandPainter::update(std::uint32_t x, std::uint32_t y, std::uint32_t w, s
   return commit(x, y, w, h);
 }
 
+bool WaylandPainter::commit_frame(std::uint32_t rgb, const std::function<void(std::uint32_t*)>& last) {
+  std::fill(image_.begin(), image_.end(), rgb);
+  return commit(0, 0, width_, height_, last);
+}
+
 WaylandPainter::Buffer* WaylandPainter::free_buffer() {
-  wl_display_dispatch_pending(display_);  // release events
+  // Read what arrived (buffer releases, pings) without blocking.
+  while (wl_display_prepare_read(display_) != 0) wl_display_dispatch_pending(display_);
+  wl_display_flush(display_);
+  pollfd readable{wl_display_get_fd(display_), POLLIN, 0};
+  if (::poll(&readable, 1, 0) > 0) {
+    wl_display_read_events(display_);
+  } else {
+    wl_display_cancel_read(display_);
+  }
+  wl_display_dispatch_pending(display_);
   const std::size_t size = std::size_t{width_} * height_ * 4;
   for (Buffer* b : buffers_) {
     if (!b->busy && b->size == size) return b;
@@ -161,13 +176,15 @@ WaylandPainter::Buffer* WaylandPainter::free_buffer() {
   return b;
 }
 
-bool WaylandPainter::commit(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h) {
+bool WaylandPainter::commit(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+                            const std::function<void(std::uint32_t*)>& last) {
   Buffer* b = free_buffer();
   if (!b) {
     error_ = "cannot allocate a buffer";
     return false;
   }
   std::memcpy(b->pixels, image_.data(), b->size);
+  if (last) last(b->pixels);
   b->busy = true;
   wl_surface_attach(surface_, b->buffer, 0, 0);
   wl_surface_damage_buffer(surface_, static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),

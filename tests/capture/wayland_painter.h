@@ -35,11 +35,11 @@ class WaylandPainter {
   bool update(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, std::uint32_t rgb);
   std::uint32_t width() const { return width_; }
   std::uint32_t height() const { return height_; }
-  // What the window shows now, row by row; draw into it and commit_rect() (benchmarks).
-  std::vector<std::uint32_t>& image() { return image_; }
-  bool commit_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h) {
-    return commit(x, y, w, h);
-  }
+  // What the window shows now, row by row.
+  const std::vector<std::uint32_t>& image() const { return image_; }
+  // Benchmarks: fills the window with `rgb`, then lets `last` draw into the buffer right before
+  // the commit (a latency marker's timestamp), and commits the whole window as damaged.
+  bool commit_frame(std::uint32_t rgb, const std::function<void(std::uint32_t* pixels)>& last);
 
   // Listener plumbing (public for the C callbacks).
   void on_global(wl_registry* registry, std::uint32_t name, const char* interface, std::uint32_t version);
@@ -51,7 +51,8 @@ class WaylandPainter {
   void on_ping(std::uint32_t serial);
 
  private:
-  bool commit(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h);
+  bool commit(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+              const std::function<void(std::uint32_t*)>& last = {});
 
   std::string error_;
   wl_display* display_ = nullptr;
