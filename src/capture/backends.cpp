@@ -16,6 +16,9 @@
 #ifdef KAGAMI_CAPTURE_DRM_EGL
 #include "capture/drm/egl_reader.h"
 #endif
+#ifdef KAGAMI_CAPTURE_PORTAL
+#include "capture/portal/portal_backend.h"
+#endif
 
 namespace kagami::capture {
 
@@ -33,6 +36,13 @@ std::unique_ptr<CaptureBackend> make(const std::string& name, const BackendOptio
 #ifdef KAGAMI_CAPTURE_WLR
   if (name == "wlr")
     return std::make_unique<WlrBackend>(WlrConfig{o.wayland_display, o.output, o.overlay_cursor});
+#endif
+#ifdef KAGAMI_CAPTURE_PORTAL
+  if (name == "portal") {
+    PortalConfig c;
+    c.token_file = o.portal_token_file;
+    return std::make_unique<PortalBackend>(c);
+  }
 #endif
   if (name == "drm") {
     DrmConfig c{o.drm_path, o.poll_interval, {}};
@@ -58,6 +68,9 @@ std::vector<std::string> backend_names() {
 #ifdef KAGAMI_CAPTURE_WLR
   names.push_back("wlr");
 #endif
+#ifdef KAGAMI_CAPTURE_PORTAL
+  names.push_back("portal");
+#endif
 #ifdef KAGAMI_CAPTURE_X11
   names.push_back("x11");
 #endif
@@ -75,7 +88,7 @@ Session detect_session(const BackendOptions& options) {
 AutoPlan auto_plan(const Session& session) {
   AutoPlan plan;
   if (session.wayland) {
-    plan.order = {"wlr", "drm", "fb"};
+    plan.order = {"wlr", "portal", "drm", "fb"};
     plan.why = "a Wayland session (WAYLAND_DISPLAY)";
   } else if (session.x11) {
     plan.order = {"x11", "drm", "fb"};

@@ -15,6 +15,7 @@ struct BackendOptions {
   std::string wayland_display;                  // wlr: empty = $WAYLAND_DISPLAY
   std::string output;                           // wlr: output name; empty = the first
   bool overlay_cursor = false;                  // wlr: paint the cursor into the frames
+  std::string portal_token_file;                // portal: restore token file; empty = the default
   std::string fb_path = "/dev/fb0";             // fb
   std::string drm_path = "/dev/dri/card0";      // drm
   std::chrono::milliseconds poll_interval{16};  // fb/drm screen reads; x11 pointer position reads

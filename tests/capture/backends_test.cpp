@@ -78,7 +78,12 @@ TEST(Backends, AutoOrderPerSession) {
   using V = std::vector<std::string>;
   // Wayland first even when XWayland sets DISPLAY too: its root window is not the desktop.
   const AutoPlan wayland = auto_plan(Session{true, true});
-  EXPECT_EQ(wayland.order, built("wlr") ? V({"wlr", "drm", "fb"}) : V({"drm", "fb"}));
+  V expected;
+  for (const char* n : {"wlr", "portal"}) {
+    if (built(n)) expected.push_back(n);
+  }
+  expected.insert(expected.end(), {"drm", "fb"});
+  EXPECT_EQ(wayland.order, expected);
   EXPECT_NE(wayland.why.find("Wayland"), std::string::npos);
   const AutoPlan x11 = auto_plan(Session{false, true});
   EXPECT_EQ(x11.order, built("x11") ? V({"x11", "drm", "fb"}) : V({"drm", "fb"}));

@@ -218,8 +218,9 @@ TEST_F(WlrCapture, AutoPicksWlrOnAWaylandSessionEvenWithDisplaySet) {
       << why;
   EXPECT_EQ(agent.reader().session().guest().vm->capture, "wlr");
   EXPECT_EQ(agent.stop(), 0);
-  EXPECT_NE(agent.log().find("capture: wlr (the first of [wlr, drm, fb] that started; a Wayland session"),
-            std::string::npos)
+  EXPECT_NE(
+      agent.log().find("capture: wlr (the first of [wlr, portal, drm, fb] that started; a Wayland session"),
+      std::string::npos)
       << agent.log();
 }
 
