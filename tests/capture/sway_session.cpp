@@ -179,7 +179,11 @@ pid_t SwaySession::spawn(const std::vector<std::string>& argv, const std::string
   std::vector<std::string> environment = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + runtime_dir_,
                                           "XDG_RUNTIME_DIR=" + runtime_dir_};
   if (!socket_.empty()) environment.push_back("WAYLAND_DISPLAY=" + socket_);
-  environment.insert(environment.end(), env.begin(), env.end());
+  for (const auto& e : env) {  // `env` overrides the defaults above
+    const std::string name = e.substr(0, e.find('=') + 1);
+    std::erase_if(environment, [&](const std::string& d) { return d.rfind(name, 0) == 0; });
+    environment.push_back(e);
+  }
   std::vector<char*> args, envp;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -31,7 +31,9 @@ class SwaySession {
   const std::string& socket() const { return socket_; }            // e.g. wayland-1
   std::string socket_path() const { return runtime_dir_ + "/" + socket_; }
   const std::string& base_dir() const { return base_; }  // world-readable scratch folder
-  pid_t pid() const { return sway_; }                    // sway's process (benchmarks read its CPU)
+  pid_t pid() const { return sway_; }
+  uid_t uid() const { return uid_; }  // the user sway and the spawned programs run as
+  gid_t gid() const { return gid_; }  // sway's process (benchmarks read its CPU)
 
   // Copies `path` into base_dir()/bin (so the user can run it wherever the build lives) and
   // returns the copy's path.

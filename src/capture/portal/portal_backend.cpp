@@ -4,6 +4,7 @@
 #include <pipewire/pipewire.h>
 #include <spa/buffer/meta.h>
 #include <spa/param/video/format-utils.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -144,6 +145,13 @@ Result<void> PortalBackend::start() {
     return opened.error();
   }
   cursor_metadata_ = opened->cursor_metadata;
+  spdlog::info("portal: sharing PipeWire node {}{}, cursor {}; {} {}", opened->node_id,
+               opened->width ? fmt::format(" ({}x{})", opened->width, opened->height) : std::string(),
+               cursor_metadata_ ? "as metadata" : "hidden",
+               opened->restored      ? "permission restored from"
+               : opened->token_saved ? "permission saved to"
+                                     : "the portal gave no restore token for",
+               session_->token_file());
 
   static const bool initialised = [] {
     pw_init(nullptr, nullptr);
@@ -194,6 +202,9 @@ Result<void> PortalBackend::start() {
 }
 
 void PortalBackend::on_state(int state, const char* error) {
+  spdlog::debug("portal: PipeWire stream {}{}",
+                pw_stream_state_as_string(static_cast<pw_stream_state>(state)),
+                error ? fmt::format(" ({})", error) : std::string());
   if (state != PW_STREAM_STATE_ERROR && state != PW_STREAM_STATE_UNCONNECTED) return;
   std::lock_guard lock(mutex_);
   lost_ = true;
@@ -292,6 +303,13 @@ void PortalBackend::on_process() {
   std::vector<pw_buffer*> buffers;
   while (pw_buffer* b = pw_stream_dequeue_buffer(stream_)) buffers.push_back(b);
   if (buffers.empty()) return;
+  if (spdlog::should_log(spdlog::level::trace)) {
+    const spa_buffer* b = buffers.back()->buffer;
+    spdlog::trace("portal: {} buffer(s); newest: {} data, type {}, mapped {}, chunk size {} stride {}",
+                  buffers.size(), b->n_datas, b->n_datas ? b->datas[0].type : 0u,
+                  b->n_datas && b->datas[0].data != nullptr, b->n_datas ? b->datas[0].chunk->size : 0u,
+                  b->n_datas ? b->datas[0].chunk->stride : 0);
+  }
 
   std::lock_guard lock(mutex_);
   std::vector<Rect> rects;

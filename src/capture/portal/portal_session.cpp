@@ -50,16 +50,17 @@ std::string read_token(const std::string& path) {
   return token;
 }
 
-void save_token(const std::string& path, const std::string& token) {
+bool save_token(const std::string& path, const std::string& token) {
   // mkdir -p of the folder; the token lets this user's agent skip the dialog: private file.
   for (std::size_t i = 1; (i = path.find('/', i)) != std::string::npos; ++i) {
     ::mkdir(path.substr(0, i).c_str(), 0700);
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return;
+  if (fd < 0) return false;
   const std::string line = token + "\n";
-  [[maybe_unused]] const auto written = ::write(fd, line.data(), line.size());
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   ::close(fd);
+  return ok;
 }
 
 }  // namespace
@@ -272,7 +273,7 @@ Result<PortalStream> PortalSession::open() {
   const char* restore = nullptr;
   if (g_variant_lookup(started->results.get(), "restore_token", "&s", &restore) && restore && *restore) {
     stream.restored = !saved.empty();
-    save_token(token_file_, restore);
+    stream.token_saved = save_token(token_file_, restore);
   }
   GVariant* streams = g_variant_lookup_value(started->results.get(), "streams", G_VARIANT_TYPE("a(ua{sv})"));
   if (!streams || g_variant_n_children(streams) == 0) {

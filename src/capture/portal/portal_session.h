@@ -26,6 +26,7 @@ struct PortalStream {
   std::uint32_t width = 0, height = 0;  // as the portal announced them (0 when not)
   bool cursor_metadata = false;         // the cursor comes as SPA_META_Cursor, not in the frames
   bool restored = false;                // a saved restore token was accepted (nobody was asked)
+  bool token_saved = false;             // the portal gave a restore token and it was saved
 };
 
 class PortalSession {
