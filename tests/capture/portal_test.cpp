@@ -62,7 +62,10 @@ bool installed(const char* path) { return ::access(path, X_OK) == 0; }
 // agent (the portals start on demand); its whole process group is stopped at the end.
 class PortalRun {
  public:
-  PortalRun(const testing::SwaySession& sway, const std::string& name)
+  // `xdg`: the XDG_CONFIG_HOME (under the session's base folder) with the portal's config;
+  // `token`: the restore token file (in the runtime folder).
+  PortalRun(const testing::SwaySession& sway, const std::string& name, const std::string& xdg = "xdg",
+            const std::string& token = "portal-token")
       : path_("/dev/shm/kagami-portal-test-" + std::to_string(::getpid()) + "-" + name), size_(32 << 20) {
     const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
     if (fd >= 0 && ::ftruncate(fd, static_cast<off_t>(size_)) == 0) {
@@ -76,9 +79,9 @@ class PortalRun {
     const std::string agent = sway.install(KAGAMI_AGENT_PATH);
     pid_ = sway.spawn(
         {"dbus-run-session", "--", base + "/portal-session.sh", agent, "--shm", path_, "--capture", "portal",
-         "--portal-token-file", sway.runtime_dir() + "/portal-token", "--log-level", "debug"},
+         "--portal-token-file", sway.runtime_dir() + "/" + token, "--log-level", "debug"},
         log_,
-        {"XDG_CURRENT_DESKTOP=sway", "XDG_CONFIG_HOME=" + base + "/xdg",
+        {"XDG_CURRENT_DESKTOP=sway", "XDG_CONFIG_HOME=" + base + "/" + xdg,
          "WAYLAND_DISPLAY=" + sway.runtime_dir() + "/wayland-portal"});
     reader_ = std::make_unique<testing::Reader>(std::span<std::byte>(map_, size_));
   }
@@ -99,6 +102,15 @@ class PortalRun {
   }
   testing::Reader& reader() { return *reader_; }
   std::string log() const { return testing::read_text(log_); }
+  // Waits until the log contains `text` (or `limit`).
+  bool log_says(const std::string& text, std::chrono::seconds limit = 15s) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (log().find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+    return true;
+  }
 
  private:
   std::string path_;
@@ -109,17 +121,20 @@ class PortalRun {
   std::unique_ptr<testing::Reader> reader_;
 };
 
+// Reads frames until one matches `rgb`. xdg-desktop-portal-wlr casts only changes, and a change
+// made before its first copy request is never sent: `nudge` (when given) recommits the screen's
+// content every 2 s without a match.
 bool wait_for(PortalRun& run, std::uint32_t width, std::uint32_t height,
               const std::function<std::uint32_t(std::uint32_t, std::uint32_t)>& rgb, std::string* why,
-              testing::ReceivedFrame* matched = nullptr, std::chrono::seconds limit = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+              testing::ReceivedFrame* matched = nullptr, const std::function<void()>& nudge = {}) {
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < deadline) {
     auto frame = run.reader().next_frame(2s);
-    if (!frame) continue;
-    if (frame_is(*frame, width, height, rgb, why)) {
+    if (frame && frame_is(*frame, width, height, rgb, why)) {
       if (matched) *matched = std::move(*frame);
       return true;
     }
+    if (!frame && nudge) nudge();
   }
   *why += "\nsession log:\n" + run.log();
   return false;
@@ -135,18 +150,26 @@ class PortalCapture : public ::testing::Test {
       if (!installed(p)) missing_ = std::string(p) + " is not installed (scripts/deps/wayland.txt)";
     }
     const std::string base = sway_->base_dir();
-    ::mkdir((base + "/xdg").c_str(), 0755);
-    ::mkdir((base + "/xdg/xdg-desktop-portal-wlr").c_str(), 0755);
-    std::ofstream(base + "/xdg/xdg-desktop-portal-wlr/config")
-        << "[screencast]\nchooser_type=none\noutput_name=HEADLESS-1\n";
+    // The portal's configs: the output chosen without asking; and a chooser that cancels, as a
+    // user who declines does.
+    for (const auto& [dir, config] :
+         {std::pair<std::string, std::string>{"xdg", "chooser_type=none\noutput_name=HEADLESS-1\n"},
+          std::pair<std::string, std::string>{"xdg-decline", "chooser_type=simple\nchooser_cmd=false\n"}}) {
+      ::mkdir((base + "/" + dir).c_str(), 0755);
+      ::mkdir((base + "/" + dir + "/xdg-desktop-portal-wlr").c_str(), 0755);
+      std::ofstream(base + "/" + dir + "/xdg-desktop-portal-wlr/config") << "[screencast]\n" << config;
+    }
     {
       std::ofstream script(base + "/portal-session.sh");
       script << "#!/bin/sh\n"
              << "# inside dbus-run-session: the media graph, then the agent (the portals are activated on "
                 "the bus)\n"
-             << "pipewire &\nwireplumber &\n"
-             << "/usr/libexec/xdg-desktop-portal-wlr -l INFO &  # started here so its log is in the test's\n"
-             << "for i in $(seq 50); do [ -S \"$XDG_RUNTIME_DIR/pipewire-0\" ] && break; sleep 0.1; done\n"
+             << "rm -f \"$XDG_RUNTIME_DIR\"/pipewire-0*  # a previous run's socket would fool the wait\n"
+             << "pipewire &\n"
+             << "for i in $(seq 100); do pw-cli info 0 >/dev/null 2>&1 && break; sleep 0.1; done\n"
+             << "wireplumber &\n"
+             << "# the portal's backend needs PipeWire; started here (not on the bus) so its log is ours\n"
+             << "/usr/libexec/xdg-desktop-portal-wlr -l INFO &\n"
              << "exec \"$@\"\n";
     }
     ::chmod((base + "/portal-session.sh").c_str(), 0755);
@@ -175,9 +198,10 @@ TEST_F(PortalCapture, FramesAndDamageThroughPipeWireThenTheRestoreToken) {
   std::string why;
   {
     PortalRun run(*sway_, "first");
+    ASSERT_TRUE(run.log_says("PipeWire stream streaming")) << run.log();
     testing::WaylandPainter painter(sway_->socket_path());
     ASSERT_TRUE(painter.show(gradient)) << painter.error();
-    ASSERT_TRUE(wait_for(run, 1280, 720, gradient, &why)) << why;
+    ASSERT_TRUE(wait_for(run, 1280, 720, gradient, &why, nullptr, [&] { painter.redraw(); })) << why;
     EXPECT_EQ(run.reader().session().guest().vm->capture, "portal");
 
     ASSERT_TRUE(painter.update(500, 300, 64, 32, 0xC0FFEE)) << painter.error();
@@ -201,11 +225,34 @@ TEST_F(PortalCapture, FramesAndDamageThroughPipeWireThenTheRestoreToken) {
   }
   // The second start uses the kept restore token (nobody would be asked).
   PortalRun again(*sway_, "second");
+  ASSERT_TRUE(again.log_says("PipeWire stream streaming")) << again.log();
   testing::WaylandPainter painter(sway_->socket_path());
   ASSERT_TRUE(painter.show(gradient)) << painter.error();
-  ASSERT_TRUE(wait_for(again, 1280, 720, gradient, &why)) << why;
+  ASSERT_TRUE(wait_for(again, 1280, 720, gradient, &why, nullptr, [&] { painter.redraw(); })) << why;
   again.stop();
   EXPECT_NE(again.log().find("permission restored from"), std::string::npos) << again.log();
+}
+
+TEST_F(PortalCapture, DecliningIsAClearError) {
+  PortalRun run(*sway_, "declined", "xdg-decline", "portal-token-declined");
+  EXPECT_TRUE(run.log_says("the user declined screen sharing")) << run.log();
+}
+
+TEST_F(PortalCapture, NoSessionBusIsAClearError) {
+  const std::string log = sway_->runtime_dir() + "/portal-nobus.log";
+  const std::string region = "/dev/shm/kagami-portal-test-nobus-" + std::to_string(::getpid());
+  ::close(::open(region.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600));
+  ::truncate(region.c_str(), 32 << 20);
+  sway_->give(region);
+  const pid_t pid =
+      sway_->spawn({sway_->install(KAGAMI_AGENT_PATH), "--shm", region, "--capture", "portal"}, log,
+                   {"DBUS_SESSION_BUS_ADDRESS=unix:path=" + sway_->runtime_dir() + "/no-bus"});
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::unlink(region.c_str());
+  const std::string text = testing::read_text(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << text;
+  EXPECT_NE(text.find("no D-Bus session bus"), std::string::npos) << text;
 }
 
 }  // namespace

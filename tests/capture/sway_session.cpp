@@ -154,7 +154,9 @@ bool SwaySession::become_user() const {
 
 std::string SwaySession::install(const std::string& path) const {
   const std::string copy = base_ + "/bin/" + path.substr(path.rfind('/') + 1);
-  std::system(("cp " + path + " " + copy + " && chmod 755 " + copy).c_str());
+  if (::access(copy.c_str(), X_OK) != 0) {  // once: a running copy cannot be overwritten
+    std::system(("cp " + path + " " + copy + " && chmod 755 " + copy).c_str());
+  }
   return copy;
 }
 

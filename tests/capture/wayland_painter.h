@@ -31,6 +31,8 @@ class WaylandPainter {
   const std::string& error() const { return error_; }
   // Maps the window; its pixel (x, y) = pixel(x, y). False (error()) on failure.
   bool show(const std::function<std::uint32_t(std::uint32_t x, std::uint32_t y)>& pixel);
+  // Commits the same image again, all damaged (for casts that send only changes).
+  bool redraw() { return commit(0, 0, width_, height_); }
   // Fills a rectangle with `rgb` and commits it with that damage only.
   bool update(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, std::uint32_t rgb);
   std::uint32_t width() const { return width_; }
