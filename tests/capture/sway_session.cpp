@@ -77,11 +77,13 @@ SwaySession::SwaySession(std::uint32_t width1, std::uint32_t height1) {
   gid_ = ::getgid();
   if (uid_ == 0) {
     // sway will not run as root: an unprivileged system user, made once.
-    if (!::getpwnam(kUser)) {
+    // Tests run in parallel: another one may be adding the user right now (useradd locks
+    // /etc/passwd and fails meanwhile), so look again a few times.
+    for (int attempt = 0; attempt < 20 && !::getpwnam(kUser); ++attempt) {
       const std::string command =
           std::string("useradd --system --no-create-home --shell /usr/sbin/nologin ") + kUser +
           " >/dev/null 2>&1";
-      std::system(command.c_str());
+      if (std::system(command.c_str()) != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const passwd* user = ::getpwnam(kUser);
     if (!user) {
