@@ -162,6 +162,24 @@ std::string SwaySession::install(const std::string& path) const {
   return copy;
 }
 
+bool SwaySession::swaymsg(const std::vector<std::string>& command) const {
+  std::string ipc;  // sway-ipc.UID.PID.sock
+  if (DIR* d = ::opendir(runtime_dir_.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.rfind("sway-ipc.", 0) == 0) ipc = runtime_dir_ + "/" + name;
+    }
+    ::closedir(d);
+  }
+  if (ipc.empty()) return false;
+  std::vector<std::string> argv = {"swaymsg", "-s", ipc};
+  argv.insert(argv.end(), command.begin(), command.end());
+  const pid_t pid = spawn(argv, base_ + "/swaymsg.log");
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 void SwaySession::give(const std::string& path) const {
   if (::chown(path.c_str(), uid_, gid_) != 0) std::perror("chown");
 }

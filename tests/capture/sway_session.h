@@ -38,6 +38,8 @@ class SwaySession {
   // Copies `path` into base_dir()/bin (so the user can run it wherever the build lives) and
   // returns the copy's path.
   std::string install(const std::string& path) const;
+  // Runs `swaymsg COMMAND...` as the user; true when it succeeded.
+  bool swaymsg(const std::vector<std::string>& command) const;
   // Gives a file to the user (the shared-memory file the agent opens).
   void give(const std::string& path) const;
   // Starts argv[0] as the user with XDG_RUNTIME_DIR, WAYLAND_DISPLAY and `env` (NAME=VALUE),

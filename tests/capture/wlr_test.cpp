@@ -201,6 +201,25 @@ TEST_F(WlrCapture, SecondOutputByName) {
   EXPECT_EQ(agent.stop(), 0);
 }
 
+TEST_F(WlrCapture, OutputResizeGivesTheNewFormat) {
+  Agent agent(*sway_, {"--capture", "wlr", "--wlr-output", "HEADLESS-2"});
+  std::string why;
+  testing::ReceivedFrame first;
+  ASSERT_TRUE(wait_for(
+      agent, 800, 600, [](auto, auto) { return testing::SwaySession::kBackground2; }, &why, &first))
+      << why;
+  ASSERT_TRUE(sway_->swaymsg({"output", "HEADLESS-2", "resolution", "640x480"}));
+  testing::ReceivedFrame resized;
+  const bool ok = wait_for(
+      agent, 640, 480, [](auto, auto) { return testing::SwaySession::kBackground2; }, &why, &resized);
+  sway_->swaymsg({"output", "HEADLESS-2", "resolution", "800x600"});  // as the other tests expect it
+  ASSERT_TRUE(ok) << why;
+  EXPECT_NE(resized.info.format_ver, first.info.format_ver);
+  EXPECT_EQ(resized.info.pitch, 640u * 4);
+  EXPECT_EQ(agent.reader().session().counters().sessions, 1u) << "a resize is not a new session";
+  EXPECT_EQ(agent.stop(), 0);
+}
+
 TEST_F(WlrCapture, UnknownOutputNamesTheOnesThereAre) {
   Agent agent(*sway_, {"--capture", "wlr", "--wlr-output", "NOPE-7"});
   EXPECT_EQ(agent.wait_exit(10s), 1);
