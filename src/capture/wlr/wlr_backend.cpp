@@ -58,10 +58,27 @@ void registry_global_remove(void* data, wl_registry*, std::uint32_t name) {
 }
 const wl_registry_listener kRegistryListener{registry_global, registry_global_remove};
 
-void output_geometry(void*, wl_output*, std::int32_t, std::int32_t, std::int32_t, std::int32_t, std::int32_t,
-                     const char*, const char*, std::int32_t) {}
-void output_mode(void*, wl_output*, std::uint32_t, std::int32_t, std::int32_t, std::int32_t) {}
-void output_done(void*, wl_output*) {}
+void output_geometry(void* data, wl_output*, std::int32_t, std::int32_t, std::int32_t, std::int32_t,
+                     std::int32_t, const char*, const char*, std::int32_t transform) {
+  static_cast<WlrBackend::Output*>(data)->pending_transform = transform;
+}
+void output_mode(void* data, wl_output*, std::uint32_t flags, std::int32_t width, std::int32_t height,
+                 std::int32_t) {
+  if (!(flags & WL_OUTPUT_MODE_CURRENT)) return;
+  auto* o = static_cast<WlrBackend::Output*>(data);
+  o->pending_width = width;
+  o->pending_height = height;
+}
+void output_done(void* data, wl_output*) {
+  auto* o = static_cast<WlrBackend::Output*>(data);
+  if (o->pending_width != o->width || o->pending_height != o->height ||
+      o->pending_transform != o->transform) {
+    o->changed = o->width != 0;  // the first announcement is no change
+    o->width = o->pending_width;
+    o->height = o->pending_height;
+    o->transform = o->pending_transform;
+  }
+}
 void output_scale(void*, wl_output*, std::int32_t) {}
 void output_name(void* data, wl_output*, const char* name) {
   static_cast<WlrBackend::Output*>(data)->name = name ? name : "";
@@ -305,6 +322,16 @@ CaptureStatus WlrBackend::capture(std::chrono::milliseconds timeout, CaptureEven
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (chosen_removed_) return lost(fmt::format("output {} went away", output_name_));
+    if (chosen_->changed) {
+      // A new mode or transform: the copy in flight has the old geometry. Ask again, at once.
+      chosen_->changed = false;
+      if (pending_ && !pending_->ready) {
+        destroy_frame(pending_);
+        need_full_frame_ = true;
+        request_frame();
+        wl_display_flush(display_);
+      }
+    }
     if (pending_ && pending_->failed) {
       std::string why =
           pending_->why.empty()

@@ -64,6 +64,11 @@ class WlrBackend final : public CaptureBackend {
     wl_output* output = nullptr;
     std::uint32_t global = 0;
     std::string name;
+    // The current mode and transform, and whether they changed since the last look (a copy
+    // requested for the old geometry may never be answered: it is asked again).
+    std::int32_t width = 0, height = 0, transform = 0;
+    std::int32_t pending_width = 0, pending_height = 0, pending_transform = 0;
+    bool changed = false;
   };
   // Two wl_shm buffers of one memfd, for one buffer geometry.
   struct Pool;
