@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "capture/portal/pipewire_params.h"
+#include "capture/portal/spa_meta.h"
 #include "capture/rects.h"
 
 namespace kagami::capture {
@@ -52,53 +53,6 @@ std::optional<protocol::FrameType> frame_type(spa_video_format format) {
     default:
       return std::nullopt;
   }
-}
-
-// A cursor bitmap (spa_meta_bitmap) into a KVMFR COLOR shape, or nullopt for an unknown layout.
-std::optional<protocol::CursorShape> cursor_shape(const spa_meta_cursor* c, std::size_t meta_size) {
-  if (c->bitmap_offset < sizeof(spa_meta_cursor) || c->bitmap_offset + sizeof(spa_meta_bitmap) > meta_size) {
-    return std::nullopt;
-  }
-  const auto* bitmap =
-      reinterpret_cast<const spa_meta_bitmap*>(reinterpret_cast<const std::uint8_t*>(c) + c->bitmap_offset);
-  const std::uint32_t w = std::min<std::uint32_t>(bitmap->size.width, 512);
-  const std::uint32_t h = std::min<std::uint32_t>(bitmap->size.height, 512);
-  if (bitmap->stride < 0) return std::nullopt;
-  const std::size_t end = std::size_t{c->bitmap_offset} + bitmap->offset +
-                          static_cast<std::size_t>(bitmap->stride) * (h == 0 ? 0 : h - 1) +
-                          std::size_t{w} * 4;
-  if (end > meta_size) return std::nullopt;
-  int r = 0, b = 2;  // byte positions of red and blue in the source pixel
-  switch (bitmap->format) {
-    case SPA_VIDEO_FORMAT_BGRA:
-      r = 2, b = 0;
-      break;
-    case SPA_VIDEO_FORMAT_RGBA:
-      r = 0, b = 2;
-      break;
-    default:
-      return std::nullopt;
-  }
-  protocol::CursorShape shape;
-  shape.type = protocol::CursorType::color;
-  shape.width = w;
-  shape.height = h;
-  shape.pitch = w * 4;
-  shape.hotspot_x = static_cast<std::int8_t>(std::clamp(c->hotspot.x, 0, 127));
-  shape.hotspot_y = static_cast<std::int8_t>(std::clamp(c->hotspot.y, 0, 127));
-  shape.data.resize(std::size_t{w} * h * 4);
-  const auto* pixels = reinterpret_cast<const std::uint8_t*>(bitmap) + bitmap->offset;
-  for (std::uint32_t y = 0; y < h; ++y) {
-    for (std::uint32_t x = 0; x < w; ++x) {
-      const std::uint8_t* in = pixels + std::size_t{y} * static_cast<std::uint32_t>(bitmap->stride) + x * 4;
-      std::uint8_t* out = &shape.data[(std::size_t{y} * w + x) * 4];
-      out[0] = in[b];  // KVMFR COLOR: B, G, R, A
-      out[1] = in[1];
-      out[2] = in[r];
-      out[3] = in[3];
-    }
-  }
-  return shape;
 }
 
 }  // namespace
@@ -260,34 +214,13 @@ namespace {
 // The cursor metadata of one buffer, if any.
 std::optional<protocol::CursorUpdate> cursor_of(spa_buffer* buffer) {
   spa_meta* meta = spa_buffer_find_meta(buffer, SPA_META_Cursor);
-  if (!meta || meta->size < sizeof(spa_meta_cursor)) return std::nullopt;
-  const auto* c = static_cast<const spa_meta_cursor*>(meta->data);
-  protocol::CursorUpdate update;
-  update.has_position = true;
-  update.visible = c->id != 0;
-  if (c->bitmap_offset != 0) update.shape = cursor_shape(c, meta->size);
-  const int hx = update.shape ? update.shape->hotspot_x : c->hotspot.x;
-  const int hy = update.shape ? update.shape->hotspot_y : c->hotspot.y;
-  // KVMFR places the shape's top-left corner, not the hotspot.
-  update.x = static_cast<std::int16_t>(std::clamp(c->position.x - hx, -32768, 32767));
-  update.y = static_cast<std::int16_t>(std::clamp(c->position.y - hy, -32768, 32767));
-  return update;
+  return meta ? cursor_from_meta(meta->data, meta->size) : std::nullopt;
 }
 
 // Adds one buffer's damage to `rects`; false when the buffer has none (everything changed).
 bool add_damage_of(spa_buffer* buffer, std::uint32_t width, std::uint32_t height, std::vector<Rect>& rects) {
   spa_meta* meta = spa_buffer_find_meta(buffer, SPA_META_VideoDamage);
-  if (!meta) return false;
-  const auto* r = static_cast<const spa_meta_region*>(meta->data);
-  const auto* end =
-      reinterpret_cast<const spa_meta_region*>(static_cast<const std::uint8_t*>(meta->data) + meta->size);
-  for (; r < end && r->region.size.width > 0 && r->region.size.height > 0; ++r) {
-    add_rect(rects, clip(Rect{static_cast<std::uint32_t>(std::max(r->region.position.x, 0)),
-                              static_cast<std::uint32_t>(std::max(r->region.position.y, 0)),
-                              r->region.size.width, r->region.size.height},
-                         width, height));
-  }
-  return true;
+  return meta && damage_from_meta(meta->data, meta->size, width, height, rects);
 }
 
 bool has_pixels(spa_buffer* buffer) {
