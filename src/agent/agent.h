@@ -18,6 +18,7 @@
 #include <string>
 
 #include "agent/damage_tracker.h"
+#include "agent/rate_limited_log.h"
 #include "capture/capture.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -49,6 +50,7 @@ struct AgentStats {
   std::uint64_t format_changes = 0;
   std::uint64_t truncated_frames = 0;
   std::uint64_t region_resets = 0;  // setup() again after LGMP_ERR_CORRUPTED
+  std::uint64_t repairs = 0;        // fields a client overwrote that the heartbeat put back
   std::uint64_t client_messages = 0;
   std::uint32_t format_ver = 0;
 };
@@ -90,7 +92,12 @@ class Agent {
 
   mutable std::mutex host_mutex_;
   protocol::KvmfrHost host_;
-  std::uint64_t generation_ = 0;  // +1 per setup, under host_mutex_
+  std::uint64_t generation_ = 0;    // +1 per setup, under host_mutex_
+  std::uint64_t repairs_seen_ = 0;  // host_.repairs() already logged, under host_mutex_
+
+  // Timer thread only.
+  RateLimitedLog reset_log_;
+  RateLimitedLog repair_log_;
 
   // Capture thread only.
   DamageTracker tracker_;
@@ -98,6 +105,8 @@ class Agent {
   bool have_format_ = false;
   capture::FrameFormat format_;
   bool have_posted_ = false;
+  bool frame_repost_wanted_ = false;   // a new frame subscriber has not had the last frame yet
+  bool cursor_repost_wanted_ = false;  // a new pointer subscriber has not had the cursor yet
   std::uint32_t format_ver_ = 0;
   std::uint32_t frame_serial_ = 0;
   std::chrono::steady_clock::time_point next_post_{};

@@ -1,9 +1,9 @@
 #include "protocol/kvmfr_host.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "protocol/shared_atomic.h"
 
@@ -31,8 +31,10 @@ KvmfrHost::KvmfrHost(Clock& clock, RandomSource& random) : lgmp_(clock, random) 
 
 Result<void> KvmfrHost::setup(std::span<std::byte> region, const GuestInfo& info, std::uint32_t page_size) {
   const auto fail = [&](const char* what, LgmpStatus status) {
-    return Error{fmt::format("cannot lay out the {} MiB region: {} failed ({}); the region must be at least "
-                             "16 MiB (see `kagami-setup size`)", region.size() >> 20, what, to_string(status))};
+    return Error{
+        fmt::format("cannot lay out the {} MiB region: {} failed ({}); the region must be at least "
+                    "16 MiB (see `kagami-setup size`)",
+                    region.size() >> 20, what, to_string(status))};
   };
   if (page_size == 0 || (page_size & (page_size - 1)) != 0)
     return Error{fmt::format("page size {} is not a power of two", page_size)};
@@ -106,6 +108,8 @@ Result<FrameWrite> KvmfrHost::post_frame(const FrameDescription& d) {
   f->damage_rects_count = static_cast<std::uint32_t>(d.damage.size());
   std::copy(d.damage.begin(), d.damage.end(), f->damage_rects);
   f->flags = d.flags;
+  last_description_ = d;
+  last_description_.damage = {};  // the span is the caller's; a repost is announced whole anyway
 
   std::byte* frame_buffer = at(memory.offset + page_size_ - kFrameBufferHeaderSize);
   atomic_store(reinterpret_cast<FrameBufferHeader*>(frame_buffer)->wp, 0u);
@@ -119,7 +123,31 @@ Result<FrameWrite> KvmfrHost::post_frame(const FrameDescription& d) {
 
 Result<void> KvmfrHost::repost_last_frame() {
   if (last_frame_ < 0) return {};
-  if (LgmpStatus s = lgmp_.post(frame_queue_, 0, frame_buffers_[last_frame_]); s != LgmpStatus::ok)
+  // The header again from our copy (a client may have scribbled on it) with no damage rects:
+  // a newcomer has no previous frame, so the repeat must be announced whole. The pixels are
+  // complete (the caller's FrameWrite has finished), so wp says so too.
+  const LgmpAllocation& memory = frame_buffers_[last_frame_];
+  auto* f = reinterpret_cast<KvmfrFrame*>(at(memory.offset));
+  const FrameDescription& d = last_description_;
+  f->format_ver = d.format_ver;
+  f->frame_serial = d.frame_serial;
+  f->type = d.type;
+  f->screen_width = d.screen_width;
+  f->screen_height = d.screen_height;
+  f->data_width = d.data_width;
+  f->data_height = d.data_height;
+  f->frame_width = d.frame_width;
+  f->frame_height = d.frame_height;
+  f->rotation = d.rotation;
+  f->stride = d.stride;
+  f->pitch = d.pitch;
+  f->damage_rects_count = 0;
+  f->flags = d.flags;
+  f->offset = page_size_ - kFrameBufferHeaderSize;
+  auto* wp =
+      &reinterpret_cast<FrameBufferHeader*>(at(memory.offset + page_size_ - kFrameBufferHeaderSize))->wp;
+  atomic_store(*wp, static_cast<std::uint32_t>(std::uint64_t{d.data_height} * d.pitch));
+  if (LgmpStatus s = lgmp_.post(frame_queue_, 0, memory); s != LgmpStatus::ok)
     return Error{fmt::format("re-posting the last frame failed: {}", to_string(s))};
   return {};
 }
@@ -166,7 +194,24 @@ LgmpStatus KvmfrHost::repost_cursor() {
   return lgmp_.post(pointer_queue_, flags, memory);
 }
 
-LgmpStatus KvmfrHost::process() { return lgmp_.process(); }
+LgmpStatus KvmfrHost::process() {
+  if (LgmpStatus s = lgmp_.process(); s != LgmpStatus::ok) return s;
+  // The frame buffers' offset fields are written once, at setup.
+  for (const LgmpAllocation& buffer : frame_buffers_) {
+    auto& offset = reinterpret_cast<KvmfrFrame*>(at(buffer.offset))->offset;
+    if (offset != page_size_ - kFrameBufferHeaderSize) {
+      offset = page_size_ - kFrameBufferHeaderSize;
+      ++repairs_;
+    }
+  }
+  // A queue whose every subscriber slot is taken: a message its holders must take, or be
+  // evicted (LgmpHost). The last frame as it is (a FrameWrite may still be filling it), and
+  // the cursor as last sent.
+  if (lgmp_.wants_probe(frame_queue_) && last_frame_ >= 0)
+    (void)lgmp_.post(frame_queue_, 0, frame_buffers_[last_frame_]);
+  if (lgmp_.wants_probe(pointer_queue_)) (void)repost_cursor();
+  return LgmpStatus::ok;
+}
 
 std::vector<KvmfrSetCursorPos> KvmfrHost::take_client_messages() {
   std::vector<KvmfrSetCursorPos> messages;
@@ -179,7 +224,8 @@ std::vector<KvmfrSetCursorPos> KvmfrHost::take_client_messages() {
     if (s != LgmpStatus::ok || size < sizeof(KvmfrSetCursorPos)) continue;  // malformed: dropped
     KvmfrSetCursorPos message;
     std::memcpy(&message, data, sizeof message);
-    if (message.type == static_cast<std::uint32_t>(KvmfrMessageType::set_cursor_pos)) messages.push_back(message);
+    if (message.type == static_cast<std::uint32_t>(KvmfrMessageType::set_cursor_pos))
+      messages.push_back(message);
   }
   return messages;
 }

@@ -30,24 +30,29 @@ class Reader {
   std::optional<ReceivedFrame> next_frame(std::chrono::milliseconds limit = std::chrono::seconds(5)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
-      session_.poll();
-      if (session_.connected()) {
-        drain_cursors();
-        auto frame = session_.receive_frame();
-        if (frame && *frame) {
-          ReceivedFrame out;
-          out.info = **frame;
-          out.complete =
-              protocol::wait_frame_bytes(session_.region(), out.info, out.info.data_size, clock_, 2000);
-          const std::byte* p = session_.region().data() + out.info.pixels_offset;
-          out.pixels.assign(p, p + out.info.data_size);
-          session_.frame_done();
-          return out;
-        }
-        if (!frame) last_error_ = frame.error().message;
-      }
+      if (auto frame = poll_frame()) return frame;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    return std::nullopt;
+  }
+
+  // One look, no waiting for a frame to arrive (a well-behaved viewer's loop step).
+  std::optional<ReceivedFrame> poll_frame() {
+    session_.poll();
+    if (!session_.connected()) return std::nullopt;
+    drain_cursors();
+    auto frame = session_.receive_frame();
+    if (frame && *frame) {
+      ReceivedFrame out;
+      out.info = **frame;
+      out.complete =
+          protocol::wait_frame_bytes(session_.region(), out.info, out.info.data_size, clock_, 2000);
+      const std::byte* p = session_.region().data() + out.info.pixels_offset;
+      out.pixels.assign(p, p + out.info.data_size);
+      session_.frame_done();
+      return out;
+    }
+    if (!frame) last_error_ = frame.error().message;
     return std::nullopt;
   }
 
