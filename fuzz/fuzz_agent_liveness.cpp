@@ -73,6 +73,7 @@ class MiniAgent {
     if (host_.new_pointer_subscribers() > 0) cursor_wanted_ = true;
     if (host_.new_frame_subscribers() > 0) frame_wanted_ = true;
     if (!host_.has_subscribers()) return;  // idle
+    host_.probe_full_queues();
     if (need_frame_) {
       if (!host_.frame_slot_free()) return;
       post_frame();

@@ -224,6 +224,7 @@ void Agent::serve_new_subscribers(bool frame_pending) {
   std::lock_guard lock(host_mutex_);
   // Wanted until done: a repost that finds the queue full (held by a subscriber that is gone)
   // is tried again on the next pass instead of being forgotten.
+  host_.probe_full_queues();
   if (host_.new_pointer_subscribers() > 0) cursor_repost_wanted_ = true;
   if (host_.new_frame_subscribers() > 0) frame_repost_wanted_ = true;
   if (cursor_repost_wanted_) {

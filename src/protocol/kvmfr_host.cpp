@@ -125,7 +125,8 @@ Result<void> KvmfrHost::repost_last_frame() {
   if (last_frame_ < 0) return {};
   // The header again from our copy (a client may have scribbled on it) with no damage rects:
   // a newcomer has no previous frame, so the repeat must be announced whole. The pixels are
-  // complete (the caller's FrameWrite has finished), so wp says so too.
+  // complete (the caller's FrameWrite has finished), so wp says so too. (The offset field is
+  // the timer thread's to repair: process().)
   const LgmpAllocation& memory = frame_buffers_[last_frame_];
   auto* f = reinterpret_cast<KvmfrFrame*>(at(memory.offset));
   const FrameDescription& d = last_description_;
@@ -143,7 +144,6 @@ Result<void> KvmfrHost::repost_last_frame() {
   f->pitch = d.pitch;
   f->damage_rects_count = 0;
   f->flags = d.flags;
-  f->offset = page_size_ - kFrameBufferHeaderSize;
   auto* wp =
       &reinterpret_cast<FrameBufferHeader*>(at(memory.offset + page_size_ - kFrameBufferHeaderSize))->wp;
   atomic_store(*wp, static_cast<std::uint32_t>(std::uint64_t{d.data_height} * d.pitch));
@@ -204,13 +204,12 @@ LgmpStatus KvmfrHost::process() {
       ++repairs_;
     }
   }
-  // A queue whose every subscriber slot is taken: a message its holders must take, or be
-  // evicted (LgmpHost). The last frame as it is (a FrameWrite may still be filling it), and
-  // the cursor as last sent.
-  if (lgmp_.wants_probe(frame_queue_) && last_frame_ >= 0)
-    (void)lgmp_.post(frame_queue_, 0, frame_buffers_[last_frame_]);
-  if (lgmp_.wants_probe(pointer_queue_)) (void)repost_cursor();
   return LgmpStatus::ok;
+}
+
+void KvmfrHost::probe_full_queues() {
+  if (lgmp_.wants_probe(frame_queue_)) (void)repost_last_frame();
+  if (lgmp_.wants_probe(pointer_queue_)) (void)repost_cursor();
 }
 
 std::vector<KvmfrSetCursorPos> KvmfrHost::take_client_messages() {

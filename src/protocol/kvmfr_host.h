@@ -3,10 +3,9 @@
 // (kvmfr-v20.md §3), publishes frames with the progressive write pointer (§4.1), cursor
 // updates (§5), and drains client messages (§6).
 //
-// Threading (as B7): post_frame / repost_last_frame / post_cursor from the capture thread;
-// process / take_client_messages from the 10 ms timer thread; the owner serialises all calls
-// (kagami-agent: host_mutex_). process() may post too (probes of a full queue, LgmpHost).
-// setup() only while neither runs.
+// Threading (as B7): post_frame / repost_last_frame / post_cursor / probe_full_queues from the
+// capture thread; process / take_client_messages from the 10 ms timer thread. setup() only
+// while neither runs.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -87,6 +86,10 @@ class KvmfrHost {
   LgmpStatus post_cursor(const CursorUpdate& update);
   // A new pointer subscriber gets the last shape (or position) again.
   LgmpStatus repost_cursor();
+  // A queue whose 32 subscriber slots are all taken and that has nothing pending gets the last
+  // frame / cursor again, so holders that are gone time out (LgmpHost::wants_probe). Call it
+  // with the reposts for new subscribers (between frame writes).
+  void probe_full_queues();
 
   // Heartbeat + queue maintenance + repairs (LgmpHost::process, and the frame buffers' offset
   // fields). LGMP_ERR_CORRUPTED means: run setup() again.

@@ -34,6 +34,8 @@ LgmpStatus LgmpHost::init(std::span<std::byte> memory, std::span<const std::byte
   num_queues_ = 0;
   queues_ = {};
   udata_.assign(udata.begin(), udata.end());
+  for (auto& n : seen_new_) n = 0;
+  for (auto& p : probe_) p = false;
   next_free_ = static_cast<std::uint32_t>(align4(kLgmpHeaderSize + udata.size()));
   avail_ = static_cast<std::uint32_t>(memory.size() - next_free_);
 
@@ -128,7 +130,7 @@ LgmpStatus LgmpHost::post(std::uint32_t queue, std::uint32_t udata, const LgmpAl
   atomic_store(m.pending_subs, pend);
   q.ring[q.position] = LgmpHeaderMessage{udata, memory.size, memory.offset, 0};
   q.posted[q.position] = true;
-  q.probe = false;
+  probe_[queue] = false;
 
   if (atomic_fetch_add(hq.count, 1u) == 0) atomic_store(hq.msg_timeout, clock_.now_ms() + q.max_time);
 
@@ -212,8 +214,9 @@ LgmpStatus LgmpHost::repair_client_messages(std::uint32_t queue) {
   return LgmpStatus::ok;
 }
 
-std::uint64_t LgmpHost::tend_subscribers(QueueState& q, LgmpHeaderQueue& hq, std::uint64_t s,
-                                         std::uint64_t now) {
+std::uint64_t LgmpHost::tend_subscribers(std::uint32_t queue, std::uint64_t s, std::uint64_t now) {
+  QueueState& q = queues_[queue];
+  LgmpHeaderQueue& hq = record(queue);
   // BAD bits this host never set were forged: clear them (a real holder behind the slot, if
   // any, is left to the usual eviction).
   if (const std::uint32_t forged = subs_bad(s) & ~q.evicted; forged != 0) {
@@ -240,14 +243,14 @@ std::uint64_t LgmpHost::tend_subscribers(QueueState& q, LgmpHeaderQueue& hq, std
   if ((subs_on(s) | subs_bad(s)) == ~0u) {
     if (q.full_since == 0) q.full_since = now;
     if (atomic_load(hq.count) == 0) {
-      q.probe = true;
+      probe_[queue] = true;
     } else if (const std::uint64_t deadline = q.full_since + kFullQueueProbeMs;
                atomic_load(hq.msg_timeout) > deadline) {
       atomic_store(hq.msg_timeout, deadline);
     }
   } else {
     q.full_since = 0;
-    q.probe = false;
+    probe_[queue] = false;
   }
 
   // Newly taken slots (newSubCount is client-written, so count them ourselves too).
@@ -256,7 +259,7 @@ std::uint64_t LgmpHost::tend_subscribers(QueueState& q, LgmpHeaderQueue& hq, std
     const std::uint32_t bit = 1u << b;
     if (!(healthy & bit)) continue;
     const std::uint32_t id = hq.client_id[b];
-    if (!(q.known_on & bit) || q.known_client[b] != id) ++q.seen_new;
+    if (!(q.known_on & bit) || q.known_client[b] != id) ++seen_new_[queue];
     q.known_client[b] = id;
   }
   q.known_on = healthy;
@@ -266,10 +269,10 @@ std::uint64_t LgmpHost::tend_subscribers(QueueState& q, LgmpHeaderQueue& hq, std
 LgmpStatus LgmpHost::process_queue(std::uint32_t queue, std::uint64_t now) {
   QueueState& q = queues_[queue];
   LgmpHeaderQueue& hq = record(queue);
-  repair_queue(queue);
   if (LgmpStatus status = repair_client_messages(queue); status != LgmpStatus::ok) return status;
   SpinGuard guard(hq.lock);
   if (!guard.locked()) return LgmpStatus::corrupted;
+  repair_queue(queue);  // under the lock: post() changes the write index and the ring
 
   const std::uint64_t before = atomic_load(hq.subs);
   std::uint64_t s = before;
@@ -299,7 +302,7 @@ LgmpStatus LgmpHost::process_queue(std::uint32_t queue, std::uint64_t now) {
       atomic_store(hq.msg_timeout, now + q.max_time);
     }
   }
-  s = tend_subscribers(q, hq, s, now);
+  s = tend_subscribers(queue, s, now);
   if (s != before) atomic_store(hq.subs, s);
   return LgmpStatus::ok;
 }
@@ -308,7 +311,7 @@ bool LgmpHost::has_subs(std::uint32_t queue) const { return subs_on(atomic_load(
 
 std::uint32_t LgmpHost::new_subs(std::uint32_t queue) {
   const std::uint32_t counted = atomic_exchange(record(queue).new_sub_count, 0u);
-  const std::uint32_t seen = std::exchange(queues_[queue].seen_new, 0u);
+  const std::uint32_t seen = seen_new_[queue].exchange(0u);
   return counted > seen ? counted : seen;
 }
 

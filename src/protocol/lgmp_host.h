@@ -18,6 +18,7 @@
 // answer within kFullQueueProbeMs are evicted and reclaimed at once, so a newcomer gets in.
 // Only a wiped magic, a lock held forever or an impossible start/count still give CORRUPTED.
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -68,13 +69,14 @@ class LgmpHost {
   // The heartbeat: call every ~10 ms. Repairs what clients overwrote (see above).
   LgmpStatus process();
   // The queue has no free subscriber slot and nothing pending: post something (the last
-  // message again) so holders that are gone time out. Set by process(), cleared by post().
-  bool wants_probe(std::uint32_t queue) const { return queues_[queue].probe; }
+  // message again) so holders that are gone time out. Set by process(), cleared by post();
+  // may be read from another thread than process()'s.
+  bool wants_probe(std::uint32_t queue) const { return probe_[queue].load(); }
   const LgmpRepairs& repairs() const { return repairs_; }
 
   bool has_subs(std::uint32_t queue) const;
   // Subscribes since the last call: newSubCount (which a client may zero), or the slots
-  // process() saw become taken, whichever is more.
+  // process() saw become taken, whichever is more. May run concurrently with process().
   std::uint32_t new_subs(std::uint32_t queue);
   std::uint32_t pending(std::uint32_t queue) const;
 
@@ -117,7 +119,7 @@ class LgmpHost {
   void repair_queue(std::uint32_t queue);
   LgmpStatus repair_client_messages(std::uint32_t queue);
   // Subscriber bookkeeping under the queue lock; returns the new subs word.
-  std::uint64_t tend_subscribers(QueueState& q, LgmpHeaderQueue& hq, std::uint64_t s, std::uint64_t now);
+  std::uint64_t tend_subscribers(std::uint32_t queue, std::uint64_t s, std::uint64_t now);
   template <class T>
   void repair(T& field, T want, const char* what, std::uint32_t queue_id = ~0u);
 
@@ -130,6 +132,10 @@ class LgmpHost {
   std::uint32_t num_queues_ = 0;
   std::vector<std::byte> udata_;  // as written by init()
   std::array<QueueState, kLgmpMaxQueues> queues_{};
+  // Shared with the thread that posts (B7's threading: post and process run concurrently,
+  // each under the queue's shm lock; these two are read without it).
+  std::array<std::atomic<std::uint32_t>, kLgmpMaxQueues> seen_new_{};  // slots newly taken
+  std::array<std::atomic<bool>, kLgmpMaxQueues> probe_{};
   LgmpRepairs repairs_;
 };
 
