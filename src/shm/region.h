@@ -25,12 +25,31 @@ class Region {
   // Things the user should know that do not stop the mapping, e.g. a size that is not a power of
   // two (QEMU cannot use it as a BAR). Callers log them as warnings.
   virtual std::vector<std::string> notes() const { return {}; }
+
+  // A region that shrinks. Anyone may truncate the file under a live mapping; on Linux every
+  // mapping is registered with the SIGBUS guard (sigbus_guard.h), so an access past the file's
+  // new end does not kill the process: it reads zeros (writes go nowhere) and shrunk() turns true.
+  // What the owner does:
+  //  - before (re)attaching a session and whenever shrunk(): compare current_file_size() with
+  //    bytes().size(); tell the user "the region shrank to N MiB" and stop trusting its content;
+  //  - once current_file_size() >= bytes().size() again, call remap(): the same address range
+  //    maps the file again (spans stay valid) and shrunk() turns false. Or reopen the region.
+  // Backends whose memory cannot shrink (Windows, devices) keep these defaults.
+  //
+  // True once an access past the file's end was absorbed, until remap() succeeds. Cheap (atomic).
+  virtual bool shrunk() const { return false; }
+  // The backing file's size now (one fstat): less than bytes().size() means it was truncated.
+  virtual std::uint64_t current_file_size() const { return bytes().size(); }
+  // Maps the file again over the same range, when it is whole (current_file_size() at least
+  // bytes().size()); an Error naming both sizes otherwise. Other threads may keep reading
+  // meanwhile: each page switches from zeros to the file's content atomically.
+  virtual Result<void> remap() { return {}; }
 };
 
 struct FileOptions {
-  bool create = false;                 // create (or grow an empty file) when missing
-  std::optional<std::uint64_t> size;   // size when creating; an existing file must be at least this big
-  unsigned mode = 0660;                // mode when creating
+  bool create = false;                // create (or grow an empty file) when missing
+  std::optional<std::uint64_t> size;  // size when creating; an existing file must be at least this big
+  unsigned mode = 0660;               // mode when creating
 };
 
 // A plain file, normally in /dev/shm. Errors name the path, the problem and the fix
