@@ -49,6 +49,16 @@ void Agent::timer_loop(const std::atomic<bool>& stop, std::stop_token token) {
   while (!stop.load() && !token.stop_requested()) {
     next += config_.tick;
     std::this_thread::sleep_until(next);
+    if (region_.current_size) {
+      // Truncated under us (the SIGBUS guard in shm/ turned the lost pages into zeros, so
+      // nothing dies): what is published there reaches nobody, and a heartbeat would keep
+      // viewers "connected" to it. Stop here; run() returns the error.
+      if (const std::uint64_t size = region_.current_size(); size < region_.bytes.size()) {
+        shrunk_size_ = size;
+        region_shrank_ = true;
+        return;
+      }
+    }
     std::vector<protocol::KvmfrSetCursorPos> messages;
     {
       std::lock_guard lock(host_mutex_);
@@ -264,6 +274,13 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
   Pending pending;
   bool idle = false;
   while (!stop.load()) {
+    if (region_shrank_.load()) {
+      return Error{
+          fmt::format("the shared memory's file shrank to {} under the agent (it was {}): stopped "
+                      "publishing. Give it its "
+                      "size back (kagami-setup shm --size {}M) and start the agent again.",
+                      mib(shrunk_size_.load()), mib(region_.bytes.size()), region_.bytes.size() >> 20)};
+    }
     bool subscribed;
     std::uint64_t generation;
     {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <stop_token>
@@ -37,6 +38,9 @@ struct AgentConfig {
 struct AgentRegion {
   std::span<std::byte> bytes;
   int fd = -1;
+  // The backing file's size now (shm::Region::current_file_size), checked every tick: a
+  // /dev/shm file can be truncated under the mapping. Empty: the memory cannot shrink.
+  std::function<std::uint64_t()> current_size;
 };
 
 struct AgentStats {
@@ -66,6 +70,8 @@ class Agent {
   Result<void> run(const std::atomic<bool>& stop);
 
   AgentStats stats() const;
+  // Whether run() returned its error because the region's file shrank under the mapping.
+  bool region_shrank() const { return region_shrank_.load(); }
 
  private:
   struct Pending {
@@ -110,6 +116,11 @@ class Agent {
   std::uint32_t format_ver_ = 0;
   std::uint32_t frame_serial_ = 0;
   std::chrono::steady_clock::time_point next_post_{};
+
+  // Set by the timer thread when the region's file shrank under the mapping (the heartbeat
+  // stops at once; run() returns an error on its next pass).
+  std::atomic<bool> region_shrank_{false};
+  std::atomic<std::uint64_t> shrunk_size_{0};
 
   mutable std::mutex stats_mutex_;
   AgentStats stats_;
