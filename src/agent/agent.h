@@ -40,7 +40,7 @@ struct AgentRegion {
   int fd = -1;
   // The backing file's size now (shm::Region::current_file_size), checked every tick: a
   // /dev/shm file can be truncated under the mapping. Empty: the memory cannot shrink.
-  std::function<std::uint64_t()> current_size;
+  std::function<std::uint64_t()> current_size = {};
 };
 
 struct AgentStats {
