@@ -96,15 +96,17 @@ int run_agent(const std::vector<std::string>& arguments) {
 
   agent::AgentConfig config;
   config.fps_max = fps_max;
-  agent::Agent loop(agent::AgentRegion{(*region)->bytes(), (*region)->fd()}, **source,
-                    platform->guest_info((*source)->name()), config);
+  shm::Region* mapped = region->get();
+  agent::Agent loop(
+      agent::AgentRegion{mapped->bytes(), mapped->fd(), [mapped] { return mapped->current_file_size(); }},
+      **source, platform->guest_info((*source)->name()), config);
   spdlog::info("shared memory: {}", (*region)->describe());
   for (const auto& note : (*region)->notes()) spdlog::warn("{}", note);
   auto result = loop.run(g_stop);
   log_summary(loop.stats());
   if (!result) {
     spdlog::error("{}", result.error().message);
-    return agent::kExitError;
+    return loop.region_shrank() ? agent::kExitRegionShrank : agent::kExitError;
   }
   return agent::kExitOk;
 }
