@@ -153,60 +153,19 @@ void ClientApp::handle_events() {
 }
 
 void ClientApp::run_command(Command command) {
-  const std::uint64_t now = monotonic_ns();
   dirty_ = true;
   settle_frames_ = 3;
-  switch (command) {
-    case Command::toggle_capture:
-      captured_ = !captured_;
-      SDL_SetRelativeMouseMode(captured_ ? SDL_TRUE : SDL_FALSE);
-      SDL_SetWindowKeyboardGrab(window_->sdl(), captured_ ? SDL_TRUE : SDL_FALSE);
-      input_->set_captured(captured_);
-      overlay_->notify(captured_ ? "mouse and keyboard captured (tap the escape key to release)" : "released",
-                       now);
-      break;
-    case Command::toggle_fullscreen:
-      window_->set_fullscreen(!window_->fullscreen());
-      break;
-    case Command::toggle_stats:
-      options_.show_stats = !options_.show_stats;
-      break;
-    case Command::toggle_help:
-      break;  // shown while the escape key is held
-    case Command::screenshot: {
-      std::uint32_t w = 0, h = 0;
-      auto rgb = capture_guest_image(*renderer_, w, h);
-      const std::string path = screenshot_path(options_.screenshot_dir);
-      Result<void> written = rgb ? write_png(path, w, h, *rgb) : Result<void>(rgb.error());
-      if (written) {
-        spdlog::info("screenshot: {} ({}x{})", path, w, h);
-        overlay_->notify("screenshot saved to " + path, now);
-      } else {
-        spdlog::warn("screenshot failed: {}", written.error().message);
-        overlay_->notify("screenshot failed: " + written.error().message, now);
-      }
-      break;
-    }
-    case Command::resize_to_guest:
-      if (image_width_) window_->resize_to(image_width_, image_height_);
-      break;
-    case Command::toggle_vsync:
-      window_->set_vsync(!window_->vsync());
-      overlay_->notify(window_->vsync() ? "vsync on" : "vsync off", now);
-      break;
-    case Command::toggle_cursor:
-      options_.show_cursor = !options_.show_cursor;
-      break;
-    case Command::cycle_filter: {
-      const int next = (static_cast<int>(options_.filter) + 1) % 4;
-      options_.filter = static_cast<FilterMode>(next);
-      overlay_->notify(fmt::format("filter: {}", to_string(options_.filter)), now);
-      break;
-    }
-    case Command::quit:
-      running_ = false;
-      break;
-  }
+  CommandContext ctx{
+      options_,
+      *window_,
+      *overlay_,
+      *input_,
+      [this](std::uint32_t& w, std::uint32_t& h) { return capture_guest_image(*renderer_, w, h); },
+      image_width_,
+      image_height_,
+      monotonic_ns()};
+  commands_.run(command, ctx);
+  if (commands_.quit_requested()) running_ = false;
 }
 
 void ClientApp::poll_session() {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "client/commands.h"
 #include "client/cursor_renderer.h"
 #include "client/frame_renderer.h"
 #include "client/frame_stats.h"
@@ -50,7 +51,7 @@ class ClientApp {
   std::unique_ptr<Overlay> overlay_;
   std::optional<KeyBindingState> keys_;
   std::unique_ptr<GuestInput> input_;
-  bool captured_ = false;   // mouse and keyboard grabbed for the guest (tap the escape key)
+  Commands commands_;       // what the escape-key commands do (commands.cpp)
   std::string input_note_;  // why input does not reach the guest ("" when it does)
   std::uint64_t next_note_check_ns_ = 0;
   Layout layout_;  // of the last draw: maps the pointer to guest pixels

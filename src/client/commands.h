@@ -1,0 +1,44 @@
+#pragma once
+// What the escape-key commands do (key_bindings.h decides which key means which command). Kept
+// apart from ClientApp so the frame loop and the commands can change independently: the app hands
+// each command a CommandContext with the pieces it may touch, and reads back the state commands
+// own (capture, quit) from Commands.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "client/guest_input.h"
+#include "client/key_bindings.h"
+#include "client/options.h"
+#include "client/overlay.h"
+#include "client/window.h"
+#include "common/result.h"
+
+namespace kagami::client {
+
+// Borrowed for the duration of one command.
+struct CommandContext {
+  Options& options;
+  Window& window;
+  Overlay& overlay;
+  GuestInput& input;
+  // The guest image at its own resolution as RGB rows (screenshots); an error when there is none.
+  std::function<Result<std::vector<std::uint8_t>>(std::uint32_t& width, std::uint32_t& height)>
+      read_guest_image;
+  std::uint32_t image_width = 0, image_height = 0;  // the guest image shown (0: none yet)
+  std::uint64_t now_ns = 0;
+};
+
+class Commands {
+ public:
+  void run(Command command, CommandContext& ctx);
+
+  bool captured() const { return captured_; }  // mouse and keyboard grabbed for the guest
+  bool quit_requested() const { return quit_; }
+
+ private:
+  bool captured_ = false;
+  bool quit_ = false;
+};
+
+}  // namespace kagami::client
