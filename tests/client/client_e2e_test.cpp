@@ -504,9 +504,19 @@ TEST(ClientCommandLine, HelpListsTheOptionsWithTheirDefaults) {
   for (const char* expected :
        {"--shm TEXT=/dev/shm/looking-glass", "--escape-key TEXT=ScrollLock", "--scale fit|integer=fit",
         "--filter auto|nearest|linear|sharp=auto", "--present on-frame|every-vblank=on-frame",
-        "--spice-uri TEXT=spice://127.0.0.1:5900", "--config", "(default: on)", "(default: off)"}) {
+        "--spice-uri TEXT=spice://127.0.0.1:5900", "--config", "(default: on)", "(default: off)",
+        "--upscale,--no-upscale "}) {
     EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
   }
+  // A negated flag once read "--upscale,--no-upscale{false} ... (default: on)".
+  EXPECT_EQ(help.find("{false}"), std::string::npos) << help;
+  EXPECT_EQ(help.find("{true}"), std::string::npos) << help;
+  // One version for every program: the CMake project's.
+  ASSERT_EQ(std::system((test::client_binary() + " --version > " + out_path).c_str()), 0);
+  std::ifstream version_in(out_path);
+  const std::string version((std::istreambuf_iterator<char>(version_in)), {});
+  std::filesystem::remove(out_path);
+  EXPECT_EQ(version, "kagami-client " KAGAMI_VERSION "\n");
   // A bad value is refused with a message and a non-zero exit, before any window opens.
   EXPECT_NE(std::system((test::client_binary() + " --config /dev/null --filter bicubic 2>/dev/null").c_str()),
             0);
