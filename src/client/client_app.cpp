@@ -135,7 +135,7 @@ void ClientApp::handle_events() {
                       e.type == SDL_KEYDOWN ? "down" : "up");
         std::optional<Command> command;
         const bool was_held = keys_->escape_held();
-        if (!keys_->on_key(e.key.keysym.scancode, pressed, command))
+        if (!keys_->on_key(e.key.keysym.scancode, pressed, e.key.timestamp, command))
           input_->key(e.key.keysym.scancode, pressed);
         if (was_held != keys_->escape_held()) {  // the help shows while it is held
           dirty_ = true;

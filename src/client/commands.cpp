@@ -12,12 +12,7 @@ void Commands::run(Command command, CommandContext& ctx) {
   const std::uint64_t now = ctx.now_ns;
   switch (command) {
     case Command::toggle_capture:
-      captured_ = !captured_;
-      SDL_SetRelativeMouseMode(captured_ ? SDL_TRUE : SDL_FALSE);
-      SDL_SetWindowKeyboardGrab(ctx.window.sdl(), captured_ ? SDL_TRUE : SDL_FALSE);
-      ctx.input.set_captured(captured_);
-      ctx.overlay.notify(
-          captured_ ? "mouse and keyboard captured (tap the escape key to release)" : "released", now);
+      set_captured(!captured_, ctx);
       break;
     case Command::toggle_fullscreen:
       ctx.window.set_fullscreen(!ctx.window.fullscreen());
@@ -61,6 +56,25 @@ void Commands::run(Command command, CommandContext& ctx) {
       quit_ = true;
       break;
   }
+}
+
+void Commands::set_captured(bool on, CommandContext& ctx) {
+  if (on) {
+    // Grabbing the pointer and keyboard for a guest that gets no input would only trap the user.
+    if (std::string why = ctx.input.note(); !why.empty()) {
+      spdlog::info("not capturing: {}", why);
+      ctx.overlay.notify("not captured: " + why, ctx.now_ns);
+      return;
+    }
+  }
+  captured_ = on;
+  SDL_SetRelativeMouseMode(on ? SDL_TRUE : SDL_FALSE);
+  SDL_SetWindowKeyboardGrab(ctx.window.sdl(), on ? SDL_TRUE : SDL_FALSE);
+  ctx.input.set_captured(on);
+  spdlog::info("{}", on ? "captured mouse and keyboard" : "released mouse and keyboard");
+  ctx.overlay.notify(on ? fmt::format("mouse and keyboard captured (tap {} to release)", ctx.escape_key_name)
+                        : std::string("released"),
+                     ctx.now_ns);
 }
 
 }  // namespace kagami::client

@@ -27,6 +27,7 @@ struct CommandContext {
       read_guest_image;
   std::uint32_t image_width = 0, image_height = 0;  // the guest image shown (0: none yet)
   std::uint64_t now_ns = 0;
+  const char* escape_key_name = "";  // as the user sees it, e.g. "ScrollLock"
 };
 
 class Commands {
@@ -37,6 +38,8 @@ class Commands {
   bool quit_requested() const { return quit_; }
 
  private:
+  void set_captured(bool on, CommandContext& ctx);
+
   bool captured_ = false;
   bool quit_ = false;
 };

@@ -44,11 +44,15 @@ Result<SDL_Scancode> parse_escape_key(const std::string& name) {
   return code;
 }
 
-bool KeyBindingState::on_key(SDL_Scancode key, bool pressed, std::optional<Command>& command) {
+bool KeyBindingState::on_key(SDL_Scancode key, bool pressed, std::uint32_t time_ms,
+                             std::optional<Command>& command) {
   command.reset();
   if (key == escape_) {
-    if (pressed && !held_) combined_ = false;
-    if (!pressed && held_ && !combined_) command = Command::toggle_capture;
+    if (pressed && !held_) {
+      combined_ = false;
+      pressed_ms_ = time_ms;
+    }
+    if (!pressed && held_ && !combined_ && time_ms - pressed_ms_ <= kTapMs) command = Command::toggle_capture;
     held_ = pressed;
     return true;
   }

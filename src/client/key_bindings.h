@@ -3,6 +3,7 @@
 // matched by scancode (their position), so the bindings work on every keyboard layout.
 #include <SDL2/SDL_scancode.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,9 +42,12 @@ Result<SDL_Scancode> parse_escape_key(const std::string& name);
 class KeyBindingState {
  public:
   explicit KeyBindingState(SDL_Scancode escape) : escape_(escape) {}
-  // Feed every key event; true if the event belongs to the client (do not pass it to the guest).
-  // Tapping the escape key alone (no other key while it is held) gives Command::toggle_capture.
-  bool on_key(SDL_Scancode key, bool pressed, std::optional<Command>& command);
+  // Feed every key event (`time_ms`: when it happened, e.g. SDL's event timestamp); true if the
+  // event belongs to the client (do not pass it to the guest). Tapping the escape key alone (no
+  // other key while it is held, released within kTapMs) gives Command::toggle_capture; holding it
+  // longer only shows the help, and letting go then does nothing.
+  bool on_key(SDL_Scancode key, bool pressed, std::uint32_t time_ms, std::optional<Command>& command);
+  static constexpr std::uint32_t kTapMs = 300;
   bool escape_held() const { return held_; }
   SDL_Scancode escape() const { return escape_; }
 
@@ -51,6 +55,7 @@ class KeyBindingState {
   SDL_Scancode escape_;
   bool held_ = false;
   bool combined_ = false;  // another key was pressed while the escape key was held
+  std::uint32_t pressed_ms_ = 0;
 };
 
 }  // namespace kagami::client

@@ -441,6 +441,23 @@ TEST_F(ClientEndToEnd, EscapeKeyShowsHelpTakesAPngScreenshotAndSurvivesAnIgnored
   EXPECT_EQ(worst_match(480, 320, frame.expected, 0), 0) << client.log();
 }
 
+TEST_F(ClientEndToEnd, HoldingTheEscapeKeyForTheHelpDoesNotCaptureAndATapSaysWhyNotWithoutSpice) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  ShmRegion region(kRegionSize);
+  ClientProcess client(xvfb_->display(), region.path(), 320, 200);
+  ASSERT_TRUE(client.wait_for_log("status: ")) << client.log();
+  // Held long enough to read the help, then let go: no capture, not even an attempt.
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 100 100 keydown Scroll_Lock sleep 0.8 keyup Scroll_Lock"),
+            0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(client.log().find("captur"), std::string::npos) << client.log();
+  // A tap with --no-spice: nothing would reach the guest, so the client says so instead of
+  // grabbing the pointer and keyboard.
+  ASSERT_EQ(xdotool(xvfb_->display(), "key Scroll_Lock"), 0);
+  EXPECT_TRUE(client.wait_for_log("not capturing: view-only: SPICE is off")) << client.log();
+  EXPECT_EQ(client.log().find("captured mouse"), std::string::npos) << client.log();
+}
+
 TEST_F(ClientEndToEnd, EveryVblankModeShowsFramesToo) {
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
