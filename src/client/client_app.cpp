@@ -61,6 +61,8 @@ Result<void> ClientApp::start() {
   spdlog::info("GL: {} / {}", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
                reinterpret_cast<const char*>(glGetString(GL_VERSION)));
   input_ = start_guest_input(options_);
+  CommandContext ctx = command_context();
+  commands_.start(ctx);  // the options commands change later: rotation, volume, ...
   input_note_ = input_->note();
   if (!input_note_.empty()) spdlog::info("{}", input_note_);
   return {};
@@ -152,10 +154,8 @@ void ClientApp::handle_events() {
   }
 }
 
-void ClientApp::run_command(Command command) {
-  dirty_ = true;
-  settle_frames_ = 3;
-  CommandContext ctx{
+CommandContext ClientApp::command_context() {
+  return CommandContext{
       options_,
       *window_,
       *overlay_,
@@ -163,7 +163,15 @@ void ClientApp::run_command(Command command) {
       [this](std::uint32_t& w, std::uint32_t& h) { return capture_guest_image(*renderer_, w, h); },
       image_width_,
       image_height_,
-      monotonic_ns()};
+      [this](int quarter_turns) { renderer_->set_user_rotation(quarter_turns); },
+      monotonic_ns(),
+      SDL_GetScancodeName(keys_->escape())};
+}
+
+void ClientApp::run_command(Command command) {
+  dirty_ = true;
+  settle_frames_ = 3;
+  CommandContext ctx = command_context();
   commands_.run(command, ctx);
   if (commands_.quit_requested()) running_ = false;
 }
@@ -238,8 +246,9 @@ void ClientApp::take_frame() {
   const bool missed = !have_serial_ || frame.frame_serial != last_serial_ + 1;
   have_serial_ = true;
   last_serial_ = frame.frame_serial;
-  if (hidden_) {
-    // Nobody sees it; keep consuming so the agent does not evict us, and catch up when shown.
+  if (hidden_ || !commands_.video()) {
+    // Nobody sees it (or the user turned video off); keep consuming so the agent does not evict
+    // us, and catch up when shown.
     need_full_upload_ = true;
     session_->frame_done();
     return;
@@ -343,8 +352,11 @@ void ClientApp::render(std::uint64_t now_ns) {
     }
   }
   const bool connected = session_ && session_->connected();
-  const bool overlay_visible = !connected || !have_image || !warning_.empty() || options_.show_stats ||
-                               keys_->escape_held() || overlay_->animating(now_ns);
+  // Escape + O hides everything but the help (which shows while the escape key is held).
+  const bool overlay_visible =
+      (commands_.overlays() && (!connected || !have_image || !warning_.empty() || options_.show_stats ||
+                                overlay_->animating(now_ns))) ||
+      keys_->escape_held();
   if (overlay_visible) {
     OverlayState s;
     s.connected = connected;
@@ -359,6 +371,7 @@ void ClientApp::render(std::uint64_t now_ns) {
     s.frame_type = protocol::frame_type_name(frame_type_);
     s.show_stats = options_.show_stats;
     s.show_help = keys_->escape_held();
+    s.help_only = !commands_.overlays();
     s.escape_key_name = SDL_GetScancodeName(keys_->escape());
     s.fps = stats_.fps(now_ns);
     s.rejected_frames = session_ ? session_->counters().rejected_frames : 0;

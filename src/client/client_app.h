@@ -36,6 +36,7 @@ class ClientApp {
   Result<void> start();
   void try_open_region(std::uint64_t now_ns);
   void handle_events();
+  CommandContext command_context();
   void run_command(Command command);
   void poll_session();
   void take_cursor_updates();

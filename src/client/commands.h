@@ -26,22 +26,37 @@ struct CommandContext {
   std::function<Result<std::vector<std::uint8_t>>(std::uint32_t& width, std::uint32_t& height)>
       read_guest_image;
   std::uint32_t image_width = 0, image_height = 0;  // the guest image shown (0: none yet)
+  // The user's rotation of the image, in quarter turns clockwise (the renderer's).
+  std::function<void(int quarter_turns)> set_rotation;
   std::uint64_t now_ns = 0;
   const char* escape_key_name = "";  // as the user sees it, e.g. "ScrollLock"
 };
 
 class Commands {
  public:
+  // Applies the options commands can later change (rotation, sensitivity, volume, ...).
+  void start(CommandContext& ctx);
   void run(Command command, CommandContext& ctx);
 
   bool captured() const { return captured_; }  // mouse and keyboard grabbed for the guest
   bool quit_requested() const { return quit_; }
+  bool video() const { return video_; }        // false: frames are consumed, not shown
+  bool overlays() const { return overlays_; }  // false: nothing drawn over the image but the help
 
  private:
   void set_captured(bool on, CommandContext& ctx);
+  void set_volume(int percent, CommandContext& ctx);
 
   bool captured_ = false;
   bool quit_ = false;
+  bool video_ = true;
+  bool overlays_ = true;
+  bool input_ = true;
+  int rotation_ = 0;  // quarter turns
+  int sensitivity_ = 0;
+  int volume_ = 100;
+  bool muted_ = false;
+  bool microphone_ = false;
 };
 
 }  // namespace kagami::client

@@ -118,12 +118,20 @@ UploadStats FrameRenderer::upload(const protocol::ValidatedFrame& frame, const s
   if (texture_.configure(frame)) full = true;
   geometry_ = {frame.frame_width, frame.frame_height, frame.screen_width, frame.screen_height,
                frame.rotation};
+  frame_rotation_ = frame.rotation;
+  set_user_rotation(user_rotation_);
   type_ = frame.type;
   flags_ = frame.flags;
   return texture_.upload(frame, pixels, full, wait_ready);
 }
 
 void FrameRenderer::reset() { texture_.release(); }
+
+void FrameRenderer::set_user_rotation(int quarter_turns) {
+  user_rotation_ = ((quarter_turns % 4) + 4) % 4;
+  geometry_.rotation =
+      static_cast<protocol::FrameRotation>((static_cast<int>(frame_rotation_) + user_rotation_) % 4);
+}
 
 void FrameRenderer::draw(const Layout& layout, int window_width, int window_height) {
   if (!texture_.valid() || layout.dest.width <= 0 || layout.dest.height <= 0) return;

@@ -43,6 +43,8 @@ class FrameRenderer {
   const FrameGeometry& geometry() const { return geometry_; }
   // Forget the image (shows black until the next frame).
   void reset();
+  // The user's rotation (quarter turns clockwise) on top of the frame's own; takes effect at once.
+  void set_user_rotation(int quarter_turns);
 
   // Draws into the current framebuffer (window_width x window_height drawable pixels).
   void draw(const Layout& layout, int window_width, int window_height);
@@ -61,6 +63,8 @@ class FrameRenderer {
   GLuint vertex_array_ = 0;
   FrameTexture texture_;
   FrameGeometry geometry_;
+  protocol::FrameRotation frame_rotation_ = protocol::FrameRotation::r0;  // as the agent sent it
+  int user_rotation_ = 0;
   protocol::FrameType type_ = protocol::FrameType::invalid;
   std::uint32_t flags_ = 0;
 };

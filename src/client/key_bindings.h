@@ -1,6 +1,7 @@
 #pragma once
 // Client commands: hold the escape key (default Scroll Lock) and press another key. Keys are
-// matched by scancode (their position), so the bindings work on every keyboard layout.
+// matched by scancode (their position), so the bindings work on every keyboard layout. The keys
+// follow Looking Glass B7's where kagami has the same command (docs/usage.md lists both).
 #include <SDL2/SDL_scancode.h>
 
 #include <cstdint>
@@ -15,24 +16,44 @@ namespace kagami::client {
 enum class Command {
   toggle_capture,  // the escape key tapped alone
   toggle_fullscreen,
+  toggle_video,  // stop / resume showing the guest's frames
+  rotate,        // the image a quarter turn clockwise
+  quit,
+  toggle_overlay,  // every overlay over the image (status banner, statistics, notices)
+  toggle_input,    // keyboard and mouse to the guest
+  sensitivity_up,  // mouse sensitivity in capture mode
+  sensitivity_down,
+  volume_up,
+  volume_down,
+  toggle_mute,
+  toggle_microphone,
+  send_left_gui,  // the Windows key, which the host desktop would otherwise take
+  send_right_gui,
+  send_ctrl_alt_del,
+  send_ctrl_alt_f1,  // ... through send_ctrl_alt_f12, in order
+  send_ctrl_alt_f12 = send_ctrl_alt_f1 + 11,
   toggle_stats,
-  toggle_help,
   screenshot,
   resize_to_guest,
   toggle_vsync,
   toggle_cursor,
   cycle_filter,
-  quit
 };
 
 struct KeyBinding {
   SDL_Scancode key;
   Command command;
-  const char* description;
 };
 
-// The fixed table (the help overlay lists it).
+// The fixed table.
 const std::vector<KeyBinding>& key_bindings();
+
+// What the help overlay and the man page list: one line per binding or group of bindings.
+struct KeyHelp {
+  const char* keys;  // e.g. "F1..F12"
+  const char* what;  // what it does, and Looking Glass's key where kagami's differs
+};
+const std::vector<KeyHelp>& key_help();
 
 // The scancode for a name such as "ScrollLock", "Right Ctrl" or "F12" (SDL's scancode names, with
 // or without spaces); an error lists a few valid names.

@@ -130,9 +130,25 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
       on_off("send keyboard, mouse and clipboard to the guest and play its sound over SPICE", o.spice));
   app.add_option("--spice-uri", o.spice_uri, "QEMU's SPICE server: spice://HOST:PORT or spice+unix:///PATH");
   app.add_option("--spice-password", o.spice_password, "SPICE ticket (empty: none)");
+  app.add_flag("--input,!--no-input", o.input,
+               on_off("send keyboard and mouse to the guest (escape key + I toggles it)", o.input));
   app.add_flag("--clipboard,!--no-clipboard", o.clipboard,
                on_off("share the clipboard (text) with the guest", o.clipboard));
   app.add_flag("--audio,!--no-audio", o.audio, on_off("play the guest's sound (SPICE playback)", o.audio));
+  app.add_option("--volume", o.volume, "playback volume in percent, 0 to 100 (escape key + Up/Down; M mutes)")
+      ->check(CLI::Range(0u, 100u).description(""))
+      ->type_name("PERCENT");
+  app.add_flag(
+      "--microphone,!--no-microphone", o.microphone,
+      on_off("send the host microphone to the guest when it records (escape key + E)", o.microphone));
+  app.add_option("--mouse-sensitivity", o.mouse_sensitivity,
+                 "-9 to 9: pointer speed in capture mode, (10 + N) / 10 of the motion (escape key + "
+                 "Insert/Delete)")
+      ->check(CLI::Range(-9, 9).description(""))
+      ->type_name("N");
+  app.add_option("--rotate", o.rotate, "rotate the image clockwise: 0, 90, 180 or 270 (escape key + R)")
+      ->check(CLI::IsMember({0, 90, 180, 270}).description(""))
+      ->type_name("DEGREES");
 }
 
 }  // namespace

@@ -37,8 +37,13 @@ struct Options {
   bool spice = true;
   std::string spice_uri = "spice://127.0.0.1:5900";  // or spice+unix:///path/to/socket
   std::string spice_password;
-  bool clipboard = true;  // share the clipboard (text) with the guest
-  bool audio = true;      // play the guest's sound
+  bool input = true;           // keyboard and mouse to the guest (escape key + I toggles)
+  bool clipboard = true;       // share the clipboard (text) with the guest
+  bool audio = true;           // play the guest's sound
+  std::uint32_t volume = 100;  // playback volume in percent, on top of the guest's own
+  bool microphone = false;     // the host microphone to the guest (privacy: off by default)
+  int mouse_sensitivity = 0;   // -9..9: relative motion in capture mode times (10 + n) / 10
+  int rotate = 0;              // degrees clockwise on top of the guest's rotation: 0, 90, 180, 270
 };
 
 const char* to_string(ScaleMode mode);

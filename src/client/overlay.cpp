@@ -78,10 +78,11 @@ void Overlay::draw(const OverlayState& state, std::uint64_t now_ns) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();
-  if (!state.connected || !state.have_image || !state.warning.empty()) draw_status(state);
-  if (state.show_stats) draw_stats(state);
+  const bool others = !state.help_only;
+  if (others && (!state.connected || !state.have_image || !state.warning.empty())) draw_status(state);
+  if (others && state.show_stats) draw_stats(state);
   if (state.show_help) draw_help(state);
-  if (now_ns < notice_until_ns_) {
+  if (others && now_ns < notice_until_ns_) {
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(size.x * 0.5f, size.y - 20.0f), ImGuiCond_Always, ImVec2(0.5f, 1.0f));
     ImGui::SetNextWindowBgAlpha(0.75f);
@@ -166,10 +167,8 @@ void Overlay::draw_help(const OverlayState& s) {
                    ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::Text("Hold %s and press:", s.escape_key_name.c_str());
   ImGui::Separator();
-  ImGui::Text("%-6s %s", "alone", "tap it: capture / release mouse and keyboard for the guest");
-  for (const KeyBinding& b : key_bindings()) {
-    ImGui::Text("%-6s %s", SDL_GetScancodeName(b.key), b.description);
-  }
+  ImGui::Text("%-14s %s", "(tap alone)", "capture / release mouse and keyboard");
+  for (const KeyHelp& h : key_help()) ImGui::Text("%-14s %s", h.keys, h.what);
   ImGui::End();
 }
 

@@ -31,6 +31,9 @@ class Session::Impl {
   InputSender& input() { return input_; }  // loop thread only
   ClipboardBridge& clipboard() { return clipboard_; }
   void request_mouse_mode(MouseMode mode);
+  void set_volume(uint32_t percent);
+  void set_mute(bool mute);
+  void set_microphone(bool on);
 
  private:
   void connect();     // a new SpiceSession, connecting
@@ -53,6 +56,7 @@ class Session::Impl {
   static void on_record_stop(SpiceRecordChannel*, void* self);
 
   PulseContext* pulse();  // connects on first use; nullptr (logged) if there is no sound server
+  void start_record();    // opens the host microphone for the guest's record stream
 
   SessionOptions options_;
   SpiceAddress address_;
@@ -74,6 +78,11 @@ class Session::Impl {
   bool pulse_failed_ = false;
   std::unique_ptr<PulsePlayback> playback_;
   std::unique_ptr<PulseRecord> record_;
+  uint32_t volume_percent_ = 100;
+  bool mute_ = false;
+  bool microphone_ = false;       // the user allows it (starts as AudioOptions::record)
+  bool guest_recording_ = false;  // between record-start and record-stop
+  int record_rate_ = 0, record_channels_ = 0;
 
   std::unique_ptr<GlibLoop> loop_;  // last: started once everything above exists
 };
