@@ -458,6 +458,53 @@ TEST_F(ClientEndToEnd, HoldingTheEscapeKeyForTheHelpDoesNotCaptureAndATapSaysWhy
   EXPECT_EQ(client.log().find("captured mouse"), std::string::npos) << client.log();
 }
 
+TEST_F(ClientEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFrames) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  constexpr int kN = 160;    // square: a quarter turn fills the same window at 1:1
+  constexpr int kTop = 100;  // compared rows: the notices ("rotation 90 degrees") show at the bottom
+  const BuiltFrame frame = build_frame(FrameType::bgra, kN, kN, 3);
+  ClientProcess client(xvfb_->display(), region.path(), kN, kN);
+  agent.post(frame);
+  ASSERT_EQ(worst_match(kN, kN, frame.expected, 0), 0) << client.log();
+
+  // Clockwise: the left column, read bottom to top, becomes the top row.
+  std::vector<std::uint32_t> turned(frame.expected.size());
+  for (int y = 0; y < kN; ++y) {
+    for (int x = 0; x < kN; ++x)
+      turned[std::size_t(y) * kN + x] = frame.expected[std::size_t(kN - 1 - x) * kN + y];
+  }
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 50 50 keydown Scroll_Lock key r keyup Scroll_Lock"), 0);
+  EXPECT_EQ(worst_match(kN, kTop, turned, 0), 0) << client.log();
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key r key r key r keyup Scroll_Lock"), 0);
+  EXPECT_EQ(worst_match(kN, kTop, frame.expected, 0), 0) << "four quarter turns\n" << client.log();
+
+  // Video off: a new frame is taken (the agent is not stalled) but not shown; on again: shown.
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key v keyup Scroll_Lock"), 0);
+  ASSERT_TRUE(client.wait_for_log("video off")) << client.log();
+  const BuiltFrame second = build_frame(FrameType::bgra, kN, kN, 9);
+  agent.post(second);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(worst_match(kN, kTop, frame.expected, 0, 0, 0, 500), 0) << client.log();
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key v keyup Scroll_Lock"), 0);
+  agent.post(second);
+  EXPECT_EQ(worst_match(kN, kTop, second.expected, 0), 0) << client.log();
+}
+
+TEST_F(ClientEndToEnd, RotateOptionTurnsTheImageFromTheStart) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  constexpr int kN = 96;
+  const BuiltFrame frame = build_frame(FrameType::bgra, kN, kN, 5);
+  ClientProcess client(xvfb_->display(), region.path(), kN, kN, {"--rotate", "180"});
+  agent.post(frame);
+  std::vector<std::uint32_t> half(frame.expected.rbegin(), frame.expected.rend());
+  EXPECT_EQ(worst_match(kN, kN, half, 0), 0) << client.log();
+}
+
 TEST_F(ClientEndToEnd, EveryVblankModeShowsFramesToo) {
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
