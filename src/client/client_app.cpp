@@ -430,6 +430,10 @@ int ClientApp::run() {
       if (std::string note = input_->note(); note != input_note_) {
         spdlog::info("{}", note.empty() ? "input goes to the guest (SPICE connected)" : note);
         input_note_ = std::move(note);
+        if (input_note_.empty()) {
+          CommandContext ctx = command_context();
+          commands_.input_ready(ctx);  // --capture-on-start
+        }
         dirty_ = true;
         settle_frames_ = 3;
       }

@@ -27,6 +27,16 @@ void Commands::start(CommandContext& ctx) {
   volume_ = static_cast<int>(o.volume);
   ctx.input.set_volume(static_cast<unsigned>(volume_));
   microphone_ = o.microphone;
+  // Relative mode (capture) on X11 reads raw device motion; "1" applies the desktop's acceleration.
+  SDL_SetHint(SDL_HINT_MOUSE_RELATIVE_SYSTEM_SCALE, o.raw_mouse ? "0" : "1");
+  capture_pending_ = o.capture_on_start;
+  if (capture_pending_ && ctx.input.note().empty()) input_ready(ctx);
+}
+
+void Commands::input_ready(CommandContext& ctx) {
+  if (!capture_pending_) return;
+  capture_pending_ = false;
+  if (!captured_) set_captured(true, ctx);
 }
 
 void Commands::set_volume(int percent, CommandContext& ctx) {

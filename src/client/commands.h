@@ -37,6 +37,8 @@ class Commands {
   // Applies the options commands can later change (rotation, sensitivity, volume, ...).
   void start(CommandContext& ctx);
   void run(Command command, CommandContext& ctx);
+  // Input reaches the guest now (SPICE connected): --capture-on-start captures then.
+  void input_ready(CommandContext& ctx);
 
   bool captured() const { return captured_; }  // mouse and keyboard grabbed for the guest
   bool quit_requested() const { return quit_; }
@@ -48,6 +50,7 @@ class Commands {
   void set_volume(int percent, CommandContext& ctx);
 
   bool captured_ = false;
+  bool capture_pending_ = false;  // --capture-on-start, until input reaches the guest
   bool quit_ = false;
   bool video_ = true;
   bool overlays_ = true;

@@ -19,9 +19,9 @@ Uint32 clipboard_event_type() {
 
 class SpiceInput final : public GuestInput {
  public:
-  SpiceInput(std::unique_ptr<spice::Session> session, std::string uri, bool clipboard)
-      : session_(std::move(session)), uri_(std::move(uri)), clipboard_(clipboard) {
-    if (clipboard_) {
+  SpiceInput(std::unique_ptr<spice::Session> session, std::string uri, bool to_guest, bool to_host)
+      : session_(std::move(session)), uri_(std::move(uri)), clipboard_(to_guest) {
+    if (to_host) {
       session_->on_guest_clipboard([](spice::ClipboardData data) {
         if (data.type != spice::ClipboardType::Text) return;  // SDL2's clipboard is text only
         auto* text = new std::string(data.bytes.begin(), data.bytes.end());
@@ -125,7 +125,7 @@ class SpiceInput final : public GuestInput {
  private:
   std::unique_ptr<spice::Session> session_;
   std::string uri_;
-  bool clipboard_;
+  bool clipboard_;  // host copies go to the guest
   // Scaled relative motion; the fractions carry over so slow movements are not lost.
   void move_relative(int dx, int dy) {
     const double factor = (10.0 + sensitivity_) / 10.0;
@@ -170,7 +170,7 @@ std::unique_ptr<GuestInput> start_guest_input(const Options& options) {
   spice::SessionOptions so;
   so.uri = options.spice_uri;
   so.password = options.spice_password;
-  so.clipboard.enabled = options.clipboard;
+  so.clipboard.enabled = options.clipboard && (options.clipboard_to_guest || options.clipboard_to_host);
   so.audio.playback = options.audio;
   so.audio.record = options.microphone;
   auto session = spice::Session::start(so);
@@ -179,7 +179,9 @@ std::unique_ptr<GuestInput> start_guest_input(const Options& options) {
     return std::make_unique<Disabled>("view-only: " + session.error().message);
   }
   spdlog::info("SPICE: connecting to {}", options.spice_uri);
-  return std::make_unique<SpiceInput>(std::move(*session), options.spice_uri, options.clipboard);
+  return std::make_unique<SpiceInput>(std::move(*session), options.spice_uri,
+                                      options.clipboard && options.clipboard_to_guest,
+                                      options.clipboard && options.clipboard_to_host);
 }
 
 }  // namespace kagami::client

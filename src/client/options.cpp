@@ -12,8 +12,8 @@
 namespace kagami::client {
 namespace {
 
-const std::map<std::string, ScaleMode> kScaleNames = {{"fit", ScaleMode::fit},
-                                                      {"integer", ScaleMode::integer}};
+const std::map<std::string, ScaleMode> kScaleNames = {
+    {"fit", ScaleMode::fit}, {"integer", ScaleMode::integer}, {"stretch", ScaleMode::stretch}};
 const std::map<std::string, FilterMode> kFilterNames = {{"auto", FilterMode::automatic},
                                                         {"nearest", FilterMode::nearest},
                                                         {"linear", FilterMode::linear},
@@ -95,9 +95,12 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
   app.add_flag(
       "--follow-guest-size,!--no-follow-guest-size", o.follow_guest_size,
       on_off("resize the window to the guest's resolution whenever it changes", o.follow_guest_size));
-  app.add_option("--scale", o.scale, "fit: fill the window keeping the aspect; integer: largest whole factor")
+  app.add_option(
+         "--scale", o.scale,
+         "fit: fill the window keeping the aspect; integer: largest whole factor; stretch: fill the window "
+         "(aspect ignored)")
       ->transform(one_of(kScaleNames))
-      ->type_name("fit|integer")
+      ->type_name("fit|integer|stretch")
       ->default_str(to_string(o.scale));
   app.add_flag("--upscale,!--no-upscale", o.upscale,
                on_off("allow drawing the guest larger than 1:1", o.upscale));
@@ -134,6 +137,14 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
                on_off("send keyboard and mouse to the guest (escape key + I toggles it)", o.input));
   app.add_flag("--clipboard,!--no-clipboard", o.clipboard,
                on_off("share the clipboard (text) with the guest", o.clipboard));
+  app.add_flag("--clipboard-to-guest,!--no-clipboard-to-guest", o.clipboard_to_guest,
+               on_off("with --clipboard: host copies reach the guest", o.clipboard_to_guest));
+  app.add_flag("--clipboard-to-host,!--no-clipboard-to-host", o.clipboard_to_host,
+               on_off("with --clipboard: guest copies reach the host", o.clipboard_to_host));
+  app.add_flag("--capture-on-start,!--no-capture-on-start", o.capture_on_start,
+               on_off("capture mouse and keyboard as soon as input reaches the guest", o.capture_on_start));
+  app.add_flag("--raw-mouse,!--no-raw-mouse", o.raw_mouse,
+               on_off("in capture mode, unaccelerated mouse motion (good for games)", o.raw_mouse));
   app.add_flag("--audio,!--no-audio", o.audio, on_off("play the guest's sound (SPICE playback)", o.audio));
   app.add_option("--volume", o.volume, "playback volume in percent, 0 to 100 (escape key + Up/Down; M mutes)")
       ->check(CLI::Range(0u, 100u).description(""))

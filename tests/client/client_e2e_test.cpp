@@ -505,6 +505,21 @@ TEST_F(ClientEndToEnd, RotateOptionTurnsTheImageFromTheStart) {
   EXPECT_EQ(worst_match(kN, kN, half, 0), 0) << client.log();
 }
 
+TEST_F(ClientEndToEnd, StretchFillsTheWindowIgnoringTheAspect) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  const BuiltFrame frame = build_frame(FrameType::bgra, 100, 50, 4);
+  ClientProcess client(xvfb_->display(), region.path(), 200, 200, {"--scale", "stretch", "--upscale"});
+  agent.post(frame);
+  std::vector<std::uint32_t> expected(200 * 200);  // x twice, y four times (nearest)
+  for (int y = 0; y < 200; ++y) {
+    for (int x = 0; x < 200; ++x)
+      expected[std::size_t(y) * 200 + x] = frame.expected[std::size_t(y / 4) * 100 + x / 2];
+  }
+  EXPECT_EQ(worst_match(200, 200, expected, 0), 0) << client.log();
+}
+
 TEST_F(ClientEndToEnd, EveryVblankModeShowsFramesToo) {
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());

@@ -153,5 +153,16 @@ TEST(ClientSpice, EscapeKeyCombinationsReachTheGuestAndInputCanBeTurnedOff) {
   EXPECT_TRUE(client.alive());
 }
 
+TEST(ClientSpice, CaptureOnStartCapturesOnceInputReachesTheGuest) {
+  test::Xvfb xvfb(1024, 768);
+  SpicePeer peer;
+  test::ShmRegion region(32u << 20);
+  test::ClientProcess client(
+      xvfb.display(), region.path(), 320, 200,
+      {"--spice", "--spice-uri", peer.uri(), "--no-audio", "--no-clipboard", "--capture-on-start"});
+  ASSERT_TRUE(client.wait_for_log("input goes to the guest")) << client.log();
+  EXPECT_TRUE(client.wait_for_log("captured mouse and keyboard", 3000)) << client.log();
+}
+
 }  // namespace
 }  // namespace kagami::client

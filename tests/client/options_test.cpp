@@ -112,6 +112,31 @@ TEST_F(OptionsTest, RangeErrorsNameTheRangeInTheFileAndOnTheCommandLine) {
   EXPECT_NE(r.error().message.find("takes a value"), std::string::npos) << r.error().message;
 }
 
+TEST_F(OptionsTest, WhatLookingGlassUsersLookFor) {
+  const auto d = parse({});
+  EXPECT_EQ(d.options.volume, 100u);
+  EXPECT_FALSE(d.options.microphone);
+  EXPECT_FALSE(d.options.capture_on_start);
+  EXPECT_TRUE(d.options.clipboard_to_guest);
+  EXPECT_TRUE(d.options.clipboard_to_host);
+  const auto p = parse({"--scale", "stretch", "--rotate", "270", "--capture-on-start", "--mouse-sensitivity",
+                        "-3", "--raw-mouse", "--no-clipboard-to-host", "--microphone", "--volume", "40"});
+  ASSERT_FALSE(p.exit);
+  EXPECT_EQ(p.options.scale, ScaleMode::stretch);
+  EXPECT_EQ(p.options.rotate, 270);
+  EXPECT_TRUE(p.options.capture_on_start);
+  EXPECT_EQ(p.options.mouse_sensitivity, -3);
+  EXPECT_TRUE(p.options.raw_mouse);
+  EXPECT_TRUE(p.options.clipboard_to_guest);
+  EXPECT_FALSE(p.options.clipboard_to_host);
+  EXPECT_TRUE(p.options.microphone);
+  EXPECT_EQ(p.options.volume, 40u);
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"--rotate", "45"}, {"--mouse-sensitivity", "10"}, {"--volume", "101"}}) {
+    EXPECT_TRUE(parse(bad).exit) << bad[0];
+  }
+}
+
 TEST_F(OptionsTest, BadCommandLineValueExitsWithAnError) {
   const auto p = parse({"--filter", "bicubic"});
   EXPECT_TRUE(p.exit);
