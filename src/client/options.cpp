@@ -9,6 +9,8 @@
 #include <map>
 #include <string_view>
 
+#include "client/looking_glass_options.h"
+
 namespace kagami::client {
 namespace {
 
@@ -231,14 +233,28 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   add_options(app, o, config_path);
   app.set_version_flag("--version", "kagami-client " KAGAMI_VERSION);
 
+  // Looking Glass spellings (win:fullScreen=yes, -f PATH, -s...) become kagami options first.
+  auto translated = translate_looking_glass_args(std::vector<std::string>(argv + 1, argv + argc),
+                                                 [&app](const std::string& arg) {
+                                                   const CLI::Option* opt = app.get_option_no_throw(arg);
+                                                   return opt && opt->get_expected_min() > 0;
+                                                 });
+  if (!translated) {
+    fmt::print(stderr, "kagami-client: {}\n", translated.error().message);
+    parsed.exit = true;
+    parsed.exit_code = 2;
+    return parsed;
+  }
+  const std::vector<std::string>& args = *translated;
+
   // The config file is read before the command line is applied, so the command line wins and
   // --help still shows the built-in defaults (captured above).
   std::string wanted_config;
   bool explicit_config = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
-      wanted_config = argv[i + 1];
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--config" && i + 1 < args.size()) {
+      wanted_config = args[i + 1];
       explicit_config = true;
     } else if (arg.starts_with("--config=")) {
       wanted_config = std::string(arg.substr(9));
@@ -247,8 +263,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   }
   if (!explicit_config) wanted_config = config_path;
   bool help = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
+  for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h" || arg == "--version") help = true;
   }
   if (!help && (explicit_config || std::filesystem::exists(wanted_config))) {
@@ -261,7 +276,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     }
   }
   try {
-    app.parse(argc, argv);
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
   } catch (const CLI::ParseError& e) {
     parsed.exit = true;
     parsed.exit_code = app.exit(e);
