@@ -72,10 +72,18 @@ void ClientApp::set_status(const std::string& status) {
   if (status == status_) return;
   spdlog::info("status: {}", status);
   status_ = status;
-  // The title says it too: visible in a task bar, and checkable by tests through the X server.
-  if (window_) window_->set_title(options_.title + " - " + status_);
+  update_title();
   dirty_ = true;
   settle_frames_ = 3;
+}
+
+void ClientApp::update_title() {
+  // The title says what the window shows: the guest's size while frames flow, else the status
+  // (visible in a task bar, and checkable by tests through the X server).
+  if (!window_) return;
+  const bool showing = session_ && session_->connected() && image_width_ > 0;
+  window_->set_title(showing ? fmt::format("{} - {}x{}", options_.title, image_width_, image_height_)
+                             : options_.title + " - " + status_);
 }
 
 void ClientApp::try_open_region(std::uint64_t now_ns) {
@@ -178,11 +186,12 @@ void ClientApp::run_command(Command command) {
 
 void ClientApp::poll_session() {
   const protocol::SessionStatus& status = session_->poll();
+  set_status(status.message);
   if (status.state != last_state_) {
     last_state_ = status.state;
     dirty_ = true;
+    update_title();  // connected or not changes what the title says, even with the same message
   }
-  set_status(status.message);
   if (session_->counters().resubscribes != last_resubscribes_) {
     last_resubscribes_ = session_->counters().resubscribes;
     need_full_upload_ = true;  // frames were missed while we were out
@@ -286,7 +295,7 @@ void ClientApp::take_frame() {
     image_width_ = g.image_width();
     image_height_ = g.image_height();
     spdlog::info("guest image {}x{} {}", image_width_, image_height_, protocol::frame_type_name(frame_type_));
-    window_->set_title(fmt::format("{} - {}x{}", options_.title, image_width_, image_height_));
+    update_title();
     if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
   }
   std::string warning;

@@ -44,6 +44,7 @@ class ClientApp {
   void render(std::uint64_t now_ns);
   bool needs_redraw(std::uint64_t now_ns) const;
   void set_status(const std::string& status);
+  void update_title();
 
   Options options_;
   std::unique_ptr<Window> window_;

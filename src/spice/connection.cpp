@@ -110,7 +110,21 @@ void Session::Impl::connection_failed(const std::string& why) {
 
 void Session::Impl::schedule_reconnect(const std::string& why) {
   if (reconnect_timer_) return;
-  spdlog::info("spice: {}; reconnecting every {} ms", why, options_.reconnect_ms);
+  // A VM that is not running means a failure every reconnect_ms for as long as it is down: log the
+  // first one, then a reminder a minute (the status keeps the latest reason for the window).
+  const uint64_t now = monotonic_ns();
+  ++failures_in_a_row_;
+  if (failures_in_a_row_ == 1 || why != last_failure_ || now - last_failure_log_ns_ >= kFailureReminderNs) {
+    if (failures_in_a_row_ == 1 || why != last_failure_)
+      spdlog::info("spice: {}; reconnecting every {} ms", why, options_.reconnect_ms);
+    else
+      spdlog::info("spice: still {} after {} attempts; reconnecting every {} ms", why, failures_in_a_row_,
+                   options_.reconnect_ms);
+    last_failure_ = why;
+    last_failure_log_ns_ = now;
+  } else {
+    spdlog::debug("spice: {}; reconnecting", why);
+  }
   status_.update([&](SessionStatus& s) {
     s.state = ConnectionState::Reconnecting;
     s.last_error = why;
@@ -198,6 +212,8 @@ void Session::Impl::on_main_event(SpiceChannel*, int event, void* self_ptr) {
   switch (event) {
     case SPICE_CHANNEL_OPENED:
       spdlog::info("spice: connected");
+      self->failures_in_a_row_ = 0;
+      self->last_failure_.clear();
       self->status_.update([](SessionStatus& s) {
         s.state = ConnectionState::Connected;
         s.last_error.clear();

@@ -3,6 +3,7 @@
 // GlibLoop thread except the constructor, the destructor and status() (see session.h).
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "spice/clipboard_bridge.h"
 #include "spice/glib_loop.h"
@@ -72,6 +73,11 @@ class Session::Impl {
   unsigned reconnect_timer_ = 0;  // GLib source ids on the default context; removed in ~Impl
   unsigned disconnect_idle_ = 0;
   bool auth_failed_ = false;
+  // Reconnect failures are logged once, then once a minute (schedule_reconnect).
+  static constexpr uint64_t kFailureReminderNs = 60'000'000'000;
+  uint32_t failures_in_a_row_ = 0;
+  std::string last_failure_;
+  uint64_t last_failure_log_ns_ = 0;
   std::optional<MouseMode> wanted_mouse_mode_;
 
   std::unique_ptr<PulseContext> pulse_;

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -336,7 +337,8 @@ TEST_F(ClientEndToEnd, StatusSaysWhatTheClientIsWaitingFor) {
   // Big enough, but nobody wrote an LGMP header yet.
   ASSERT_EQ(ftruncate(fd, static_cast<off_t>(kRegionSize)), 0);
   close(fd);
-  EXPECT_TRUE(client.wait_for_log("waiting for the agent")) << client.log();
+  EXPECT_TRUE(client.wait_for_log("waiting for kagami-agent or a Looking Glass host in the guest"))
+      << client.log();
 
   {
     // An agent speaking another KVMFR version: patch the version after the magic in the user data.
@@ -518,6 +520,79 @@ TEST_F(ClientEndToEnd, StretchFillsTheWindowIgnoringTheAspect) {
       expected[std::size_t(y) * 200 + x] = frame.expected[std::size_t(y / 4) * 100 + x / 2];
   }
   EXPECT_EQ(worst_match(200, 200, expected, 0), 0) << client.log();
+}
+
+// Pixels of the window's outermost 2-pixel frame that are not black (the cleared background): an
+// overlay that does not fit the window reaches its edge and is cut off there.
+int lit_edge_pixels(const XImage& image) {
+  int lit = 0;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const bool edge = x < 2 || y < 2 || x >= image.width - 2 || y >= image.height - 2;
+      if (edge && (image.at(x, y) & 0xFFFFFF) != 0) ++lit;
+    }
+  }
+  return lit;
+}
+
+int lit_pixels(const XImage& image) {
+  return static_cast<int>(std::count_if(image.pixels.begin(), image.pixels.end(),
+                                        [](std::uint32_t p) { return (p & 0xFFFFFF) != 0; }));
+}
+
+TEST_F(ClientEndToEnd, StatusAndHelpFitA640x360Window) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  // A long path makes the longest status line there is ("no region at PATH: PATH does not exist: ...").
+  const std::string path =
+      "/dev/shm/kagami-test-a-rather-long-region-name-for-wrapping-" + std::to_string(getpid());
+  ClientProcess client(xvfb_->display(), path, 640, 360);
+  ASSERT_TRUE(client.wait_for_log("no region at " + path)) << client.log();
+  XImage status = test::read_root_until(xvfb_->display(), 0, 0, 640, 360,
+                                        [](const XImage& image) { return lit_pixels(image) > 2000; });
+  EXPECT_GT(lit_pixels(status), 2000) << "the status screen did not appear";
+  EXPECT_EQ(lit_edge_pixels(status), 0) << "the status reaches the window's edge: cut off";
+
+  // Held escape key: the help over the status, both inside the window.
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 100 100 keydown Scroll_Lock"), 0);
+  const int before = lit_pixels(status);
+  XImage help = test::read_root_until(xvfb_->display(), 0, 0, 640, 360, [&](const XImage& image) {
+    return lit_pixels(image) > before + 20000;
+  });
+  ASSERT_EQ(xdotool(xvfb_->display(), "keyup Scroll_Lock"), 0);
+  EXPECT_GT(lit_pixels(help), before + 20000) << "the help overlay did not appear";
+  EXPECT_EQ(lit_edge_pixels(help), 0) << "the help reaches the window's edge: cut off";
+}
+
+TEST_F(ClientEndToEnd, TitleDropsTheGuestSizeWhenTheAgentStops) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  ClientProcess client(xvfb_->display(), region.path(), 202, 120);
+  agent.post(build_frame(FrameType::bgra, 202, 120));
+  ASSERT_TRUE(client.wait_for_log("guest image 202x120")) << client.log();
+  EXPECT_NE(test::window_title(xvfb_->display()).find("202x120"), std::string::npos);
+  agent.stop();
+  ASSERT_TRUE(client.wait_for_log("status: the agent stopped", 5000)) << client.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string title = test::window_title(xvfb_->display());
+  EXPECT_EQ(title.find("202x120"), std::string::npos) << title;
+  EXPECT_NE(title.find("stopped"), std::string::npos) << title;
+}
+
+TEST_F(ClientEndToEnd, AnAbsentSpiceServerIsLoggedOnceNotEverySecond) {
+  ShmRegion region(kRegionSize);
+  // Port 1 on loopback: nothing listens there, every attempt fails at once.
+  ClientProcess client(xvfb_->display(), region.path(), 160, 100,
+                       {"--spice", "--spice-uri", "spice://127.0.0.1:1"});
+  ASSERT_TRUE(client.wait_for_log("cannot connect to the SPICE server")) << client.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // three more attempts
+  const std::string log = client.log();
+  int lines = 0;
+  for (std::size_t at = 0; (at = log.find("[info] spice: cannot connect", at)) != std::string::npos; ++at)
+    ++lines;
+  EXPECT_EQ(lines, 1) << log;
+  EXPECT_NE(log.find("[debug] spice: cannot connect"), std::string::npos) << "the later attempts stopped?\n"
+                                                                          << log;
 }
 
 TEST_F(ClientEndToEnd, EveryVblankModeShowsFramesToo) {
