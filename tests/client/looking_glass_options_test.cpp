@@ -96,15 +96,42 @@ TEST(LookingGlassOptions, NoEquivalentIsAnErrorNamingTheOption) {
   ASSERT_FALSE(prompt.ok());
 }
 
-// docs/usage.md lists every option of the table, with and without an equivalent.
-TEST(LookingGlassOptions, TheUserGuideListsEveryOne) {
-  std::ifstream in(KAGAMI_SOURCE_DIR "/docs/usage.md");
-  ASSERT_TRUE(in) << "docs/usage.md";
+std::string source_file(const std::string& path) {
+  std::ifstream in(KAGAMI_SOURCE_DIR "/" + path);
+  EXPECT_TRUE(in) << path;
   std::stringstream text;
   text << in.rdbuf();
+  return text.str();
+}
+
+// docs/usage.md lists every option of the table, with and without an equivalent.
+TEST(LookingGlassOptions, TheUserGuideListsEveryOne) {
+  const std::string guide = source_file("docs/usage.md");
   for (const LookingGlassOption& o : looking_glass_options()) {
-    EXPECT_NE(text.str().find(std::string("`") + o.name + "`"), std::string::npos) << o.name;
+    EXPECT_NE(guide.find(std::string("`") + o.name + "`"), std::string::npos) << o.name;
   }
+}
+
+// The help overlay's lines are the user guide's key table and the man page's KEYS (the man page
+// escapes '-' as "\-").
+TEST(UserDocs, KeysInTheGuideAndTheManPageAreTheHelpOverlays) {
+  const std::string guide = source_file("docs/usage.md");
+  const std::string man = source_file("packaging/kagami-client.h2m");
+  for (const KeyHelp& h : key_help()) {
+    std::string keys = h.keys;
+    EXPECT_NE(guide.find("| " + keys + " | " + h.what + " |"), std::string::npos) << keys;
+    std::string what = h.what;
+    for (std::size_t at = 0; (at = what.find('-', at)) != std::string::npos; at += 2) what.insert(at, "\\");
+    EXPECT_NE(man.find(".B " + keys + "\n" + what + "\n"), std::string::npos) << keys;
+  }
+}
+
+TEST(UserDocs, TheExampleConfigFileIsValid) {
+  Options o;
+  auto loaded = load_config_file(KAGAMI_SOURCE_DIR "/docs/examples/client.toml", o);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(o.shm, "/dev/kvmfr0");
+  EXPECT_EQ(o.volume, 80u);
 }
 
 }  // namespace
