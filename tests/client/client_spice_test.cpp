@@ -122,6 +122,21 @@ TEST(ClientSpice, EscapeKeyCombinationsReachTheGuestAndInputCanBeTurnedOff) {
             (std::vector<std::uint8_t>{0x1D, 0x38, 0xE0, 0x53, 0xE0, 0xD3, 0xB8, 0x9D}))
       << hex(key_bytes(peer.snapshot()));
 
+  // Escape + Left Windows key: the Windows key alone, for the guest (E0 5B, E0 DB).
+  peer.clear_inputs();
+  ASSERT_EQ(xdotool(xvfb.display(), "keydown Scroll_Lock key Super_L keyup Scroll_Lock"), 0);
+  ASSERT_TRUE(peer.wait_for([](const PeerState& s) { return s.key_bytes.size() >= 4; }, 5000))
+      << client.log();
+  EXPECT_EQ(key_bytes(peer.snapshot()), (std::vector<std::uint8_t>{0xE0, 0x5B, 0xE0, 0xDB}))
+      << hex(key_bytes(peer.snapshot()));
+
+  // Volume, mute and microphone go to the SPICE session (its audio is tested in tests/spice).
+  ASSERT_EQ(xdotool(xvfb.display(), "keydown Scroll_Lock key Down key Down key m key e keyup Scroll_Lock"),
+            0);
+  EXPECT_TRUE(client.wait_for_log("volume 90%")) << client.log();
+  EXPECT_TRUE(client.wait_for_log("mute on")) << client.log();
+  EXPECT_TRUE(client.wait_for_log("microphone on")) << client.log();
+
   // Escape + I: input off, a key stays on the host; Escape + I again: the next key arrives alone.
   peer.clear_inputs();
   ASSERT_EQ(xdotool(xvfb.display(), "keydown Scroll_Lock key i keyup Scroll_Lock key a"), 0);
