@@ -465,8 +465,9 @@ TEST_F(ClientEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFrames) {
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
   agent.start();
-  constexpr int kN = 160;    // square: a quarter turn fills the same window at 1:1
-  constexpr int kTop = 100;  // compared rows: the notices ("rotation 90 degrees") show at the bottom
+  constexpr int kN = 160;  // square: a quarter turn fills the same window at 1:1
+  // Compared rows: the notices ("rotation 90 degrees"), wrapped to the narrow window, cover the bottom.
+  constexpr int kTop = 48;
   const BuiltFrame frame = build_frame(FrameType::bgra, kN, kN, 3);
   ClientProcess client(xvfb_->display(), region.path(), kN, kN);
   agent.post(frame);
@@ -612,8 +613,9 @@ TEST_F(ClientEndToEnd, TruncatedFrameShowsTheRowsItHasAndSaysTheRegionIsTooSmall
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
   agent.start();
-  // Tall enough that the warning banner (at the bottom) leaves the centred image uncovered.
-  ClientProcess client(xvfb_->display(), region.path(), 400, 500);
+  // Tall enough that the warning banner (at the bottom, wrapped to the window's width) leaves the
+  // centred image uncovered.
+  ClientProcess client(xvfb_->display(), region.path(), 400, 700);
   // The agent could only fit 70 of 120 rows (FRAME_FLAG_TRUNCATED): the rest must be black.
   BuiltFrame frame = build_frame(FrameType::bgra, 200, 120, 8);
   frame.description.data_height = 70;
@@ -622,7 +624,7 @@ TEST_F(ClientEndToEnd, TruncatedFrameShowsTheRowsItHasAndSaysTheRegionIsTooSmall
   std::vector<std::uint32_t> expected = frame.expected;
   std::fill(expected.begin() + 70 * 200, expected.end(), 0u);
   agent.post(frame);
-  EXPECT_EQ(worst_match(200, 120, expected, 0, 100, 190), 0) << client.log();
+  EXPECT_EQ(worst_match(200, 120, expected, 0, 100, 290), 0) << client.log();
   EXPECT_TRUE(client.wait_for_log("region too small for 200x120")) << client.log();
 }
 
@@ -656,10 +658,10 @@ TEST(ClientCommandLine, HelpListsTheOptionsWithTheirDefaults) {
   const std::string help((std::istreambuf_iterator<char>(in)), {});
   std::filesystem::remove(out_path);
   for (const char* expected :
-       {"--shm TEXT=/dev/shm/looking-glass", "--escape-key TEXT=ScrollLock", "--scale fit|integer=fit",
-        "--filter auto|nearest|linear|sharp=auto", "--present on-frame|every-vblank=on-frame",
-        "--spice-uri TEXT=spice://127.0.0.1:5900", "--config", "(default: on)", "(default: off)",
-        "--upscale,--no-upscale "}) {
+       {"--shm TEXT=/dev/shm/looking-glass", "--escape-key TEXT=ScrollLock",
+        "--scale fit|integer|stretch=fit", "--filter auto|nearest|linear|sharp=auto",
+        "--present on-frame|every-vblank=on-frame", "--spice-uri TEXT=spice://127.0.0.1:5900", "--config",
+        "(default: on)", "(default: off)", "--upscale,--no-upscale "}) {
     EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
   }
   // A negated flag once read "--upscale,--no-upscale{false} ... (default: on)".
