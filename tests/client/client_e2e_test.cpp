@@ -564,6 +564,22 @@ TEST_F(ClientEndToEnd, StatusAndHelpFitA640x360Window) {
   EXPECT_EQ(lit_edge_pixels(help), 0) << "the help reaches the window's edge: cut off";
 }
 
+TEST_F(ClientEndToEnd, EscapeOHidesEveryOverlayAndBringsThemBack) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  const std::string path = "/dev/shm/kagami-test-overlays-" + std::to_string(getpid());
+  ClientProcess client(xvfb_->display(), path, 320, 200);
+  ASSERT_TRUE(client.wait_for_log("no region at " + path)) << client.log();
+  const auto shows_status = [](const XImage& image) { return lit_pixels(image) > 1000; };
+  EXPECT_TRUE(shows_status(test::read_root_until(xvfb_->display(), 0, 0, 320, 200, shows_status)));
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 100 100 keydown Scroll_Lock key o keyup Scroll_Lock"), 0);
+  ASSERT_TRUE(client.wait_for_log("overlays off")) << client.log();
+  const auto black = [](const XImage& image) { return lit_pixels(image) == 0; };
+  EXPECT_TRUE(black(test::read_root_until(xvfb_->display(), 0, 0, 320, 200, black)))
+      << "something is still drawn over the (empty) window";
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key o keyup Scroll_Lock"), 0);
+  EXPECT_TRUE(shows_status(test::read_root_until(xvfb_->display(), 0, 0, 320, 200, shows_status)));
+}
+
 TEST_F(ClientEndToEnd, TitleDropsTheGuestSizeWhenTheAgentStops) {
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
