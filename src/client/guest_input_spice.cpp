@@ -171,6 +171,8 @@ std::unique_ptr<GuestInput> start_guest_input(const Options& options) {
   so.uri = options.spice_uri;
   so.password = options.spice_password;
   so.clipboard.enabled = options.clipboard && (options.clipboard_to_guest || options.clipboard_to_host);
+  so.clipboard.to_guest = options.clipboard_to_guest;
+  so.clipboard.to_host = options.clipboard_to_host;
   so.audio.playback = options.audio;
   so.audio.record = options.microphone;
   auto session = spice::Session::start(so);
