@@ -232,6 +232,9 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   std::string config_path = default_config_path();
   add_options(app, o, config_path);
   app.set_version_flag("--version", "kagami-client " KAGAMI_VERSION);
+  app.footer(
+      "Looking Glass B7 spellings work too: -f PATH, -F, -s, win:fullScreen=yes, app:shmFile=/dev/kvmfr0, "
+      "spice:enable=no ...; an option without a kagami equivalent is an error naming it (docs/usage.md).");
 
   // Looking Glass spellings (win:fullScreen=yes, -f PATH, -s...) become kagami options first.
   auto translated = translate_looking_glass_args(std::vector<std::string>(argv + 1, argv + argc),
