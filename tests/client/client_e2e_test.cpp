@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -392,7 +393,8 @@ TEST_F(ClientEndToEnd, StatusSaysWhatTheClientIsWaitingFor) {
   // Big enough, but nobody wrote an LGMP header yet.
   ASSERT_EQ(ftruncate(fd, static_cast<off_t>(kRegionSize)), 0);
   close(fd);
-  EXPECT_TRUE(client.wait_for_log("waiting for the agent")) << client.log();
+  EXPECT_TRUE(client.wait_for_log("waiting for kagami-agent or a Looking Glass host in the guest"))
+      << client.log();
 
   {
     // An agent speaking another KVMFR version: patch the version after the magic in the user data.
@@ -497,6 +499,175 @@ TEST_F(ClientEndToEnd, EscapeKeyShowsHelpTakesAPngScreenshotAndSurvivesAnIgnored
   EXPECT_EQ(worst_match(480, 320, frame.expected, 0), 0) << client.log();
 }
 
+TEST_F(ClientEndToEnd, HoldingTheEscapeKeyForTheHelpDoesNotCaptureAndATapSaysWhyNotWithoutSpice) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  ShmRegion region(kRegionSize);
+  ClientProcess client(xvfb_->display(), region.path(), 320, 200);
+  ASSERT_TRUE(client.wait_for_log("status: ")) << client.log();
+  // Held long enough to read the help, then let go: no capture, not even an attempt.
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 100 100 keydown Scroll_Lock sleep 0.8 keyup Scroll_Lock"),
+            0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(client.log().find("captur"), std::string::npos) << client.log();
+  // A tap with --no-spice: nothing would reach the guest, so the client says so instead of
+  // grabbing the pointer and keyboard.
+  ASSERT_EQ(xdotool(xvfb_->display(), "key Scroll_Lock"), 0);
+  EXPECT_TRUE(client.wait_for_log("not capturing: view-only: SPICE is off")) << client.log();
+  EXPECT_EQ(client.log().find("captured mouse"), std::string::npos) << client.log();
+}
+
+TEST_F(ClientEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFrames) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  constexpr int kN = 160;  // square: a quarter turn fills the same window at 1:1
+  // Compared rows: the notices ("rotation 90 degrees"), wrapped to the narrow window, cover the bottom.
+  constexpr int kTop = 48;
+  const BuiltFrame frame = build_frame(FrameType::bgra, kN, kN, 3);
+  ClientProcess client(xvfb_->display(), region.path(), kN, kN);
+  agent.post(frame);
+  ASSERT_EQ(worst_match(kN, kN, frame.expected, 0), 0) << client.log();
+
+  // Clockwise: the left column, read bottom to top, becomes the top row.
+  std::vector<std::uint32_t> turned(frame.expected.size());
+  for (int y = 0; y < kN; ++y) {
+    for (int x = 0; x < kN; ++x)
+      turned[std::size_t(y) * kN + x] = frame.expected[std::size_t(kN - 1 - x) * kN + y];
+  }
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 50 50 keydown Scroll_Lock key r keyup Scroll_Lock"), 0);
+  EXPECT_EQ(worst_match(kN, kTop, turned, 0), 0) << client.log();
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key r key r key r keyup Scroll_Lock"), 0);
+  EXPECT_EQ(worst_match(kN, kTop, frame.expected, 0), 0) << "four quarter turns\n" << client.log();
+
+  // Video off: a new frame is taken (the agent is not stalled) but not shown; on again: shown.
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key v keyup Scroll_Lock"), 0);
+  ASSERT_TRUE(client.wait_for_log("video off")) << client.log();
+  const BuiltFrame second = build_frame(FrameType::bgra, kN, kN, 9);
+  agent.post(second);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(worst_match(kN, kTop, frame.expected, 0, 0, 0, 500), 0) << client.log();
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key v keyup Scroll_Lock"), 0);
+  agent.post(second);
+  EXPECT_EQ(worst_match(kN, kTop, second.expected, 0), 0) << client.log();
+}
+
+TEST_F(ClientEndToEnd, RotateOptionTurnsTheImageFromTheStart) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  constexpr int kN = 96;
+  const BuiltFrame frame = build_frame(FrameType::bgra, kN, kN, 5);
+  ClientProcess client(xvfb_->display(), region.path(), kN, kN, {"--rotate", "180"});
+  agent.post(frame);
+  std::vector<std::uint32_t> half(frame.expected.rbegin(), frame.expected.rend());
+  EXPECT_EQ(worst_match(kN, kN, half, 0), 0) << client.log();
+}
+
+TEST_F(ClientEndToEnd, StretchFillsTheWindowIgnoringTheAspect) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  const BuiltFrame frame = build_frame(FrameType::bgra, 100, 50, 4);
+  ClientProcess client(xvfb_->display(), region.path(), 200, 200, {"--scale", "stretch", "--upscale"});
+  agent.post(frame);
+  std::vector<std::uint32_t> expected(200 * 200);  // x twice, y four times (nearest)
+  for (int y = 0; y < 200; ++y) {
+    for (int x = 0; x < 200; ++x)
+      expected[std::size_t(y) * 200 + x] = frame.expected[std::size_t(y / 4) * 100 + x / 2];
+  }
+  EXPECT_EQ(worst_match(200, 200, expected, 0), 0) << client.log();
+}
+
+// Pixels of the window's outermost 2-pixel frame that are not black (the cleared background): an
+// overlay that does not fit the window reaches its edge and is cut off there.
+int lit_edge_pixels(const XImage& image) {
+  int lit = 0;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const bool edge = x < 2 || y < 2 || x >= image.width - 2 || y >= image.height - 2;
+      if (edge && (image.at(x, y) & 0xFFFFFF) != 0) ++lit;
+    }
+  }
+  return lit;
+}
+
+int lit_pixels(const XImage& image) {
+  return static_cast<int>(std::count_if(image.pixels.begin(), image.pixels.end(),
+                                        [](std::uint32_t p) { return (p & 0xFFFFFF) != 0; }));
+}
+
+TEST_F(ClientEndToEnd, StatusAndHelpFitA640x360Window) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  // A long path makes the longest status line there is ("no region at PATH: PATH does not exist: ...").
+  const std::string path =
+      "/dev/shm/kagami-test-a-rather-long-region-name-for-wrapping-" + std::to_string(getpid());
+  ClientProcess client(xvfb_->display(), path, 640, 360);
+  ASSERT_TRUE(client.wait_for_log("no region at " + path)) << client.log();
+  XImage status = test::read_root_until(xvfb_->display(), 0, 0, 640, 360,
+                                        [](const XImage& image) { return lit_pixels(image) > 2000; });
+  EXPECT_GT(lit_pixels(status), 2000) << "the status screen did not appear";
+  EXPECT_EQ(lit_edge_pixels(status), 0) << "the status reaches the window's edge: cut off";
+
+  // Held escape key: the help over the status, both inside the window.
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 100 100 keydown Scroll_Lock"), 0);
+  const int before = lit_pixels(status);
+  XImage help = test::read_root_until(xvfb_->display(), 0, 0, 640, 360, [&](const XImage& image) {
+    return lit_pixels(image) > before + 20000;
+  });
+  ASSERT_EQ(xdotool(xvfb_->display(), "keyup Scroll_Lock"), 0);
+  EXPECT_GT(lit_pixels(help), before + 20000) << "the help overlay did not appear";
+  EXPECT_EQ(lit_edge_pixels(help), 0) << "the help reaches the window's edge: cut off";
+}
+
+TEST_F(ClientEndToEnd, EscapeOHidesEveryOverlayAndBringsThemBack) {
+  ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
+  const std::string path = "/dev/shm/kagami-test-overlays-" + std::to_string(getpid());
+  ClientProcess client(xvfb_->display(), path, 320, 200);
+  ASSERT_TRUE(client.wait_for_log("no region at " + path)) << client.log();
+  const auto shows_status = [](const XImage& image) { return lit_pixels(image) > 1000; };
+  EXPECT_TRUE(shows_status(test::read_root_until(xvfb_->display(), 0, 0, 320, 200, shows_status)));
+  ASSERT_EQ(xdotool(xvfb_->display(), "mousemove 100 100 keydown Scroll_Lock key o keyup Scroll_Lock"), 0);
+  ASSERT_TRUE(client.wait_for_log("overlays off")) << client.log();
+  const auto black = [](const XImage& image) { return lit_pixels(image) == 0; };
+  EXPECT_TRUE(black(test::read_root_until(xvfb_->display(), 0, 0, 320, 200, black)))
+      << "something is still drawn over the (empty) window";
+  ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key o keyup Scroll_Lock"), 0);
+  EXPECT_TRUE(shows_status(test::read_root_until(xvfb_->display(), 0, 0, 320, 200, shows_status)));
+}
+
+TEST_F(ClientEndToEnd, TitleDropsTheGuestSizeWhenTheAgentStops) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  ClientProcess client(xvfb_->display(), region.path(), 202, 120);
+  agent.post(build_frame(FrameType::bgra, 202, 120));
+  ASSERT_TRUE(client.wait_for_log("guest image 202x120")) << client.log();
+  EXPECT_NE(test::window_title(xvfb_->display()).find("202x120"), std::string::npos);
+  agent.stop();
+  ASSERT_TRUE(client.wait_for_log("status: the agent stopped", 5000)) << client.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string title = test::window_title(xvfb_->display());
+  EXPECT_EQ(title.find("202x120"), std::string::npos) << title;
+  EXPECT_NE(title.find("stopped"), std::string::npos) << title;
+}
+
+TEST_F(ClientEndToEnd, AnAbsentSpiceServerIsLoggedOnceNotEverySecond) {
+  ShmRegion region(kRegionSize);
+  // Port 1 on loopback: nothing listens there, every attempt fails at once.
+  ClientProcess client(xvfb_->display(), region.path(), 160, 100,
+                       {"--spice", "--spice-uri", "spice://127.0.0.1:1"});
+  ASSERT_TRUE(client.wait_for_log("cannot connect to the SPICE server")) << client.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // three more attempts
+  const std::string log = client.log();
+  int lines = 0;
+  for (std::size_t at = 0; (at = log.find("[info] spice: cannot connect", at)) != std::string::npos; ++at)
+    ++lines;
+  EXPECT_EQ(lines, 1) << log;
+  EXPECT_NE(log.find("[debug] spice: cannot connect"), std::string::npos) << "the later attempts stopped?\n"
+                                                                          << log;
+}
+
 TEST_F(ClientEndToEnd, EveryVblankModeShowsFramesToo) {
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
@@ -514,8 +685,9 @@ TEST_F(ClientEndToEnd, TruncatedFrameShowsTheRowsItHasAndSaysTheRegionIsTooSmall
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
   agent.start();
-  // Tall enough that the warning banner (at the bottom) leaves the centred image uncovered.
-  ClientProcess client(xvfb_->display(), region.path(), 400, 500);
+  // Tall enough that the warning banner (at the bottom, wrapped to the window's width) leaves the
+  // centred image uncovered.
+  ClientProcess client(xvfb_->display(), region.path(), 400, 700);
   // The agent could only fit 70 of 120 rows (FRAME_FLAG_TRUNCATED): the rest must be black.
   BuiltFrame frame = build_frame(FrameType::bgra, 200, 120, 8);
   frame.description.data_height = 70;
@@ -524,7 +696,7 @@ TEST_F(ClientEndToEnd, TruncatedFrameShowsTheRowsItHasAndSaysTheRegionIsTooSmall
   std::vector<std::uint32_t> expected = frame.expected;
   std::fill(expected.begin() + 70 * 200, expected.end(), 0u);
   agent.post(frame);
-  EXPECT_EQ(worst_match(200, 120, expected, 0, 100, 190), 0) << client.log();
+  EXPECT_EQ(worst_match(200, 120, expected, 0, 100, 290), 0) << client.log();
   EXPECT_TRUE(client.wait_for_log("region too small for 200x120")) << client.log();
 }
 
@@ -558,11 +730,21 @@ TEST(ClientCommandLine, HelpListsTheOptionsWithTheirDefaults) {
   const std::string help((std::istreambuf_iterator<char>(in)), {});
   std::filesystem::remove(out_path);
   for (const char* expected :
-       {"--shm TEXT=/dev/shm/looking-glass", "--escape-key TEXT=ScrollLock", "--scale fit|integer=fit",
-        "--filter auto|nearest|linear|sharp=auto", "--present on-frame|every-vblank=on-frame",
-        "--spice-uri TEXT=spice://127.0.0.1:5900", "--config", "(default: on)", "(default: off)"}) {
+       {"--shm TEXT=/dev/shm/looking-glass", "--escape-key TEXT=ScrollLock",
+        "--scale fit|integer|stretch=fit", "--filter auto|nearest|linear|sharp=auto",
+        "--present on-frame|every-vblank=on-frame", "--spice-uri TEXT=spice://127.0.0.1:5900", "--config",
+        "(default: on)", "(default: off)", "--upscale,--no-upscale "}) {
     EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
   }
+  // A negated flag once read "--upscale,--no-upscale{false} ... (default: on)".
+  EXPECT_EQ(help.find("{false}"), std::string::npos) << help;
+  EXPECT_EQ(help.find("{true}"), std::string::npos) << help;
+  // One version for every program: the CMake project's.
+  ASSERT_EQ(std::system((test::client_binary() + " --version > " + out_path).c_str()), 0);
+  std::ifstream version_in(out_path);
+  const std::string version((std::istreambuf_iterator<char>(version_in)), {});
+  std::filesystem::remove(out_path);
+  EXPECT_EQ(version, "kagami-client " KAGAMI_VERSION "\n");
   // A bad value is refused with a message and a non-zero exit, before any window opens.
   EXPECT_NE(std::system((test::client_binary() + " --config /dev/null --filter bicubic 2>/dev/null").c_str()),
             0);
@@ -613,11 +795,13 @@ TEST_F(ClientEndToEnd, ARegionTruncatedUnderTheClientIsSurvivedAndReattached) {
     EXPECT_TRUE(client.alive()) << client.log();
     EXPECT_NE(test::window_title(xvfb_->display()).find("the region shrank"), std::string::npos)
         << test::window_title(xvfb_->display());
-    // The last image stays (the status is a banner low in the window; the top rows are the image).
-    EXPECT_EQ(
-        worst_match(400, 80,
-                    std::vector<std::uint32_t>(first.expected.begin(), first.expected.begin() + 400 * 80), 0),
-        0)
+    // The last image stays (the status is a banner low in the window, its long text wrapped to the
+    // window's width, so it reaches above row 80; the top rows are the image).
+    constexpr int kTop = 40;
+    EXPECT_EQ(worst_match(
+                  400, kTop,
+                  std::vector<std::uint32_t>(first.expected.begin(), first.expected.begin() + 400 * kTop), 0),
+              0)
         << client.log();
 
     ASSERT_EQ(truncate(region.path().c_str(), kRegionSize), 0);
