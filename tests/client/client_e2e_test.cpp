@@ -68,30 +68,38 @@ std::string type_name(FrameType type) {
   return kNames[static_cast<int>(type)];
 }
 
+// The real client on `backend`: its options and its environment (inherited by the child).
+std::unique_ptr<ClientProcess> start_backend_client(const test::RendererBackend& backend,
+                                                    const std::string& display, const std::string& shm, int w,
+                                                    int h) {
+  if (backend.gles_upload.empty())
+    unsetenv("KAGAMI_GLES_UPLOAD");
+  else
+    setenv("KAGAMI_GLES_UPLOAD", backend.gles_upload.c_str(), 1);
+  auto client = std::make_unique<ClientProcess>(display, shm, w, h, backend.client_args());
+  unsetenv("KAGAMI_GLES_UPLOAD");
+  return client;
+}
+
+// The log names the backend's upload path, not a fallback.
+void expect_backend_ran(const test::RendererBackend& backend, ClientProcess& client) {
+  EXPECT_TRUE(client.wait_for_log("renderer: ")) << client.log();
+  const std::string log = client.log();
+  const std::string line =
+      log.substr(log.find("renderer: "), log.find('\n', log.find("renderer: ")) - log.find("renderer: "));
+  EXPECT_NE(line.find(backend.expect_in_describe), std::string::npos) << line;
+}
+
 // Each renderer backend (renderer_backends.h) x each frame type, through the real client.
 class EveryTypeEndToEnd : public ClientEndToEnd,
                           public ::testing::WithParamInterface<std::tuple<test::RendererBackend, FrameType>> {
  protected:
-  // The client for this backend: its options, its environment (inherited by the child), and a
-  // check that the log names the backend's upload path, not a fallback.
+  // The client for this backend, and a check that the log names the backend's upload path, not a
+  // fallback.
   std::unique_ptr<ClientProcess> start_client(const std::string& shm, int w, int h) {
-    const test::RendererBackend& backend = std::get<0>(GetParam());
-    if (backend.gles_upload.empty())
-      unsetenv("KAGAMI_GLES_UPLOAD");
-    else
-      setenv("KAGAMI_GLES_UPLOAD", backend.gles_upload.c_str(), 1);
-    auto client = std::make_unique<ClientProcess>(xvfb_->display(), shm, w, h, backend.client_args());
-    unsetenv("KAGAMI_GLES_UPLOAD");
-    return client;
+    return start_backend_client(std::get<0>(GetParam()), xvfb_->display(), shm, w, h);
   }
-  void expect_backend(ClientProcess& client) {
-    const test::RendererBackend& backend = std::get<0>(GetParam());
-    EXPECT_TRUE(client.wait_for_log("renderer: ")) << client.log();
-    const std::string log = client.log();
-    const std::string line =
-        log.substr(log.find("renderer: "), log.find('\n', log.find("renderer: ")) - log.find("renderer: "));
-    EXPECT_NE(line.find(backend.expect_in_describe), std::string::npos) << line;
-  }
+  void expect_backend(ClientProcess& client) { expect_backend_ran(std::get<0>(GetParam()), client); }
 };
 
 TEST_P(EveryTypeEndToEnd, WindowShowsTheFramePixelExactAtOneToOne) {
@@ -516,7 +524,13 @@ TEST_F(ClientEndToEnd, HoldingTheEscapeKeyForTheHelpDoesNotCaptureAndATapSaysWhy
   EXPECT_EQ(client.log().find("captured mouse"), std::string::npos) << client.log();
 }
 
-TEST_F(ClientEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFrames) {
+// The client commands that go through the renderer and the frame thread, on each backend.
+class EveryBackendEndToEnd : public ClientEndToEnd,
+                             public ::testing::WithParamInterface<test::RendererBackend> {};
+
+// Rotation is Renderer::set_user_rotation; video off is FrameIntake::set_hidden, after which the
+// first frame must be uploaded whole whatever its damage says.
+TEST_P(EveryBackendEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFrames) {
   ASSERT_EQ(std::system("command -v xdotool >/dev/null"), 0) << "xdotool is needed (scripts/deps/x11.txt)";
   ShmRegion region(kRegionSize);
   TestAgent agent(region.bytes());
@@ -525,7 +539,8 @@ TEST_F(ClientEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFrames) {
   // Compared rows: the notices ("rotation 90 degrees"), wrapped to the narrow window, cover the bottom.
   constexpr int kTop = 48;
   const BuiltFrame frame = build_frame(FrameType::bgra, kN, kN, 3);
-  ClientProcess client(xvfb_->display(), region.path(), kN, kN);
+  auto started = start_backend_client(GetParam(), xvfb_->display(), region.path(), kN, kN);
+  ClientProcess& client = *started;
   agent.post(frame);
   ASSERT_EQ(worst_match(kN, kN, frame.expected, 0), 0) << client.log();
 
@@ -548,9 +563,18 @@ TEST_F(ClientEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFrames) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(worst_match(kN, kTop, frame.expected, 0, 0, 0, 500), 0) << client.log();
   ASSERT_EQ(xdotool(xvfb_->display(), "keydown Scroll_Lock key v keyup Scroll_Lock"), 0);
-  agent.post(second);
-  EXPECT_EQ(worst_match(kN, kTop, second.expected, 0), 0) << client.log();
+  ASSERT_TRUE(client.wait_for_log("video on")) << client.log();
+  // A frame that says only one small rect changed: the client missed `second`, so it uploads all
+  // of it (an upload of the damage alone would leave `frame` around the rect).
+  const BuiltFrame third = build_frame(FrameType::bgra, kN, kN, 11);
+  const protocol::FrameDamageRect rect{8, 8, 16, 16};
+  agent.post(third, std::span(&rect, 1));
+  EXPECT_EQ(worst_match(kN, kTop, third.expected, 0), 0) << client.log();
+  expect_backend_ran(GetParam(), client);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, EveryBackendEndToEnd, ::testing::ValuesIn(test::renderer_backends()),
+                         [](const auto& p) { return p.param.name; });
 
 TEST_F(ClientEndToEnd, RotateOptionTurnsTheImageFromTheStart) {
   ShmRegion region(kRegionSize);
