@@ -19,8 +19,10 @@ build: deps
 test: deps
 	@PRESET=$(PRESET) scripts/test-all
 
-demo: deps
-	@PRESET=$(PRESET) scripts/demo
+# Only the packages and programs the demo runs (scripts/deps/demo.txt, CMake preset demo).
+demo:
+	@scripts/install-deps demo
+	@scripts/demo
 
 bench: build
 	@scripts/bench-all $(BUILD_DIR)

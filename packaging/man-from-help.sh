@@ -10,6 +10,9 @@ for sub in "$@"; do
   # help2man's include format: a [section] header, then roff text. Indent the help as a literal block.
   { echo "[SUBCOMMAND $sub]"; echo ".nf"; "$program" "$sub" --help | sed 's/\\/\\\\/g; s/^\./\\\&./'; echo ".fi"; } >>"$include"
 done
+# Hand-written sections (KEYS, FILES, SEE ALSO...) beside this script: PROGRAM.h2m.
+extra="$(dirname "$0")/$(basename "$program").h2m"
+[ -f "$extra" ] && cat "$extra" >>"$include"
 # help2man rejects an empty include file (a program without subcommands).
 include_option=()
 [ -s "$include" ] && include_option=(--include="$include")

@@ -65,6 +65,8 @@ Result<void> ClientApp::start() {
   spdlog::info("renderer: {}; {}", renderer_reason_, renderer_->describe());
   overlay_ = std::make_unique<Overlay>(window_->sdl());
   input_ = start_guest_input(options_);
+  CommandContext ctx = command_context();
+  commands_.start(ctx);  // the options commands change later: rotation, volume, ...
   input_note_ = input_->note();
   if (!input_note_.empty()) spdlog::info("{}", input_note_);
 
@@ -75,9 +77,18 @@ Result<void> ClientApp::start() {
   return {};
 }
 
-void ClientApp::set_title(const std::string& text) {
-  // The title says it too: visible in a task bar, and checkable by tests through the X server.
-  window_->set_title(options_.title + " - " + text);
+void ClientApp::update_title() {
+  // The title says what the window shows: the guest's size while frames flow, else the status
+  // (visible in a task bar, and checkable by tests through the X server).
+  const bool showing = snap_.connected && image_width_ > 0;
+  window_->set_title(showing ? fmt::format("{} - {}x{}", options_.title, image_width_, image_height_)
+                             : options_.title + " - " + shown_status_);
+}
+
+void ClientApp::update_intake_hidden() {
+  // Hidden window or video off (escape key + V): the frame thread keeps taking frames, so the
+  // agent never stalls on us, but uploads none; the first one after is uploaded whole.
+  intake_->set_hidden(hidden_ || !commands_.video());
 }
 
 void ClientApp::handle_event(const SDL_Event& e) {
@@ -95,14 +106,14 @@ void ClientApp::handle_event(const SDL_Event& e) {
         case SDL_WINDOWEVENT_HIDDEN:
         case SDL_WINDOWEVENT_MINIMIZED:
           hidden_ = true;
-          intake_->set_hidden(true);
+          update_intake_hidden();
           break;
         case SDL_WINDOWEVENT_SHOWN:
         case SDL_WINDOWEVENT_RESTORED:
         case SDL_WINDOWEVENT_EXPOSED:
         case SDL_WINDOWEVENT_SIZE_CHANGED:
           hidden_ = false;
-          intake_->set_hidden(false);
+          update_intake_hidden();
           // The EGL surface takes the new size only once the X server has resized the window,
           // which may be after this event: keep drawing for a moment.
           redraw_.keep_drawing_until(monotonic_ns() + 300'000'000);
@@ -117,7 +128,7 @@ void ClientApp::handle_event(const SDL_Event& e) {
       spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode), pressed ? "down" : "up");
       std::optional<Command> command;
       const bool was_held = keys_->escape_held();
-      if (!keys_->on_key(e.key.keysym.scancode, pressed, command))
+      if (!keys_->on_key(e.key.keysym.scancode, pressed, e.key.timestamp, command))
         input_->key(e.key.keysym.scancode, pressed);
       if (was_held != keys_->escape_held()) redraw_.changed(3);  // the help shows while it is held
       if (command && !e.key.repeat) run_command(*command);
@@ -130,61 +141,26 @@ void ClientApp::handle_event(const SDL_Event& e) {
     input_->event(e, WindowPointerMap(*window_, *renderer_, layout_));
 }
 
+CommandContext ClientApp::command_context() {
+  return CommandContext{options_,
+                        *window_,
+                        *overlay_,
+                        *input_,
+                        [this] { return renderer_->read_guest_image(); },
+                        [this](bool on) { renderer_->set_vsync(on); },
+                        image_width_,
+                        image_height_,
+                        [this](int quarter_turns) { renderer_->set_user_rotation(quarter_turns); },
+                        monotonic_ns(),
+                        SDL_GetScancodeName(keys_->escape())};
+}
+
 void ClientApp::run_command(Command command) {
-  const std::uint64_t now = monotonic_ns();
   redraw_.changed(3);
-  switch (command) {
-    case Command::toggle_capture:
-      captured_ = !captured_;
-      SDL_SetRelativeMouseMode(captured_ ? SDL_TRUE : SDL_FALSE);
-      SDL_SetWindowKeyboardGrab(window_->sdl(), captured_ ? SDL_TRUE : SDL_FALSE);
-      input_->set_captured(captured_);
-      overlay_->notify(captured_ ? "mouse and keyboard captured (tap the escape key to release)" : "released",
-                       now);
-      break;
-    case Command::toggle_fullscreen:
-      window_->set_fullscreen(!window_->fullscreen());
-      break;
-    case Command::toggle_stats:
-      options_.show_stats = !options_.show_stats;
-      break;
-    case Command::toggle_help:
-      break;  // shown while the escape key is held
-    case Command::screenshot: {
-      auto image = renderer_->read_guest_image();
-      const std::string path = screenshot_path(options_.screenshot_dir);
-      Result<void> written =
-          image ? write_png(path, image->width, image->height, image->rgb) : Result<void>(image.error());
-      if (written) {
-        spdlog::info("screenshot: {} ({}x{})", path, image->width, image->height);
-        overlay_->notify("screenshot saved to " + path, now);
-      } else {
-        spdlog::warn("screenshot failed: {}", written.error().message);
-        overlay_->notify("screenshot failed: " + written.error().message, now);
-      }
-      break;
-    }
-    case Command::resize_to_guest:
-      if (image_width_) window_->resize_to(image_width_, image_height_);
-      break;
-    case Command::toggle_vsync:
-      options_.vsync = !options_.vsync;
-      renderer_->set_vsync(options_.vsync);
-      overlay_->notify(options_.vsync ? "vsync on" : "vsync off", now);
-      break;
-    case Command::toggle_cursor:
-      options_.show_cursor = !options_.show_cursor;
-      break;
-    case Command::cycle_filter: {
-      const int next = (static_cast<int>(options_.filter) + 1) % 4;
-      options_.filter = static_cast<FilterMode>(next);
-      overlay_->notify(fmt::format("filter: {}", to_string(options_.filter)), now);
-      break;
-    }
-    case Command::quit:
-      running_ = false;
-      break;
-  }
+  CommandContext ctx = command_context();
+  commands_.run(command, ctx);
+  if (commands_.quit_requested()) running_ = false;
+  update_intake_hidden();  // escape key + V
 }
 
 void ClientApp::take_snapshot(std::uint64_t now_ns) {
@@ -201,12 +177,13 @@ void ClientApp::take_snapshot(std::uint64_t now_ns) {
 
   if (snap_.status != shown_status_) {
     shown_status_ = snap_.status;
-    set_title(shown_status_);
+    update_title();
     redraw_.changed(3);
   }
   if (snap_.warning != shown_warning_ || snap_.connected != shown_connected_) {
     shown_warning_ = snap_.warning;
     shown_connected_ = snap_.connected;
+    update_title();  // connected or not changes what the title says, even with the same status
     redraw_.changed(3);
   }
   if (snap_.cursor_moves != seen_cursor_moves_) {
@@ -238,6 +215,10 @@ void ClientApp::check_input_note(std::uint64_t now_ns) {
   if (std::string note = input_->note(); note != input_note_) {
     spdlog::info("{}", note.empty() ? "input goes to the guest (SPICE connected)" : note);
     input_note_ = std::move(note);
+    if (input_note_.empty()) {
+      CommandContext ctx = command_context();
+      commands_.input_ready(ctx);  // --capture-on-start
+    }
     redraw_.changed(3);
   }
 }
@@ -264,7 +245,7 @@ void ClientApp::render(std::uint64_t now_ns) {
       image_height_ = g.image_height();
       spdlog::info("guest image {}x{} {}", image_width_, image_height_,
                    protocol::frame_type_name(snap_.frame_type));
-      set_title(fmt::format("{}x{}", image_width_, image_height_));
+      update_title();
       if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
     }
     s.cursor_visible = options_.show_cursor && snap_.cursor_visible;
@@ -272,8 +253,11 @@ void ClientApp::render(std::uint64_t now_ns) {
     s.cursor_scale = g.screen_width ? s.layout.scale * g.frame_width / g.screen_width : s.layout.scale;
   }
   layout_ = s.layout;
-  const bool overlay_visible = !snap_.connected || !have_image || !snap_.warning.empty() ||
-                               options_.show_stats || keys_->escape_held() || overlay_->animating(now_ns);
+  // Escape + O hides everything but the help (which shows while the escape key is held).
+  const bool overlay_visible =
+      (commands_.overlays() && (!snap_.connected || !have_image || !snap_.warning.empty() ||
+                                options_.show_stats || overlay_->animating(now_ns))) ||
+      keys_->escape_held();
   if (overlay_visible) {
     OverlayState o;
     o.connected = snap_.connected;
@@ -288,6 +272,7 @@ void ClientApp::render(std::uint64_t now_ns) {
     o.frame_type = protocol::frame_type_name(snap_.frame_type);
     o.show_stats = options_.show_stats;
     o.show_help = keys_->escape_held();
+    o.help_only = !commands_.overlays();
     o.escape_key_name = SDL_GetScancodeName(keys_->escape());
     o.fps = stats_.fps(now_ns);
     o.rejected_frames = snap_.rejected_frames;
@@ -327,7 +312,8 @@ int ClientApp::run() {
     spdlog::error("{}", started.error().message);
     return 1;
   }
-  set_title(fmt::format("opening {}", options_.shm));
+  shown_status_ = fmt::format("opening {}", options_.shm);
+  update_title();
   while (running_) {
     std::uint64_t now = monotonic_ns();
     // Sleeps until an event (X input, the frame thread's wake-up) or the next redraw deadline.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "client/commands.h"
 #include "client/frame_intake.h"
 #include "client/frame_stats.h"
 #include "client/guest_input.h"
@@ -31,11 +32,13 @@ class ClientApp {
  private:
   Result<void> start();
   void handle_event(const SDL_Event& e);
+  CommandContext command_context();
   void run_command(Command command);
   void take_snapshot(std::uint64_t now_ns);
   void check_input_note(std::uint64_t now_ns);
   void render(std::uint64_t now_ns);
-  void set_title(const std::string& status);
+  void update_title();
+  void update_intake_hidden();
   RedrawPolicy::Inputs redraw_inputs(std::uint64_t now_ns) const;
 
   Options options_;
@@ -46,7 +49,7 @@ class ClientApp {
   std::unique_ptr<FrameIntake> intake_;  // after the renderer: its thread uploads into it
   std::optional<KeyBindingState> keys_;
   std::unique_ptr<GuestInput> input_;
-  bool captured_ = false;   // mouse and keyboard grabbed for the guest (tap the escape key)
+  Commands commands_;       // what the escape-key commands do (commands.cpp)
   std::string input_note_;  // why input does not reach the guest ("" when it does)
   std::uint64_t next_note_check_ns_ = 0;
   Layout layout_;  // of the last draw: maps the pointer to guest pixels

@@ -1,11 +1,12 @@
 #pragma once
-// Keyboard, mouse and clipboard from the window to the guest. The SPICE implementation
+// Keyboard, mouse and clipboard from the window to the guest, and the guest's sound. The SPICE implementation
 // (guest_input_spice.cpp, src/spice) is built when that layer is; otherwise the client is
 // view-only and says why (guest_input_none.cpp).
 #include <SDL2/SDL.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "client/options.h"
 
@@ -30,6 +31,17 @@ class GuestInput {
   virtual void release_all() = 0;
   // "" while input reaches the guest; otherwise why not, e.g. "view-only: connecting to ...".
   virtual std::string note() const = 0;
+
+  // Presses `keys` in order, then releases them in reverse (e.g. Ctrl+Alt+F2 for the guest).
+  virtual void send_combo(const std::vector<SDL_Scancode>& keys) = 0;
+  // Keyboard and mouse to the guest on/off (clipboard and sound carry on). Off releases all.
+  virtual void set_input_enabled(bool on) = 0;
+  // Relative motion in capture mode times (10 + step) / 10, step -9..9 (0: 1:1), as Looking Glass.
+  virtual void set_mouse_sensitivity(int step) = 0;
+  // The guest's sound and the microphone (over the same connection).
+  virtual void set_volume(unsigned percent) = 0;
+  virtual void set_mute(bool mute) = 0;
+  virtual void set_microphone(bool on) = 0;
 };
 
 // SPICE when built with it and enabled in the options; otherwise a view-only stand-in.

@@ -19,9 +19,9 @@ Uint32 clipboard_event_type() {
 
 class SpiceInput final : public GuestInput {
  public:
-  SpiceInput(std::unique_ptr<spice::Session> session, std::string uri, bool clipboard)
-      : session_(std::move(session)), uri_(std::move(uri)), clipboard_(clipboard) {
-    if (clipboard_) {
+  SpiceInput(std::unique_ptr<spice::Session> session, std::string uri, bool to_guest, bool to_host)
+      : session_(std::move(session)), uri_(std::move(uri)), clipboard_(to_guest) {
+    if (to_host) {
       session_->on_guest_clipboard([](spice::ClipboardData data) {
         if (data.type != spice::ClipboardType::Text) return;  // SDL2's clipboard is text only
         auto* text = new std::string(data.bytes.begin(), data.bytes.end());
@@ -34,14 +34,16 @@ class SpiceInput final : public GuestInput {
   }
 
   void key(SDL_Scancode scancode, bool pressed) override {
+    if (!enabled_) return;
     pressed ? session_->key_down(scancode) : session_->key_up(scancode);
   }
 
   void event(const SDL_Event& e, const GuestPointerMap& map) override {
     switch (e.type) {
       case SDL_MOUSEMOTION:
+        if (!enabled_) break;
         if (captured_) {
-          session_->mouse_motion(e.motion.xrel, e.motion.yrel);
+          move_relative(e.motion.xrel, e.motion.yrel);
         } else if (session_->status().mouse_mode == spice::MouseMode::Client) {
           int gx = 0, gy = 0;
           if (map.window_to_guest(e.motion.x, e.motion.y, gx, gy)) session_->mouse_position(gx, gy);
@@ -49,10 +51,10 @@ class SpiceInput final : public GuestInput {
         break;
       case SDL_MOUSEBUTTONDOWN:
       case SDL_MOUSEBUTTONUP:
-        session_->mouse_button(e.button.button, e.type == SDL_MOUSEBUTTONDOWN);
+        if (enabled_) session_->mouse_button(e.button.button, e.type == SDL_MOUSEBUTTONDOWN);
         break;
       case SDL_MOUSEWHEEL:
-        session_->mouse_wheel(e.wheel.x, e.wheel.y);
+        if (enabled_) session_->mouse_wheel(e.wheel.x, e.wheel.y);
         break;
       case SDL_CLIPBOARDUPDATE:
         if (clipboard_ && SDL_HasClipboardText()) {
@@ -82,11 +84,31 @@ class SpiceInput final : public GuestInput {
   void set_captured(bool captured) override {
     captured_ = captured;
     session_->release_all();
+    // The SPICE server drops relative motion in client (absolute) mouse mode: capture needs the
+    // server mode, where the guest's own pointer follows our relative motion.
+    session_->request_mouse_mode(captured ? spice::MouseMode::Server : spice::MouseMode::Client);
   }
 
   void release_all() override { session_->release_all(); }
 
+  void send_combo(const std::vector<SDL_Scancode>& keys) override {
+    if (!enabled_) return;
+    for (SDL_Scancode k : keys) session_->key_down(k);
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it) session_->key_up(*it);
+  }
+
+  void set_input_enabled(bool on) override {
+    if (!on) session_->release_all();
+    enabled_ = on;
+  }
+
+  void set_mouse_sensitivity(int step) override { sensitivity_ = step; }
+  void set_volume(unsigned percent) override { session_->set_volume(percent); }
+  void set_mute(bool mute) override { session_->set_mute(mute); }
+  void set_microphone(bool on) override { session_->set_microphone(on); }
+
   std::string note() const override {
+    if (!enabled_) return "input to the guest is off (escape key + I turns it on)";
     const spice::SessionStatus s = session_->status();
     if (s.state == spice::ConnectionState::Connected && s.inputs_ready) return "";
     const std::string why = s.last_error.empty() ? "" : " (" + s.last_error + ")";
@@ -103,8 +125,22 @@ class SpiceInput final : public GuestInput {
  private:
   std::unique_ptr<spice::Session> session_;
   std::string uri_;
-  bool clipboard_;
+  bool clipboard_;  // host copies go to the guest
+  // Scaled relative motion; the fractions carry over so slow movements are not lost.
+  void move_relative(int dx, int dy) {
+    const double factor = (10.0 + sensitivity_) / 10.0;
+    carry_x_ += dx * factor;
+    carry_y_ += dy * factor;
+    const int mx = static_cast<int>(carry_x_), my = static_cast<int>(carry_y_);
+    carry_x_ -= mx;
+    carry_y_ -= my;
+    if (mx || my) session_->mouse_motion(mx, my);
+  }
+
   bool captured_ = false;
+  bool enabled_ = true;
+  int sensitivity_ = 0;
+  double carry_x_ = 0, carry_y_ = 0;
   std::string last_from_guest_;  // not announced back to the guest (no loops)
 };
 
@@ -115,6 +151,12 @@ class Disabled final : public GuestInput {
   void event(const SDL_Event&, const GuestPointerMap&) override {}
   void set_captured(bool) override {}
   void release_all() override {}
+  void send_combo(const std::vector<SDL_Scancode>&) override {}
+  void set_input_enabled(bool) override {}
+  void set_mouse_sensitivity(int) override {}
+  void set_volume(unsigned) override {}
+  void set_mute(bool) override {}
+  void set_microphone(bool) override {}
   std::string note() const override { return why_; }
 
  private:
@@ -128,15 +170,20 @@ std::unique_ptr<GuestInput> start_guest_input(const Options& options) {
   spice::SessionOptions so;
   so.uri = options.spice_uri;
   so.password = options.spice_password;
-  so.clipboard.enabled = options.clipboard;
+  so.clipboard.enabled = options.clipboard && (options.clipboard_to_guest || options.clipboard_to_host);
+  so.clipboard.to_guest = options.clipboard_to_guest;
+  so.clipboard.to_host = options.clipboard_to_host;
   so.audio.playback = options.audio;
+  so.audio.record = options.microphone;
   auto session = spice::Session::start(so);
   if (!session) {
     spdlog::warn("SPICE: {}", session.error().message);
     return std::make_unique<Disabled>("view-only: " + session.error().message);
   }
   spdlog::info("SPICE: connecting to {}", options.spice_uri);
-  return std::make_unique<SpiceInput>(std::move(*session), options.spice_uri, options.clipboard);
+  return std::make_unique<SpiceInput>(std::move(*session), options.spice_uri,
+                                      options.clipboard && options.clipboard_to_guest,
+                                      options.clipboard && options.clipboard_to_host);
 }
 
 }  // namespace kagami::client

@@ -7,18 +7,62 @@
 namespace kagami::client {
 
 const std::vector<KeyBinding>& key_bindings() {
-  static const std::vector<KeyBinding> table = {
-      {SDL_SCANCODE_F, Command::toggle_fullscreen, "full screen on/off"},
-      {SDL_SCANCODE_D, Command::toggle_stats, "statistics overlay (fps, frame interval, latency, guest)"},
-      {SDL_SCANCODE_F1, Command::toggle_help, "this help"},
-      {SDL_SCANCODE_S, Command::screenshot, "screenshot of the guest image (PNG)"},
-      {SDL_SCANCODE_R, Command::resize_to_guest, "resize the window to the guest's resolution"},
-      {SDL_SCANCODE_V, Command::toggle_vsync, "vsync on/off"},
-      {SDL_SCANCODE_C, Command::toggle_cursor, "draw the guest cursor on/off"},
-      {SDL_SCANCODE_N, Command::cycle_filter, "next scaling filter (auto, nearest, linear, sharp)"},
-      {SDL_SCANCODE_Q, Command::quit, "quit"},
-  };
+  static const std::vector<KeyBinding> table = [] {
+    std::vector<KeyBinding> t = {
+        {SDL_SCANCODE_F, Command::toggle_fullscreen},
+        {SDL_SCANCODE_V, Command::toggle_video},
+        {SDL_SCANCODE_R, Command::rotate},
+        {SDL_SCANCODE_Q, Command::quit},
+        {SDL_SCANCODE_O, Command::toggle_overlay},
+        {SDL_SCANCODE_I, Command::toggle_input},
+        {SDL_SCANCODE_INSERT, Command::sensitivity_up},
+        {SDL_SCANCODE_DELETE, Command::sensitivity_down},
+        {SDL_SCANCODE_UP, Command::volume_up},
+        {SDL_SCANCODE_DOWN, Command::volume_down},
+        {SDL_SCANCODE_M, Command::toggle_mute},
+        {SDL_SCANCODE_E, Command::toggle_microphone},
+        {SDL_SCANCODE_LGUI, Command::send_left_gui},
+        {SDL_SCANCODE_RGUI, Command::send_right_gui},
+        {SDL_SCANCODE_END, Command::send_ctrl_alt_del},
+        {SDL_SCANCODE_D, Command::toggle_stats},
+        {SDL_SCANCODE_S, Command::screenshot},
+        {SDL_SCANCODE_W, Command::resize_to_guest},
+        {SDL_SCANCODE_Y, Command::toggle_vsync},
+        {SDL_SCANCODE_C, Command::toggle_cursor},
+        {SDL_SCANCODE_N, Command::cycle_filter},
+    };
+    for (int i = 0; i < 12; ++i) {
+      t.push_back({static_cast<SDL_Scancode>(SDL_SCANCODE_F1 + i),
+                   static_cast<Command>(static_cast<int>(Command::send_ctrl_alt_f1) + i)});
+    }
+    return t;
+  }();
   return table;
+}
+
+const std::vector<KeyHelp>& key_help() {
+  static const std::vector<KeyHelp> lines = {
+      {"F", "full screen on/off"},
+      {"V", "video on/off (the last image stays)"},
+      {"R", "rotate the image 90 degrees clockwise"},
+      {"Q", "quit"},
+      {"O", "overlays on/off (status, statistics, notices)"},
+      {"I", "keyboard and mouse to the guest on/off"},
+      {"Insert/Delete", "mouse sensitivity up/down (capture)"},
+      {"Up/Down", "volume up/down"},
+      {"M", "mute on/off"},
+      {"E", "microphone on/off (Looking Glass: E/C)"},
+      {"Left/Right GUI", "send the Windows key to the guest"},
+      {"F1..F12", "send Ctrl+Alt+F1..F12 to the guest"},
+      {"End", "send Ctrl+Alt+Del to the guest"},
+      {"D", "statistics (Looking Glass: D fps, T timing)"},
+      {"S", "screenshot of the guest image (PNG)"},
+      {"W", "window to the guest's size"},
+      {"Y", "vsync on/off"},
+      {"C", "guest cursor on/off (microphone: E)"},
+      {"N", "next filter (Looking Glass: night vision)"},
+  };
+  return lines;
 }
 
 Result<SDL_Scancode> parse_escape_key(const std::string& name) {
@@ -44,11 +88,15 @@ Result<SDL_Scancode> parse_escape_key(const std::string& name) {
   return code;
 }
 
-bool KeyBindingState::on_key(SDL_Scancode key, bool pressed, std::optional<Command>& command) {
+bool KeyBindingState::on_key(SDL_Scancode key, bool pressed, std::uint32_t time_ms,
+                             std::optional<Command>& command) {
   command.reset();
   if (key == escape_) {
-    if (pressed && !held_) combined_ = false;
-    if (!pressed && held_ && !combined_) command = Command::toggle_capture;
+    if (pressed && !held_) {
+      combined_ = false;
+      pressed_ms_ = time_ms;
+    }
+    if (!pressed && held_ && !combined_ && time_ms - pressed_ms_ <= kTapMs) command = Command::toggle_capture;
     held_ = pressed;
     return true;
   }

@@ -20,6 +20,10 @@ Layout compute_layout(std::uint32_t image_width, std::uint32_t image_height, int
 
   int width = static_cast<int>(std::lround(image_width * factor));
   int height = static_cast<int>(std::lround(image_height * factor));
+  if (scale == ScaleMode::stretch) {  // each axis on its own: the whole window (or 1:1 without upscale)
+    width = upscale ? window_width : std::min<int>(window_width, static_cast<int>(image_width));
+    height = upscale ? window_height : std::min<int>(window_height, static_cast<int>(image_height));
+  }
   width = std::clamp(width, 1, window_width);
   height = std::clamp(height, 1, window_height);
   layout.dest = {(window_width - width) / 2, (window_height - height) / 2, width, height};
@@ -31,7 +35,7 @@ Layout compute_layout(std::uint32_t image_width, std::uint32_t image_height, int
   if (filter == FilterMode::automatic) {
     if (whole)
       filter = FilterMode::nearest;
-    else if (layout.scale < 1.0)
+    else if (std::min(layout.scale, static_cast<double>(height) / image_height) < 1.0)
       filter = FilterMode::sharp;
     else
       filter = FilterMode::linear;

@@ -12,11 +12,13 @@
 #include <map>
 #include <string_view>
 
+#include "client/looking_glass_options.h"
+
 namespace kagami::client {
 namespace {
 
-const std::map<std::string, ScaleMode> kScaleNames = {{"fit", ScaleMode::fit},
-                                                      {"integer", ScaleMode::integer}};
+const std::map<std::string, ScaleMode> kScaleNames = {
+    {"fit", ScaleMode::fit}, {"integer", ScaleMode::integer}, {"stretch", ScaleMode::stretch}};
 const std::map<std::string, FilterMode> kFilterNames = {{"auto", FilterMode::automatic},
                                                         {"nearest", FilterMode::nearest},
                                                         {"linear", FilterMode::linear},
@@ -32,44 +34,144 @@ const char* name_of(const std::map<std::string, E>& names, E value) {
   return "?";
 }
 
+// Maps a name (any case) to the enum's number for CLI11, or says which names are allowed.
 template <class E>
-Result<void> read_enum(const toml::node& node, const std::map<std::string, E>& names, E& out,
-                       const std::string& where) {
-  auto text = node.value<std::string>();
-  if (!text) return Error{where + " must be a string"};
-  auto it = names.find(*text);
-  if (it == names.end()) {
-    std::string allowed;
-    for (const auto& [name, v] : names) allowed += (allowed.empty() ? "" : ", ") + name;
-    return Error{fmt::format("{} is \"{}\"; allowed: {}", where, *text, allowed)};
-  }
-  out = it->second;
-  return {};
+CLI::Validator one_of(const std::map<std::string, E>& names) {
+  std::string allowed;
+  for (const auto& [name, v] : names) allowed += (allowed.empty() ? "" : ", ") + name;
+  return CLI::Validator(
+      [&names, allowed](std::string& value) -> std::string {
+        std::string lower;
+        for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto it = names.find(lower);
+        if (it == names.end()) return "\"" + value + "\" is not allowed; allowed: " + allowed;
+        value = std::to_string(static_cast<int>(it->second));
+        return {};
+      },
+      "", "");
 }
 
-template <class T>
-Result<void> read_value(const toml::node& node, T& out, const std::string& where) {
-  if constexpr (std::is_same_v<T, bool>) {
-    auto v = node.value<bool>();
-    if (!v) return Error{where + " must be true or false"};
-    out = *v;
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    auto v = node.value<std::string>();
-    if (!v) return Error{where + " must be a string"};
-    out = *v;
-  } else {
-    auto v = node.value<std::int64_t>();
-    if (!v || *v < std::numeric_limits<T>::min() || *v > std::numeric_limits<T>::max()) {
-      return Error{where + " must be an integer in range"};
-    }
-    out = static_cast<T>(*v);
-  }
-  return {};
-}
-
-// Flags show "{false}" in CLI11's help whatever their default: say it in words.
+// Flags show no default in CLI11's help (only "{false}" after the --no- spelling): say it in words.
 std::string on_off(const std::string& text, bool value) {
   return text + " (default: " + (value ? "on" : "off") + ")";
+}
+
+// CLI11 writes a negated flag as "--upscale,--no-upscale{false}", which reads as "the default is
+// false" whatever it is; list the spellings alone (on_off says the default).
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_name(const CLI::Option* opt, bool) const override {
+    std::string names;
+    for (const std::string& s : opt->get_snames()) names += (names.empty() ? "-" : ",-") + s;
+    for (const std::string& l : opt->get_lnames()) names += (names.empty() ? "--" : ",--") + l;
+    return names;
+  }
+};
+
+// Options that are not settings: never config-file keys.
+bool is_setting(const std::string& long_name) {
+  return long_name != "help" && long_name != "version" && long_name != "config";
+}
+
+// Every option and its default, bound to `o`. The config file uses this same list, so a key is
+// accepted in the file exactly when `--key` is accepted on the command line.
+void add_options(CLI::App& app, Options& o, std::string& config_path) {
+  // A later occurrence wins (e.g. an alias or script adds defaults the user then overrides).
+  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.formatter(std::make_shared<HelpFormatter>());
+  app.add_option("--config", config_path,
+                 "TOML config file; its keys are the long option names without the dashes (e.g. shm = "
+                 "\"/dev/kvmfr0\", fullscreen = true). A missing default file is fine")
+      ->default_str("$XDG_CONFIG_HOME/kagami/client.toml");
+  app.add_option("--shm", o.shm, "shared-memory region: a /dev/shm file or a kvmfr device (/dev/kvmfr0)");
+  app.add_option("--width", o.width, "initial window width (16 to 16384)")
+      ->check(CLI::Range(16u, 16384u).description(""))
+      ->type_name("N");
+  app.add_option("--height", o.height, "initial window height (16 to 16384)")
+      ->check(CLI::Range(16u, 16384u).description(""))
+      ->type_name("N");
+  app.add_option("-x,--x", o.x, "window x position (-1: centred)");
+  app.add_option("-y,--y", o.y, "window y position (-1: centred)");
+  app.add_option("--title", o.title, "window title");
+  app.add_flag("--fullscreen,!--no-fullscreen", o.fullscreen,
+               on_off("start full screen (desktop resolution)", o.fullscreen));
+  app.add_flag("--borderless,!--no-borderless", o.borderless,
+               on_off("window without decorations", o.borderless));
+  app.add_flag(
+      "--follow-guest-size,!--no-follow-guest-size", o.follow_guest_size,
+      on_off("resize the window to the guest's resolution whenever it changes", o.follow_guest_size));
+  app.add_option(
+         "--scale", o.scale,
+         "fit: fill the window keeping the aspect; integer: largest whole factor; stretch: fill the window "
+         "(aspect ignored)")
+      ->transform(one_of(kScaleNames))
+      ->type_name("fit|integer|stretch")
+      ->default_str(to_string(o.scale));
+  app.add_flag("--upscale,!--no-upscale", o.upscale,
+               on_off("allow drawing the guest larger than 1:1", o.upscale));
+  app.add_option("--filter", o.filter,
+                 "auto: nearest at whole factors, linear when enlarging, sharp when shrinking; or nearest, "
+                 "linear, sharp (area average when shrinking)")
+      ->transform(one_of(kFilterNames))
+      ->type_name("auto|nearest|linear|sharp")
+      ->default_str(to_string(o.filter));
+  app.add_flag("--vsync,!--no-vsync", o.vsync,
+               on_off("wait for the vertical blank when presenting", o.vsync));
+  app.add_option("--present", o.present,
+                 "on-frame: present as soon as a frame arrives (lowest latency); every-vblank: redraw every "
+                 "refresh (turns vsync on)")
+      ->transform(one_of(kPresentNames))
+      ->type_name("on-frame|every-vblank")
+      ->default_str(to_string(o.present));
+  app.add_flag("--show-cursor,!--no-show-cursor", o.show_cursor,
+               on_off("draw the guest cursor the agent sends", o.show_cursor));
+  app.add_flag("--show-stats,!--no-show-stats", o.show_stats,
+               on_off("show the statistics overlay at start", o.show_stats));
+  app.add_option("--escape-key", o.escape_key,
+                 "SDL scancode name of the key that starts client commands (bound by position, any layout)");
+  app.add_option("--screenshot-dir", o.screenshot_dir,
+                 "where screenshots go (empty: $XDG_PICTURES_DIR or $HOME)");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_flag(
+      "--spice,!--no-spice", o.spice,
+      on_off("send keyboard, mouse and clipboard to the guest and play its sound over SPICE", o.spice));
+  app.add_option("--spice-uri", o.spice_uri, "QEMU's SPICE server: spice://HOST:PORT or spice+unix:///PATH");
+  app.add_option("--spice-password", o.spice_password, "SPICE ticket (empty: none)");
+  app.add_flag("--input,!--no-input", o.input,
+               on_off("send keyboard and mouse to the guest (escape key + I toggles it)", o.input));
+  app.add_flag("--clipboard,!--no-clipboard", o.clipboard,
+               on_off("share the clipboard (text) with the guest", o.clipboard));
+  app.add_flag("--clipboard-to-guest,!--no-clipboard-to-guest", o.clipboard_to_guest,
+               on_off("with --clipboard: host copies reach the guest", o.clipboard_to_guest));
+  app.add_flag("--clipboard-to-host,!--no-clipboard-to-host", o.clipboard_to_host,
+               on_off("with --clipboard: guest copies reach the host", o.clipboard_to_host));
+  app.add_flag("--capture-on-start,!--no-capture-on-start", o.capture_on_start,
+               on_off("capture mouse and keyboard as soon as input reaches the guest", o.capture_on_start));
+  app.add_flag("--raw-mouse,!--no-raw-mouse", o.raw_mouse,
+               on_off("in capture mode, unaccelerated mouse motion (good for games)", o.raw_mouse));
+  app.add_flag("--audio,!--no-audio", o.audio, on_off("play the guest's sound (SPICE playback)", o.audio));
+  app.add_option("--volume", o.volume, "playback volume in percent, 0 to 100 (escape key + Up/Down; M mutes)")
+      ->check(CLI::Range(0u, 100u).description(""))
+      ->type_name("PERCENT");
+  app.add_flag(
+      "--microphone,!--no-microphone", o.microphone,
+      on_off("send the host microphone to the guest when it records (escape key + E)", o.microphone));
+  app.add_option("--mouse-sensitivity", o.mouse_sensitivity,
+                 "-9 to 9: pointer speed in capture mode, (10 + N) / 10 of the motion (escape key + "
+                 "Insert/Delete)")
+      ->check(CLI::Range(-9, 9).description(""))
+      ->type_name("N");
+  app.add_option("--rotate", o.rotate, "rotate the image clockwise: 0, 90, 180 or 270 (escape key + R)")
+      ->check(CLI::IsMember({0, 90, 180, 270}).description(""))
+      ->type_name("DEGREES");
+  app.add_option("--renderer", o.renderer,
+                 "graphics backend: auto (vulkan when it works here, else gles), vulkan or gles")
+      ->check(CLI::IsMember({"auto", "vulkan", "gles"}));
+  app.add_flag("--request-activation,!--no-request-activation", o.request_activation,
+               on_off("when the guest asks for activation, ask the window manager for attention (never takes "
+                      "the keyboard focus; at most every 5 s)",
+                      o.request_activation));
 }
 
 }  // namespace
@@ -106,55 +208,35 @@ Result<void> load_config_file(const std::string& path, Options& o) {
     return Error{fmt::format("config file {}: {} (line {}); fix the file or pass --config with another one",
                              path, e.description(), e.source().begin.line)};
   }
+  CLI::App app;
+  std::string unused_config;
+  add_options(app, o, unused_config);
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
-    const std::string where = fmt::format("{}: \"{}\"", path, name);
-    Result<void> r;
-    if (name == "shm")
-      r = read_value(node, o.shm, where);
-    else if (name == "width")
-      r = read_value(node, o.width, where);
-    else if (name == "height")
-      r = read_value(node, o.height, where);
-    else if (name == "x")
-      r = read_value(node, o.x, where);
-    else if (name == "y")
-      r = read_value(node, o.y, where);
-    else if (name == "title")
-      r = read_value(node, o.title, where);
-    else if (name == "fullscreen")
-      r = read_value(node, o.fullscreen, where);
-    else if (name == "borderless")
-      r = read_value(node, o.borderless, where);
-    else if (name == "follow-guest-size")
-      r = read_value(node, o.follow_guest_size, where);
-    else if (name == "scale")
-      r = read_enum(node, kScaleNames, o.scale, where);
-    else if (name == "upscale")
-      r = read_value(node, o.upscale, where);
-    else if (name == "filter")
-      r = read_enum(node, kFilterNames, o.filter, where);
-    else if (name == "vsync")
-      r = read_value(node, o.vsync, where);
-    else if (name == "present")
-      r = read_enum(node, kPresentNames, o.present, where);
-    else if (name == "show-cursor")
-      r = read_value(node, o.show_cursor, where);
-    else if (name == "show-stats")
-      r = read_value(node, o.show_stats, where);
-    else if (name == "escape-key")
-      r = read_value(node, o.escape_key, where);
-    else if (name == "screenshot-dir")
-      r = read_value(node, o.screenshot_dir, where);
-    else if (name == "log-level")
-      r = read_value(node, o.log_level, where);
-    else if (name == "renderer")
-      r = read_value(node, o.renderer, where);
-    else if (name == "request-activation")
-      r = read_value(node, o.request_activation, where);
-    else
-      r = Error{fmt::format("{} is not an option (see kagami-client --help)", where)};
-    if (!r) return r;
+    const std::string where = fmt::format("config file {}: \"{}\"", path, name);
+    CLI::Option* option = is_setting(name) ? app.get_option_no_throw("--" + name) : nullptr;
+    if (!option) return Error{fmt::format("{} is not an option (see kagami-client --help)", where)};
+    const bool flag = option->get_expected_min() == 0;
+    std::string value;
+    if (auto b = node.value_exact<bool>()) {
+      if (!flag) return Error{fmt::format("{} takes a value, not true or false", where)};
+      value = *b ? "true" : "false";
+    } else if (flag) {
+      return Error{fmt::format("{} must be true or false", where)};
+    } else if (auto text = node.value_exact<std::string>()) {
+      value = *text;
+    } else if (auto number = node.value_exact<std::int64_t>()) {
+      value = std::to_string(*number);
+    } else {
+      return Error{fmt::format("{} must be a string or a number", where)};
+    }
+    // The value goes through the option's own parser and checks: the same errors as on the
+    // command line, with the file and key in front.
+    try {
+      app.parse(std::vector<std::string>{"--" + name + "=" + value});  // (CLI11 wants it reversed)
+    } catch (const CLI::ParseError& e) {
+      return Error{fmt::format("{}: {}", where, e.what())};
+    }
   }
   o.config = path;
   return {};
@@ -168,84 +250,37 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       "kagami-client: shows a KVM guest's screen from the shared-memory region its kagami (or Looking Glass "
       "B7)\n"
       "agent writes. Options come from the defaults, then the config file, then the command line.\n"
-      "Client commands: hold the escape key (default Scroll Lock) and press a key; Escape+F1 lists them.",
+      "Client commands: hold the escape key (default Scroll Lock) to see them; tap it to capture the input.",
       "kagami-client"};  // the usage line names the program, not argv[0]
-  // A later occurrence wins (e.g. an alias or script adds defaults the user then overrides).
-  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_path = default_config_path();
-  app.add_option("--config", config_path,
-                 "TOML config file; its keys are the long option names without the dashes (e.g. shm = "
-                 "\"/dev/kvmfr0\"). "
-                 "A missing default file is fine")
-      ->default_str("$XDG_CONFIG_HOME/kagami/client.toml");
-  app.add_option("--shm", o.shm, "shared-memory region: a /dev/shm file or a kvmfr device (/dev/kvmfr0)");
-  app.add_option("--width", o.width, "initial window width")->check(CLI::Range(16u, 16384u));
-  app.add_option("--height", o.height, "initial window height")->check(CLI::Range(16u, 16384u));
-  app.add_option("-x,--x", o.x, "window x position (-1: centred)");
-  app.add_option("-y,--y", o.y, "window y position (-1: centred)");
-  app.add_option("--title", o.title, "window title");
-  app.add_flag("--fullscreen,!--no-fullscreen", o.fullscreen,
-               on_off("start full screen (desktop resolution)", o.fullscreen));
-  app.add_flag("--borderless,!--no-borderless", o.borderless,
-               on_off("window without decorations", o.borderless));
-  app.add_flag(
-      "--follow-guest-size,!--no-follow-guest-size", o.follow_guest_size,
-      on_off("resize the window to the guest's resolution whenever it changes", o.follow_guest_size));
-  app.add_option("--scale", o.scale, "fit: fill the window keeping the aspect; integer: largest whole factor")
-      ->transform(CLI::CheckedTransformer(kScaleNames, CLI::ignore_case).description(""))
-      ->type_name("fit|integer")
-      ->default_str(to_string(o.scale));
-  app.add_flag("--upscale,!--no-upscale", o.upscale,
-               on_off("allow drawing the guest larger than 1:1", o.upscale));
-  app.add_option("--filter", o.filter,
-                 "auto: nearest at whole factors, linear when enlarging, sharp when shrinking; or nearest, "
-                 "linear, sharp (area average when shrinking)")
-      ->transform(CLI::CheckedTransformer(kFilterNames, CLI::ignore_case).description(""))
-      ->type_name("auto|nearest|linear|sharp")
-      ->default_str(to_string(o.filter));
-  app.add_flag("--vsync,!--no-vsync", o.vsync,
-               on_off("wait for the vertical blank when presenting", o.vsync));
-  app.add_option("--present", o.present,
-                 "on-frame: present as soon as a frame arrives (lowest latency); every-vblank: redraw every "
-                 "refresh (turns vsync on)")
-      ->transform(CLI::CheckedTransformer(kPresentNames, CLI::ignore_case).description(""))
-      ->type_name("on-frame|every-vblank")
-      ->default_str(to_string(o.present));
-  app.add_flag("--show-cursor,!--no-show-cursor", o.show_cursor,
-               on_off("draw the guest cursor the agent sends", o.show_cursor));
-  app.add_flag("--show-stats,!--no-show-stats", o.show_stats,
-               on_off("show the statistics overlay at start", o.show_stats));
-  app.add_option("--escape-key", o.escape_key,
-                 "SDL scancode name of the key that starts client commands (bound by position, any layout)");
-  app.add_option("--screenshot-dir", o.screenshot_dir,
-                 "where screenshots go (empty: $XDG_PICTURES_DIR or $HOME)");
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  app.add_flag(
-      "--spice,!--no-spice", o.spice,
-      on_off("send keyboard, mouse and clipboard to the guest and play its sound over SPICE", o.spice));
-  app.add_option("--spice-uri", o.spice_uri, "QEMU's SPICE server: spice://HOST:PORT or spice+unix:///PATH");
-  app.add_option("--spice-password", o.spice_password, "SPICE ticket (empty: none)");
-  app.add_flag("--clipboard,!--no-clipboard", o.clipboard,
-               on_off("share the clipboard (text) with the guest", o.clipboard));
-  app.add_flag("--audio,!--no-audio", o.audio, on_off("play the guest's sound (SPICE playback)", o.audio));
-  app.add_option("--renderer", o.renderer,
-                 "graphics backend: auto (vulkan when it works here, else gles), vulkan or gles")
-      ->check(CLI::IsMember({"auto", "vulkan", "gles"}));
-  app.add_flag("--request-activation,!--no-request-activation", o.request_activation,
-               on_off("when the guest asks for activation, ask the window manager for attention (never takes "
-                      "the keyboard focus; at most every 5 s)",
-                      o.request_activation));
-  app.set_version_flag("--version", "kagami-client 0.1.0");
+  add_options(app, o, config_path);
+  app.set_version_flag("--version", "kagami-client " KAGAMI_VERSION);
+  app.footer(
+      "Looking Glass B7 spellings work too: -f PATH, -F, -s, win:fullScreen=yes, app:shmFile=/dev/kvmfr0, "
+      "spice:enable=no ...; an option without a kagami equivalent is an error naming it (docs/usage.md).");
+
+  // Looking Glass spellings (win:fullScreen=yes, -f PATH, -s...) become kagami options first.
+  auto translated = translate_looking_glass_args(std::vector<std::string>(argv + 1, argv + argc),
+                                                 [&app](const std::string& arg) {
+                                                   const CLI::Option* opt = app.get_option_no_throw(arg);
+                                                   return opt && opt->get_expected_min() > 0;
+                                                 });
+  if (!translated) {
+    fmt::print(stderr, "kagami-client: {}\n", translated.error().message);
+    parsed.exit = true;
+    parsed.exit_code = 2;
+    return parsed;
+  }
+  const std::vector<std::string>& args = *translated;
 
   // The config file is read before the command line is applied, so the command line wins and
   // --help still shows the built-in defaults (captured above).
   std::string wanted_config;
   bool explicit_config = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
-      wanted_config = argv[i + 1];
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--config" && i + 1 < args.size()) {
+      wanted_config = args[i + 1];
       explicit_config = true;
     } else if (arg.starts_with("--config=")) {
       wanted_config = std::string(arg.substr(9));
@@ -254,8 +289,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   }
   if (!explicit_config) wanted_config = config_path;
   bool help = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
+  for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h" || arg == "--version") help = true;
   }
   if (!help && (explicit_config || std::filesystem::exists(wanted_config))) {
@@ -268,7 +302,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     }
   }
   try {
-    app.parse(argc, argv);
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
   } catch (const CLI::ParseError& e) {
     parsed.exit = true;
     parsed.exit_code = app.exit(e);

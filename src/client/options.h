@@ -8,7 +8,7 @@
 
 namespace kagami::client {
 
-enum class ScaleMode { fit, integer };  // fit keeping aspect / largest integer factor
+enum class ScaleMode { fit, integer, stretch };  // keep aspect / largest integer factor / fill the window
 enum class FilterMode { automatic, nearest, linear, sharp };
 enum class PresentMode { on_frame, every_vblank };  // draw when a frame arrives / every refresh
 
@@ -37,8 +37,17 @@ struct Options {
   bool spice = true;
   std::string spice_uri = "spice://127.0.0.1:5900";  // or spice+unix:///path/to/socket
   std::string spice_password;
-  bool clipboard = true;  // share the clipboard (text) with the guest
-  bool audio = true;      // play the guest's sound
+  bool input = true;               // keyboard and mouse to the guest (escape key + I toggles)
+  bool clipboard = true;           // share the clipboard (text) with the guest ...
+  bool clipboard_to_guest = true;  // ... host copies go to the guest
+  bool clipboard_to_host = true;   // ... guest copies come to the host
+  bool audio = true;               // play the guest's sound
+  std::uint32_t volume = 100;      // playback volume in percent, on top of the guest's own
+  bool microphone = false;         // the host microphone to the guest (privacy: off by default)
+  int mouse_sensitivity = 0;       // -9..9: relative motion in capture mode times (10 + n) / 10
+  bool capture_on_start = false;   // capture mouse and keyboard as soon as SPICE input works
+  bool raw_mouse = false;          // capture mode: unaccelerated motion (else the desktop's acceleration)
+  int rotate = 0;                  // degrees clockwise on top of the guest's rotation: 0, 90, 180, 270
 
   // The graphics backend: auto / vulkan / gles (renderer_factory.h).
   std::string renderer = "auto";

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "client/key_bindings.h"
 
@@ -45,6 +46,16 @@ std::string for_font(const std::string& text) {
   return out;
 }
 
+// "1 socket", "2 sockets".
+std::string count(unsigned n, const char* noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
+// Every overlay window keeps this far from the window's edges.
+constexpr float kMargin = 10.0f;
+
+// Text wider than this wraps, so that a window fits the display (ImGui's auto-resize would
+// otherwise grow past the edge and cut the line off).
+float wrap_width() { return std::max(100.0f, ImGui::GetIO().DisplaySize.x - 4 * kMargin); }
+
 }  // namespace
 
 Overlay::Overlay(SDL_Window* window) {
@@ -75,10 +86,11 @@ bool Overlay::animating(std::uint64_t now_ns) const { return now_ns < notice_unt
 ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns) {
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();
-  if (!state.connected || !state.have_image || !state.warning.empty()) draw_status(state);
-  if (state.show_stats) draw_stats(state);
+  const bool others = !state.help_only;
+  if (others && (!state.connected || !state.have_image || !state.warning.empty())) draw_status(state);
+  if (others && state.show_stats) draw_stats(state);
   if (state.show_help) draw_help(state);
-  if (now_ns < notice_until_ns_) {
+  if (others && now_ns < notice_until_ns_) {
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(size.x * 0.5f, size.y - 20.0f), ImGuiCond_Always, ImVec2(0.5f, 1.0f));
     ImGui::SetNextWindowBgAlpha(0.75f);
@@ -86,7 +98,9 @@ ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns) {
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
                      ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoFocusOnAppearing |
                      ImGuiWindowFlags_NoNav);
+    ImGui::PushTextWrapPos(wrap_width());
     ImGui::TextUnformatted(for_font(notice_).c_str());
+    ImGui::PopTextWrapPos();
     ImGui::End();
   }
   ImGui::Render();
@@ -105,25 +119,31 @@ void Overlay::draw_status(const OverlayState& s) {
   ImGui::Begin("##status", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
                    ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::PushTextWrapPos(wrap_width());
   ImGui::TextUnformatted("kagami");
   ImGui::Separator();
   ImGui::TextUnformatted(for_font(s.status).c_str());
   if (!s.warning.empty())
     ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s", for_font(s.warning).c_str());
   if (!s.region.empty()) ImGui::TextDisabled("region: %s", for_font(s.region).c_str());
-  if (!s.view_only_note.empty()) ImGui::TextDisabled("%s", s.view_only_note.c_str());
-  ImGui::TextDisabled("%s + F1: key bindings", s.escape_key_name.c_str());
+  if (!s.view_only_note.empty()) ImGui::TextDisabled("%s", for_font(s.view_only_note).c_str());
+  ImGui::TextDisabled("hold %s: key bindings", s.escape_key_name.c_str());
+  ImGui::PopTextWrapPos();
   ImGui::End();
 }
 
 void Overlay::draw_stats(const OverlayState& s) {
-  ImGui::SetNextWindowPos(ImVec2(10.0f, 10.0f), ImGuiCond_Always);
-  ImGui::SetNextWindowBgAlpha(0.7f);
+  ImGui::SetNextWindowPos(ImVec2(kMargin, kMargin), ImGuiCond_Always);
+  ImGui::SetNextWindowBgAlpha(0.9f);  // readable over any image, white or busy
   ImGui::Begin("Statistics", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
                    ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::Text("%.1f fps   %ux%u %s", s.fps, s.guest_width, s.guest_height, s.frame_type);
-  if (!s.renderer.empty()) ImGui::TextUnformatted(for_font("renderer: " + s.renderer).c_str());
+  if (!s.renderer.empty()) {  // long ("auto: ...; llvmpipe, host-pointer import ..."): wrapped to fit
+    ImGui::PushTextWrapPos(wrap_width());
+    ImGui::TextUnformatted(for_font("renderer: " + s.renderer).c_str());
+    ImGui::PopTextWrapPos();
+  }
   if (s.stats && s.stats->count() > 0) {
     const int n = static_cast<int>(s.stats->count());
     const float* intervals = s.stats->intervals_ms();
@@ -148,7 +168,8 @@ void Overlay::draw_stats(const OverlayState& s) {
     if (g.os) ImGui::Text("guest OS: %s %s", protocol::os_name(g.os->os), for_font(g.os->name).c_str());
     if (g.vm) {
       ImGui::Text("CPU: %s", for_font(g.vm->model).c_str());
-      ImGui::Text("%u CPUs, %u cores, %u sockets; capture: %s", g.vm->cpus, g.vm->cores, g.vm->sockets,
+      ImGui::Text("%s, %s, %s; capture: %s", count(g.vm->cpus, "CPU").c_str(),
+                  count(g.vm->cores, "core").c_str(), count(g.vm->sockets, "socket").c_str(),
                   for_font(g.vm->capture).c_str());
     }
   }
@@ -156,17 +177,50 @@ void Overlay::draw_stats(const OverlayState& s) {
 }
 
 void Overlay::draw_help(const OverlayState& s) {
+  // Fits any window: one column of "key  what" rows, or two side by side when the window is too
+  // short, and the font scaled down when even that does not fit.
   const ImVec2 size = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(size.x - 10.0f, 10.0f), ImGuiCond_Always, ImVec2(1.0f, 0.0f));
-  ImGui::SetNextWindowBgAlpha(0.85f);
+  const ImGuiStyle& style = ImGui::GetStyle();
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"(tap alone)", "capture / release mouse and keyboard"}};
+  for (const KeyHelp& h : key_help()) rows.emplace_back(h.keys, h.what);
+  float key_w = 0, what_w = 0;
+  for (const auto& [key, what] : rows) {
+    key_w = std::max(key_w, ImGui::CalcTextSize(key.c_str()).x);
+    what_w = std::max(what_w, ImGui::CalcTextSize(what.c_str()).x);
+  }
+  const float line_h = ImGui::GetTextLineHeightWithSpacing() + style.CellPadding.y * 2;
+  const float pair_w = key_w + what_w + 4 * style.CellPadding.x + style.ItemSpacing.x * 2;
+  const float avail_w = size.x - 2 * kMargin - 2 * style.WindowPadding.x;
+  const float avail_h = size.y - 2 * kMargin - 2 * style.WindowPadding.y - 2 * line_h;  // title + separator
+  const int n = static_cast<int>(rows.size());
+  const int columns = static_cast<float>(n) * line_h <= avail_h || 2 * pair_w > avail_w * 1.15f ? 1 : 2;
+  const int per_column = (n + columns - 1) / columns;
+  const float scale = std::clamp(std::min(avail_h / (static_cast<float>(per_column) * line_h),
+                                          avail_w / (static_cast<float>(columns) * pair_w)),
+                                 0.4f, 1.0f);
+
+  ImGui::SetNextWindowPos(ImVec2(size.x - kMargin, kMargin), ImGuiCond_Always, ImVec2(1.0f, 0.0f));
+  ImGui::SetNextWindowBgAlpha(0.97f);  // over the status screen, whose text must not show through
   ImGui::Begin("Key bindings", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
                    ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::SetWindowFontScale(scale);
   ImGui::Text("Hold %s and press:", s.escape_key_name.c_str());
   ImGui::Separator();
-  ImGui::Text("%-6s %s", "alone", "tap it: capture / release mouse and keyboard for the guest");
-  for (const KeyBinding& b : key_bindings()) {
-    ImGui::Text("%-6s %s", SDL_GetScancodeName(b.key), b.description);
+  if (ImGui::BeginTable("keys", 2 * columns, ImGuiTableFlags_SizingFixedFit)) {
+    for (int r = 0; r < per_column; ++r) {
+      ImGui::TableNextRow();
+      for (int c = 0; c < columns; ++c) {
+        const int i = c * per_column + r;
+        if (i >= n) break;
+        ImGui::TableNextColumn();
+        ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f), "%s", rows[i].first.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(rows[i].second.c_str());
+      }
+    }
+    ImGui::EndTable();
   }
   ImGui::End();
 }

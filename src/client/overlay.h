@@ -26,6 +26,7 @@ struct OverlayState {
   const char* frame_type = "";
   bool show_stats = false;
   bool show_help = false;
+  bool help_only = false;  // the user hid the overlays: draw the help (if shown) and nothing else
   std::string escape_key_name;
   double fps = 0.0;
   std::uint64_t rejected_frames = 0;

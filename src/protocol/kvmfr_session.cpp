@@ -80,7 +80,8 @@ void KvmfrSession::try_connect() {
       break;
     case LgmpStatus::invalid_magic:
       return retry_in(kRetryFastMs, SessionState::waiting_for_agent,
-                      "waiting for the agent: the region holds no LGMP header yet");
+                      "waiting for kagami-agent or a Looking Glass host in the guest (nothing has written to the "
+                      "region yet: no LGMP header)");
     case LgmpStatus::invalid_version: {
       const std::uint32_t version = reinterpret_cast<const LgmpHeader*>(region_.data())->version;
       return retry_in(kRetrySlowMs, SessionState::incompatible,
@@ -90,7 +91,9 @@ void KvmfrSession::try_connect() {
     case LgmpStatus::invalid_session:
       // No heartbeat since we last looked: keep whatever we told the user (e.g. "agent stopped").
       if (status_.message.empty() || status_.state == SessionState::connected)
-        status_ = {SessionState::waiting_for_agent, "waiting for the agent: its heartbeat is not moving"};
+        status_ = {SessionState::waiting_for_agent,
+                   "waiting for kagami-agent or a Looking Glass host in the guest (the region holds an "
+                   "old session whose heartbeat is not moving)"};
       next_attempt_ms_ = clock_.now_ms() + kRetryFastMs;
       return;
     case LgmpStatus::corrupted:
@@ -116,7 +119,7 @@ void KvmfrSession::try_subscribe() {
     if (s == LgmpStatus::ok) continue;
     if (s == LgmpStatus::no_such_queue)  // the agent is still creating its queues
       return retry_in(kRetryFastMs, SessionState::waiting_for_agent,
-                      "waiting for the agent to create its queues");
+                      "the agent in the guest is starting (creating its queues)");
     if (s == LgmpStatus::queue_full)
       return retry_in(kRetryCorruptMs, SessionState::corrupted,
                       "all 32 subscriber slots of the agent's queue are taken");

@@ -77,7 +77,7 @@ bool ClipboardBridge::agent_ready() const {
 }
 
 void ClipboardBridge::set_host(ClipboardData data) {
-  if (!options_.enabled) return;
+  if (!options_.enabled || !options_.to_guest) return;
   if (data.bytes.size() > options_.max_bytes) {
     spdlog::warn("spice: host clipboard of {} bytes is over the {} byte limit; not offered to the guest",
                  data.bytes.size(), options_.max_bytes);
@@ -114,6 +114,7 @@ int ClipboardBridge::on_guest_grab(SpiceMainChannel* main, unsigned selection, u
   if (selection != kSelection) return FALSE;
   self->host_.reset();  // the guest owns the clipboard now
   self->host_grabbed_ = false;
+  if (!self->options_.to_host) return TRUE;  // one way only: nothing is fetched from the guest
   for (ClipboardType wanted : kPreferred) {
     for (unsigned i = 0; i < ntypes; ++i) {
       if (types[i] == agent_type(wanted)) {

@@ -3,12 +3,18 @@
 #include <spdlog/spdlog.h>
 #include <spice-client.h>
 
+#include <algorithm>
+
 #include "common/clock.h"
 
 namespace kagami::spice {
 
 Session::Impl::Impl(SessionOptions options, SpiceAddress address)
-    : options_(std::move(options)), address_(std::move(address)), clipboard_(options_.clipboard, status_) {
+    : options_(std::move(options)),
+      address_(std::move(address)),
+      clipboard_(options_.clipboard, status_),
+      microphone_(options_.audio.record) {
+  status_.update([&](SessionStatus& s) { s.microphone_on = microphone_; });
   loop_ = std::make_unique<GlibLoop>();
   loop_->invoke([this] { connect(); });
 }
@@ -68,6 +74,7 @@ void Session::Impl::disconnect() {
   record_channel_ = nullptr;
   if (playback_) playback_->stop();
   if (record_) record_->stop();
+  guest_recording_ = false;
   spice_session_disconnect(session_);
   g_object_unref(session_);
   session_ = nullptr;
@@ -103,7 +110,21 @@ void Session::Impl::connection_failed(const std::string& why) {
 
 void Session::Impl::schedule_reconnect(const std::string& why) {
   if (reconnect_timer_) return;
-  spdlog::info("spice: {}; reconnecting every {} ms", why, options_.reconnect_ms);
+  // A VM that is not running means a failure every reconnect_ms for as long as it is down: log the
+  // first one, then a reminder a minute (the status keeps the latest reason for the window).
+  const uint64_t now = monotonic_ns();
+  ++failures_in_a_row_;
+  if (failures_in_a_row_ == 1 || why != last_failure_ || now - last_failure_log_ns_ >= kFailureReminderNs) {
+    if (failures_in_a_row_ == 1 || why != last_failure_)
+      spdlog::info("spice: {}; reconnecting every {} ms", why, options_.reconnect_ms);
+    else
+      spdlog::info("spice: still {} after {} attempts; reconnecting every {} ms", why, failures_in_a_row_,
+                   options_.reconnect_ms);
+    last_failure_ = why;
+    last_failure_log_ns_ = now;
+  } else {
+    spdlog::debug("spice: {}; reconnecting", why);
+  }
   status_.update([&](SessionStatus& s) {
     s.state = ConnectionState::Reconnecting;
     s.last_error = why;
@@ -154,11 +175,11 @@ void Session::Impl::on_channel_new(SpiceSession*, SpiceChannel* channel, void* s
       g_signal_connect(channel, "notify::mute", G_CALLBACK(&on_playback_volume), self);
     }
   } else if (SPICE_IS_RECORD_CHANNEL(channel)) {
-    if (self->options_.audio.record) {  // off: connected but never fed, the guest hears silence
-      self->record_channel_ = SPICE_RECORD_CHANNEL(channel);
-      g_signal_connect(channel, "record-start", G_CALLBACK(&on_record_start), self);
-      g_signal_connect(channel, "record-stop", G_CALLBACK(&on_record_stop), self);
-    }
+    // Always followed: the user may allow the microphone later (Session::set_microphone). While
+    // it is off the channel is connected but never fed: the guest hears silence.
+    self->record_channel_ = SPICE_RECORD_CHANNEL(channel);
+    g_signal_connect(channel, "record-start", G_CALLBACK(&on_record_start), self);
+    g_signal_connect(channel, "record-stop", G_CALLBACK(&on_record_stop), self);
   } else if (SPICE_IS_PORT_CHANNEL(channel)) {
     // Named ports (e.g. org.spice-space.webdav.0, QEMU's monitor) are connected so the guest sees
     // a client; kagami does not use their data yet.
@@ -191,6 +212,8 @@ void Session::Impl::on_main_event(SpiceChannel*, int event, void* self_ptr) {
   switch (event) {
     case SPICE_CHANNEL_OPENED:
       spdlog::info("spice: connected");
+      self->failures_in_a_row_ = 0;
+      self->last_failure_.clear();
       self->status_.update([](SessionStatus& s) {
         s.state = ConnectionState::Connected;
         s.last_error.clear();
@@ -270,8 +293,10 @@ void Session::Impl::on_playback_start(SpicePlaybackChannel*, int format, int cha
   }
   PulseContext* pulse = self->pulse();
   if (!pulse) return;
-  if (!self->playback_)
+  if (!self->playback_) {
     self->playback_ = std::make_unique<PulsePlayback>(*pulse, self->options_.audio, self->status_);
+    self->playback_->set_user_volume(self->volume_percent_, self->mute_);
+  }
   auto started = self->playback_->start(static_cast<uint32_t>(rate), static_cast<uint32_t>(channels));
   if (!started) spdlog::error("spice audio: {}", started.error().message);
 }
@@ -310,32 +335,63 @@ void Session::Impl::on_record_start(SpiceRecordChannel*, int format, int channel
     spdlog::error("spice audio: unsupported record sample format {}", format);
     return;
   }
-  PulseContext* pulse = self->pulse();
+  self->guest_recording_ = true;
+  self->record_rate_ = rate;
+  self->record_channels_ = channels;
+  if (self->microphone_) self->start_record();
+}
+
+void Session::Impl::start_record() {
+  PulseContext* pulse = this->pulse();
   if (!pulse) return;
-  if (!self->record_) {
+  if (!record_) {
     // PulseAudio thread → GLib thread: spice-client-glib must only be called from its own thread.
-    self->record_ =
-        std::make_unique<PulseRecord>(*pulse, self->options_.audio, [self](std::vector<uint8_t> block) {
-          self->loop_->invoke([self, block = std::move(block)]() mutable {
-            if (!self->record_channel_) return;
-            const auto time_ms = static_cast<guint32>(monotonic_ns() / 1'000'000);
-            spice_record_channel_send_data(self->record_channel_, block.data(), block.size(), time_ms);
-            self->status_.update([&](SessionStatus& s) { s.record_bytes_sent += block.size(); });
-          });
-        });
+    record_ = std::make_unique<PulseRecord>(*pulse, options_.audio, [this](std::vector<uint8_t> block) {
+      loop_->invoke([this, block = std::move(block)]() mutable {
+        if (!record_channel_ || !microphone_) return;
+        const auto time_ms = static_cast<guint32>(monotonic_ns() / 1'000'000);
+        spice_record_channel_send_data(record_channel_, block.data(), block.size(), time_ms);
+        status_.update([&](SessionStatus& s) { s.record_bytes_sent += block.size(); });
+      });
+    });
   }
-  auto started = self->record_->start(static_cast<uint32_t>(rate), static_cast<uint32_t>(channels));
+  auto started = record_->start(static_cast<uint32_t>(record_rate_), static_cast<uint32_t>(record_channels_));
   if (!started) {
     spdlog::error("spice audio: {}", started.error().message);
     return;
   }
-  self->status_.update([](SessionStatus& s) { s.record_active = true; });
+  status_.update([](SessionStatus& s) { s.record_active = true; });
 }
 
 void Session::Impl::on_record_stop(SpiceRecordChannel*, void* self_ptr) {
   auto* self = static_cast<Impl*>(self_ptr);
+  self->guest_recording_ = false;
   if (self->record_) self->record_->stop();
   self->status_.update([](SessionStatus& s) { s.record_active = false; });
+}
+
+void Session::Impl::set_microphone(bool on) {
+  if (on == microphone_) return;
+  microphone_ = on;
+  status_.update([on](SessionStatus& s) { s.microphone_on = on; });
+  if (on && guest_recording_) {
+    start_record();
+  } else if (!on && record_) {
+    record_->stop();
+    status_.update([](SessionStatus& s) { s.record_active = false; });
+  }
+}
+
+void Session::Impl::set_volume(uint32_t percent) {
+  volume_percent_ = std::min<uint32_t>(percent, 100);
+  status_.update([this](SessionStatus& s) { s.volume_percent = volume_percent_; });
+  if (playback_) playback_->set_user_volume(volume_percent_, mute_);
+}
+
+void Session::Impl::set_mute(bool mute) {
+  mute_ = mute;
+  status_.update([mute](SessionStatus& s) { s.muted = mute; });
+  if (playback_) playback_->set_user_volume(volume_percent_, mute_);
 }
 
 }  // namespace kagami::spice

@@ -3,6 +3,7 @@
 // GlibLoop thread except the constructor, the destructor and status() (see session.h).
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "spice/clipboard_bridge.h"
 #include "spice/glib_loop.h"
@@ -31,6 +32,9 @@ class Session::Impl {
   InputSender& input() { return input_; }  // loop thread only
   ClipboardBridge& clipboard() { return clipboard_; }
   void request_mouse_mode(MouseMode mode);
+  void set_volume(uint32_t percent);
+  void set_mute(bool mute);
+  void set_microphone(bool on);
 
  private:
   void connect();     // a new SpiceSession, connecting
@@ -53,6 +57,7 @@ class Session::Impl {
   static void on_record_stop(SpiceRecordChannel*, void* self);
 
   PulseContext* pulse();  // connects on first use; nullptr (logged) if there is no sound server
+  void start_record();    // opens the host microphone for the guest's record stream
 
   SessionOptions options_;
   SpiceAddress address_;
@@ -68,12 +73,22 @@ class Session::Impl {
   unsigned reconnect_timer_ = 0;  // GLib source ids on the default context; removed in ~Impl
   unsigned disconnect_idle_ = 0;
   bool auth_failed_ = false;
+  // Reconnect failures are logged once, then once a minute (schedule_reconnect).
+  static constexpr uint64_t kFailureReminderNs = 60'000'000'000;
+  uint32_t failures_in_a_row_ = 0;
+  std::string last_failure_;
+  uint64_t last_failure_log_ns_ = 0;
   std::optional<MouseMode> wanted_mouse_mode_;
 
   std::unique_ptr<PulseContext> pulse_;
   bool pulse_failed_ = false;
   std::unique_ptr<PulsePlayback> playback_;
   std::unique_ptr<PulseRecord> record_;
+  uint32_t volume_percent_ = 100;
+  bool mute_ = false;
+  bool microphone_ = false;       // the user allows it (starts as AudioOptions::record)
+  bool guest_recording_ = false;  // between record-start and record-stop
+  int record_rate_ = 0, record_channels_ = 0;
 
   std::unique_ptr<GlibLoop> loop_;  // last: started once everything above exists
 };

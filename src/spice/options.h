@@ -9,6 +9,8 @@ namespace kagami::spice {
 
 struct ClipboardOptions {
   bool enabled = true;
+  bool to_guest = true;  // host content is offered to the guest
+  bool to_host = true;   // guest content is fetched for the host (else its grabs are ignored)
   // Largest clipboard content taken from or given to the guest; bigger offers are ignored
   // (counted in SessionStatus::clipboard_rejected).
   size_t max_bytes = 16u << 20;

@@ -156,17 +156,32 @@ void PulsePlayback::set_mute(bool mute) {
   apply_volume();
 }
 
+void PulsePlayback::set_user_volume(uint32_t percent, bool mute) {
+  user_percent_ = percent;
+  user_mute_ = mute;
+  if (!stream_) return;
+  PulseLock lock(pulse_);
+  apply_volume();
+}
+
 void PulsePlayback::apply_volume() {
   const uint32_t index = pa_stream_get_index(stream_);
-  if (!volume_.empty()) {
+  // The guest's per-channel volume (full until it says otherwise) times the user's.
+  const double user = user_percent_ / 100.0;
+  if (!volume_.empty() || user_percent_ != 100) {
     pa_cvolume cv;
     pa_cvolume_init(&cv);
-    cv.channels = static_cast<uint8_t>(std::min<size_t>(volume_.size(), PA_CHANNELS_MAX));
-    for (unsigned i = 0; i < cv.channels; ++i) cv.values[i] = pa_sw_volume_from_linear(volume_[i] / 65535.0);
+    cv.channels =
+        static_cast<uint8_t>(std::min<size_t>(volume_.empty() ? channels_ : volume_.size(), PA_CHANNELS_MAX));
+    for (unsigned i = 0; i < cv.channels; ++i) {
+      const double guest = volume_.empty() ? 1.0 : volume_[i] / 65535.0;
+      cv.values[i] = pa_sw_volume_from_linear(guest * user);
+    }
     pa_operation* op = pa_context_set_sink_input_volume(pulse_.context(), index, &cv, nullptr, nullptr);
     if (op) pa_operation_unref(op);
   }
-  pa_operation* op = pa_context_set_sink_input_mute(pulse_.context(), index, mute_, nullptr, nullptr);
+  pa_operation* op =
+      pa_context_set_sink_input_mute(pulse_.context(), index, mute_ || user_mute_, nullptr, nullptr);
   if (op) pa_operation_unref(op);
 }
 

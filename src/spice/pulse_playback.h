@@ -29,6 +29,8 @@ class PulsePlayback {
   // Guest volume per channel (0..65535, linear) and mute, as the SPICE channel reports them.
   void set_volume(const std::vector<uint16_t>& volume);
   void set_mute(bool mute);
+  // The user's volume (percent, linear) and mute, applied on top of the guest's.
+  void set_user_volume(uint32_t percent, bool mute);
 
   uint32_t latency_ms() const;  // the stream's current total latency, for playback-get-delay
 
@@ -48,6 +50,8 @@ class PulsePlayback {
   uint64_t last_underrun_ns_ = 0;
   std::vector<uint16_t> volume_;
   bool mute_ = false;
+  uint32_t user_percent_ = 100;
+  bool user_mute_ = false;
 };
 
 }  // namespace kagami::spice

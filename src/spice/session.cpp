@@ -95,6 +95,18 @@ void Session::on_guest_clipboard(ClipboardHandler handler, ClipboardReleaseHandl
       });
 }
 
+void Session::set_volume(uint32_t percent) {
+  impl_->loop().invoke([impl = impl_.get(), percent] { impl->set_volume(percent); });
+}
+
+void Session::set_mute(bool mute) {
+  impl_->loop().invoke([impl = impl_.get(), mute] { impl->set_mute(mute); });
+}
+
+void Session::set_microphone(bool on) {
+  impl_->loop().invoke([impl = impl_.get(), on] { impl->set_microphone(on); });
+}
+
 SessionStatus Session::status() const { return impl_->status().snapshot(); }
 
 }  // namespace kagami::spice

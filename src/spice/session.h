@@ -59,6 +59,14 @@ class Session {
   void release_host_clipboard();
   void on_guest_clipboard(ClipboardHandler handler, ClipboardReleaseHandler release = {});
 
+  // Audio controls of the user (on top of the guest's own volume and mute): playback volume in
+  // percent (0..100, linear), playback mute, and the microphone. The microphone starts as
+  // AudioOptions::record says and takes effect whenever the guest opens its record stream; it needs
+  // audio on (playback or record) when the session starts, or there is no record channel.
+  void set_volume(uint32_t percent);
+  void set_mute(bool mute);
+  void set_microphone(bool on);
+
   SessionStatus status() const;
 
   class Impl;

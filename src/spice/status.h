@@ -25,7 +25,10 @@ struct SessionStatus {
   uint64_t audio_underruns = 0;
   uint64_t audio_overruns = 0;  // blocks dropped because the queue was past AudioOptions::max_ms
   uint64_t audio_frames_played = 0;
-  bool record_active = false;
+  uint32_t volume_percent = 100;  // the user's playback volume (Session::set_volume)
+  bool muted = false;             // the user's playback mute (the guest's own mute is separate)
+  bool microphone_on = false;     // the user allows the microphone (Session::set_microphone)
+  bool record_active = false;     // ... and the guest is recording: the host microphone is open
   uint64_t record_bytes_sent = 0;
 
   uint64_t clipboard_to_guest = 0;    // contents handed to the guest

@@ -18,36 +18,49 @@ TEST(KeyBindings, EscapeKeyNamesAreSdlScancodeNamesWithSpacesOptional) {
 TEST(KeyBindings, CommandsOnlyWhileTheEscapeKeyIsHeld) {
   KeyBindingState keys(SDL_SCANCODE_SCROLLLOCK);
   std::optional<Command> command;
-  EXPECT_FALSE(keys.on_key(SDL_SCANCODE_S, true, command));  // for the guest
+  EXPECT_FALSE(keys.on_key(SDL_SCANCODE_S, true, 0, command));  // for the guest
   EXPECT_FALSE(command);
-  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, command));
+  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, 0, command));
   EXPECT_TRUE(keys.escape_held());
-  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_S, true, command));
+  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_S, true, 0, command));
   EXPECT_EQ(command, Command::screenshot);
-  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_S, false, command));  // the release is the client's too
+  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_S, false, 0, command));  // the release is the client's too
   EXPECT_FALSE(command);
-  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_Z, true, command));  // unbound, still not the guest's
+  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_Z, true, 0, command));  // unbound, still not the guest's
   EXPECT_FALSE(command);
-  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, command));
+  EXPECT_TRUE(keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, 0, command));
   EXPECT_FALSE(keys.escape_held());
-  EXPECT_FALSE(keys.on_key(SDL_SCANCODE_Q, true, command));
+  EXPECT_FALSE(keys.on_key(SDL_SCANCODE_Q, true, 0, command));
   EXPECT_FALSE(command);
 }
 
 TEST(KeyBindings, TappingTheEscapeKeyAloneTogglesCapture) {
   KeyBindingState keys(SDL_SCANCODE_SCROLLLOCK);
   std::optional<Command> command;
-  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, command);
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, 0, command);
   EXPECT_FALSE(command);
-  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, command);
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, 0, command);
   EXPECT_EQ(command, Command::toggle_capture);
   // Held with another key: a command, not a tap.
-  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, command);
-  keys.on_key(SDL_SCANCODE_D, true, command);
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, 0, command);
+  keys.on_key(SDL_SCANCODE_D, true, 0, command);
   EXPECT_EQ(command, Command::toggle_stats);
-  keys.on_key(SDL_SCANCODE_D, false, command);
-  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, command);
+  keys.on_key(SDL_SCANCODE_D, false, 0, command);
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, 0, command);
   EXPECT_FALSE(command);
+}
+
+TEST(KeyBindings, HoldingTheEscapeKeyToReadTheHelpDoesNotCapture) {
+  KeyBindingState keys(SDL_SCANCODE_SCROLLLOCK);
+  std::optional<Command> command;
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, 1000, command);
+  EXPECT_TRUE(keys.escape_held());  // the help shows
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, 1000 + KeyBindingState::kTapMs + 1, command);
+  EXPECT_FALSE(command);
+  // A quick tap still captures (and the clock may wrap).
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, true, 0xFFFFFFF0u, command);
+  keys.on_key(SDL_SCANCODE_SCROLLLOCK, false, 0x40u, command);
+  EXPECT_EQ(command, Command::toggle_capture);
 }
 
 TEST(KeyBindings, EveryBindingHasADistinctKey) {

@@ -16,6 +16,21 @@ TEST(Layout, FitKeepsAspectAndCentres) {
   EXPECT_EQ(l.filter, FilterMode::sharp);  // shrinking
 }
 
+TEST(Layout, StretchFillsTheWindowIgnoringTheAspect) {
+  const Layout l = compute_layout(1920, 1080, 1000, 1000, ScaleMode::stretch, true, FilterMode::automatic);
+  EXPECT_EQ(l.dest.x, 0);
+  EXPECT_EQ(l.dest.y, 0);
+  EXPECT_EQ(l.dest.width, 1000);
+  EXPECT_EQ(l.dest.height, 1000);
+  EXPECT_EQ(l.filter, FilterMode::sharp);  // shrinking along x
+  // Without upscaling each axis stops at 1:1, centred.
+  const Layout n = compute_layout(800, 600, 1920, 500, ScaleMode::stretch, false, FilterMode::automatic);
+  EXPECT_EQ(n.dest.width, 800);
+  EXPECT_EQ(n.dest.height, 500);
+  EXPECT_EQ(n.dest.x, 560);
+  EXPECT_EQ(n.dest.y, 0);
+}
+
 TEST(Layout, NoUpscaleStopsAtOneToOne) {
   const Layout l = compute_layout(800, 600, 1920, 1080, ScaleMode::fit, false, FilterMode::automatic);
   EXPECT_EQ(l.dest.width, 800);

@@ -69,6 +69,75 @@ TEST_F(OptionsTest, WrongTypesAndValuesAreErrors) {
   EXPECT_NE(r.error().message.find("allowed"), std::string::npos);
 }
 
+TEST_F(OptionsTest, EveryCommandLineOptionIsAConfigKey) {
+  // These were once rejected in the file (the client exited 2): the file now takes its keys from
+  // the command-line option list itself.
+  write_config(
+      "spice = false\nspice-uri = \"spice+unix:///run/vm.sock\"\nspice-password = \"s3cret\"\n"
+      "clipboard = false\naudio = false\nfullscreen = true\nupscale = false\nx = 40\n");
+  const auto p = parse({});
+  ASSERT_FALSE(p.exit);
+  EXPECT_FALSE(p.options.spice);
+  EXPECT_EQ(p.options.spice_uri, "spice+unix:///run/vm.sock");
+  EXPECT_EQ(p.options.spice_password, "s3cret");
+  EXPECT_FALSE(p.options.clipboard);
+  EXPECT_FALSE(p.options.audio);
+  EXPECT_TRUE(p.options.fullscreen);
+  EXPECT_FALSE(p.options.upscale);
+  EXPECT_EQ(p.options.x, 40);
+  // The command line still wins over the file, flags included.
+  const auto q = parse({"--spice", "--no-fullscreen"});
+  EXPECT_TRUE(q.options.spice);
+  EXPECT_FALSE(q.options.fullscreen);
+}
+
+TEST_F(OptionsTest, ConfigFileCannotNameNonSettings) {
+  Options o;
+  for (const char* text : {"config = \"/tmp/x.toml\"\n", "help = true\n", "version = true\n"}) {
+    write_config(text);
+    auto r = load_config_file((dir_ / "kagami" / "client.toml").string(), o);
+    EXPECT_FALSE(r.ok()) << text;
+  }
+}
+
+TEST_F(OptionsTest, RangeErrorsNameTheRangeInTheFileAndOnTheCommandLine) {
+  write_config("width = 5\n");
+  Options o;
+  auto r = load_config_file((dir_ / "kagami" / "client.toml").string(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("\"width\""), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("16 to 16384"), std::string::npos) << r.error().message;
+  write_config("width = true\n");
+  r = load_config_file((dir_ / "kagami" / "client.toml").string(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("takes a value"), std::string::npos) << r.error().message;
+}
+
+TEST_F(OptionsTest, WhatLookingGlassUsersLookFor) {
+  const auto d = parse({});
+  EXPECT_EQ(d.options.volume, 100u);
+  EXPECT_FALSE(d.options.microphone);
+  EXPECT_FALSE(d.options.capture_on_start);
+  EXPECT_TRUE(d.options.clipboard_to_guest);
+  EXPECT_TRUE(d.options.clipboard_to_host);
+  const auto p = parse({"--scale", "stretch", "--rotate", "270", "--capture-on-start", "--mouse-sensitivity",
+                        "-3", "--raw-mouse", "--no-clipboard-to-host", "--microphone", "--volume", "40"});
+  ASSERT_FALSE(p.exit);
+  EXPECT_EQ(p.options.scale, ScaleMode::stretch);
+  EXPECT_EQ(p.options.rotate, 270);
+  EXPECT_TRUE(p.options.capture_on_start);
+  EXPECT_EQ(p.options.mouse_sensitivity, -3);
+  EXPECT_TRUE(p.options.raw_mouse);
+  EXPECT_TRUE(p.options.clipboard_to_guest);
+  EXPECT_FALSE(p.options.clipboard_to_host);
+  EXPECT_TRUE(p.options.microphone);
+  EXPECT_EQ(p.options.volume, 40u);
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"--rotate", "45"}, {"--mouse-sensitivity", "10"}, {"--volume", "101"}}) {
+    EXPECT_TRUE(parse(bad).exit) << bad[0];
+  }
+}
+
 TEST_F(OptionsTest, BadCommandLineValueExitsWithAnError) {
   const auto p = parse({"--filter", "bicubic"});
   EXPECT_TRUE(p.exit);

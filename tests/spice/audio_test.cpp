@@ -155,6 +155,66 @@ TEST_F(SpiceAudio, GuestMuteAndVolumeApplyToThePlayback) {
   peer_.stop_playback();
 }
 
+TEST_F(SpiceAudio, UserVolumeAndMuteApplyOnTopOfTheGuests) {
+  SessionOptions options = audio_options();
+  options.audio.playback = true;
+  auto session = start_session(options);
+  ASSERT_TRUE(session);
+  session->set_volume(50);  // before the stream exists: applied when it opens
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  peer_.start_playback([](int16_t* stereo, uint32_t frames, uint64_t first) {
+    fixture::sine(stereo, frames, first, 600, kRate, 0.5);
+  });
+  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.playback_active; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_NEAR(sink_peak_over(pulse_, 400), 8192, 400) << "the user's 50% was not applied";
+  peer_.set_playback_volume(32768);  // the guest halves too: a quarter
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_NEAR(sink_peak_over(pulse_, 400), 4096, 300) << "the guest's and the user's volume do not multiply";
+  session->set_mute(true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_LT(sink_peak_over(pulse_, 400), 100) << "still audible after the user muted";
+  EXPECT_TRUE(session->status().muted);
+  session->set_mute(false);
+  session->set_volume(100);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_NEAR(sink_peak_over(pulse_, 400), 8192, 400) << "unmuted at 100%: only the guest's half is left";
+  EXPECT_EQ(session->status().volume_percent, 100u);
+  peer_.stop_playback();
+}
+
+TEST_F(SpiceAudio, MicrophoneCanBeAllowedAndStoppedWhileTheGuestRecords) {
+  SessionOptions options = audio_options();
+  options.audio.playback = true;  // audio on, microphone off (the default)
+  auto session = start_session(options);
+  ASSERT_TRUE(session);
+  ASSERT_TRUE(
+      wait_status(*session, [](const SessionStatus& s) { return s.state == ConnectionState::Connected; }));
+  peer_.start_record();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(session->status().record_active);
+  session->set_microphone(true);
+  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return s.record_active; }))
+      << session->status().last_error;
+  std::thread player([&] {
+    fixture::play_into_sink(pulse_.server(), PrivatePulse::kMicSink, 1.0, kRate,
+                            [](int16_t* stereo, uint32_t frames, uint64_t first) {
+                              fixture::sine(stereo, frames, first, 440, kRate, 0.5);
+                            });
+  });
+  const bool heard = peer_.wait_for([](const PeerState& s) { return s.recorded.size() >= kRate; }, 8000);
+  player.join();
+  ASSERT_TRUE(heard) << "the server got " << peer_.snapshot().recorded.size() / 2 << " frames";
+  session->set_microphone(false);
+  ASSERT_TRUE(wait_status(*session, [](const SessionStatus& s) { return !s.record_active; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const uint64_t sent = session->status().record_bytes_sent;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(session->status().record_bytes_sent, sent) << "the microphone kept sending after it was stopped";
+  peer_.stop_record();
+}
+
 TEST_F(SpiceAudio, MicrophoneToneReachesTheServer) {
   SessionOptions options = audio_options();
   options.audio.record = true;

@@ -145,6 +145,31 @@ TEST_F(SpiceClipboard, SizeLimitRejectsBothWays) {
   ASSERT_TRUE(wait_received(1));
 }
 
+TEST_F(SpiceClipboard, OneWayOnlyPassesThatWay) {
+  SessionOptions options = options_for(peer_);
+  options.clipboard.to_host = false;  // host -> guest only
+  start(options);
+  peer_.guest_copy(VD_AGENT_CLIPBOARD_UTF8_TEXT, bytes_of("stays in the guest"));
+  EXPECT_FALSE(wait_received(1, 500)) << "the guest's copy reached the host";
+  EXPECT_EQ(session_->status().clipboard_from_guest, 0u);
+  session_->set_host_clipboard({ClipboardType::Text, bytes_of("to the guest")});
+  auto pasted = guest_pastes(VD_AGENT_CLIPBOARD_UTF8_TEXT, 0);
+  ASSERT_TRUE(pasted.has_value());
+  EXPECT_EQ(*pasted, bytes_of("to the guest"));
+}
+
+TEST_F(SpiceClipboard, OtherWayOnlyPassesThatWay) {
+  SessionOptions options = options_for(peer_);
+  options.clipboard.to_guest = false;  // guest -> host only
+  start(options);
+  session_->set_host_clipboard({ClipboardType::Text, bytes_of("stays on the host")});
+  EXPECT_FALSE(peer_.wait_for([](const PeerState& s) { return s.client_grabs > 0; }, 500))
+      << "the host's copy was offered to the guest";
+  peer_.guest_copy(VD_AGENT_CLIPBOARD_UTF8_TEXT, bytes_of("to the host"));
+  ASSERT_TRUE(wait_received(1));
+  EXPECT_EQ(received()[0].bytes, bytes_of("to the host"));
+}
+
 TEST_F(SpiceClipboard, DisabledClipboardPassesNothing) {
   SessionOptions options = options_for(peer_);
   options.clipboard.enabled = false;

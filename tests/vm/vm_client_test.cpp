@@ -178,7 +178,7 @@ TEST_F(VmClient, ClientWindowShowsTheGuestFramebufferPixelExact) {
   // The client starts first and waits for the agent, as a user's client would. Window at 0,0,
   // guest size, 1:1 without upscaling, nearest filter; no cursor drawn over the picture.
   client_ = new ClientProcess(xvfb_->display(), vm_->shm_path(), kWidth, kHeight, {"--no-show-cursor"});
-  ASSERT_TRUE(client_->wait_for_log("status: waiting for the agent", 15000))
+  ASSERT_TRUE(client_->wait_for_log("status: waiting for kagami-agent", 15000))
       << "the client did not start waiting for the agent\n"
       << client_->log();
   const auto start = Clock::now();

@@ -314,17 +314,16 @@ std::uint32_t VulkanRenderer::max_texture_size() const { return device_->limits.
 void VulkanRenderer::drawable_size(int& width, int& height) const {
   width = height = 0;
   if (window_) {
-    // The surface's own extent: SDL's idea of the window size runs ahead of it while the window
-    // system is still resizing, and stays wrong where a request is ignored (full screen without
-    // a window manager); drawing for the wrong size puts the image off-centre.
+    // The surface's own extent where the window system defines it: SDL's size is what it asked
+    // for (e.g. full screen that no window manager granted), and the swapchain takes this one.
     VkSurfaceCapabilitiesKHR caps;
     if (vkGetPhysicalDeviceSurfaceCapabilitiesKHR(device_->physical, device_->surface, &caps) == VK_SUCCESS &&
-        caps.currentExtent.width != 0xFFFFFFFFu && caps.currentExtent.width > 0 && caps.currentExtent.height > 0) {
+        caps.currentExtent.width != 0xFFFFFFFFu) {
       width = static_cast<int>(caps.currentExtent.width);
       height = static_cast<int>(caps.currentExtent.height);
-      return;
+    } else {
+      SDL_Vulkan_GetDrawableSize(window_, &width, &height);
     }
-    SDL_Vulkan_GetDrawableSize(window_, &width, &height);
   } else if (offscreen_) {
     width = static_cast<int>(offscreen_->image().width());
     height = static_cast<int>(offscreen_->image().height());
