@@ -227,6 +227,7 @@ void Agent::serve_new_subscribers(bool frame_pending) {
 Result<void> Agent::run(const std::atomic<bool>& stop) {
   {
     std::lock_guard lock(host_mutex_);
+    info_.output = backend_.output();
     if (auto r = setup_region(); !r) return r;
   }
   spdlog::info("publishing into {} of shared memory, {} per frame buffer, capture: {}",
@@ -279,6 +280,17 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
         else
           spdlog::warn("{} (retrying)", r.error().message);
         std::this_thread::sleep_for(kReinitRetry);
+      }
+      if (auto output = backend_.output(); output != info_.output) {
+        // The output moved or resized in the guest desktop: its record is written at setup, so
+        // viewers learn the new placement from a new session.
+        std::lock_guard lock(host_mutex_);
+        info_.output = output;
+        if (output)
+          spdlog::info("output {} is now {}x{} at {},{}: new session", output->name, output->rect.width,
+                       output->rect.height, output->rect.x, output->rect.y);
+        if (auto r = setup_region(); !r) return r;
+        have_posted_ = false;
       }
       pending = Pending{};
       continue;

@@ -77,6 +77,10 @@ class LinuxPlatform final : public AgentPlatform {
                    "Capture backend: " + names + "or auto (the first of x11, drm, fb that starts; logged)")
         ->capture_default_str();
     app.add_option("--display", backend_.display, "x11: the X display to capture (default: $DISPLAY)");
+    app.add_option(
+        "--output", backend_.output,
+        "x11, drm: capture one output (a RandR monitor / connector name such as HDMI-1, or an index); "
+        "repeat as --output A --shm X --output B --shm Y to serve several, each into its own region");
     app.add_option("--fb-device", backend_.fb_path, "fb: the framebuffer device")->capture_default_str();
     app.add_option("--drm-device", backend_.drm_path, "drm: the DRM card")->capture_default_str();
     app.add_option("--poll-ms", poll_ms_,

@@ -17,11 +17,12 @@ std::unique_ptr<CaptureBackend> make(const std::string& name, const BackendOptio
   if (name == "x11") {
     X11Config c;
     c.display = o.display;
+    c.output = o.output;
     c.poll_interval = o.poll_interval;
     return std::make_unique<X11Backend>(c);
   }
 #endif
-  if (name == "drm") return std::make_unique<DrmBackend>(DrmConfig{o.drm_path, o.poll_interval});
+  if (name == "drm") return std::make_unique<DrmBackend>(DrmConfig{o.drm_path, o.poll_interval, o.output});
   if (name == "fb") return std::make_unique<FbBackend>(FbConfig{o.fb_path, std::nullopt, o.poll_interval});
   if (name == "pattern") return std::make_unique<PatternBackend>(o.pattern);
   return nullptr;
@@ -39,6 +40,10 @@ std::vector<std::string> backend_names() {
 }
 
 Result<std::unique_ptr<CaptureBackend>> open_backend(const std::string& name, const BackendOptions& options) {
+  // Only x11 and drm know several outputs; the others always show the one screen they have.
+  const auto knows_outputs = [](const std::string& n) { return n == "x11" || n == "drm"; };
+  if (!options.output.empty() && name != "auto" && !knows_outputs(name))
+    return Error{fmt::format("capture {} has no outputs to choose from (--output needs x11 or drm)", name)};
   if (name != "auto") {
     auto backend = make(name, options);
     if (!backend) {
@@ -51,7 +56,7 @@ Result<std::unique_ptr<CaptureBackend>> open_backend(const std::string& name, co
   }
   std::string attempts;
   for (const auto& n : backend_names()) {
-    if (n == "pattern") continue;
+    if (n == "pattern" || (!options.output.empty() && !knows_outputs(n))) continue;
     auto backend = make(n, options);
     if (auto r = backend->start(); r) {
       spdlog::info("capture: {} (the first of [{}] that started)", n, "x11, drm, fb");

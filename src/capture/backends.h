@@ -12,6 +12,7 @@ namespace kagami::capture {
 
 struct BackendOptions {
   std::string display;                          // x11: empty = $DISPLAY
+  std::string output;                           // x11, drm: one output by name or index; empty = the default
   std::string fb_path = "/dev/fb0";             // fb
   std::string drm_path = "/dev/dri/card0";      // drm
   std::chrono::milliseconds poll_interval{16};  // fb/drm screen reads; x11 pointer position reads
