@@ -1,7 +1,8 @@
 # Debian packages (CPack DEB, one package per component): `make package`, or `cpack` in the build dir.
 #   kagami-setup   host setup tool, its man page, the default systemd-tmpfiles rule
 #   kagami-client  the viewer, its man page and desktop entry      (when the target exists)
-#   kagami-agent   the Linux guest agent and its man page          (when the target exists)
+#   kagami-agent   the Linux guest agent, its man page and systemd unit (when the target exists)
+#   kagami-agent-setup.exe  the Windows agent's installer, copied beside them (when it was built)
 # Included at the end of the top-level CMakeLists.txt, after every target is known.
 include(GNUInstallDirs)
 
@@ -39,6 +40,17 @@ if(TARGET kagami-client)
 endif()
 if(TARGET kagami-agent)
   kagami_package(kagami-agent "capture a Linux guest's screen into shared memory for kagami")
+  # A system service, not enabled on install: `sudo systemctl enable --now kagami-agent`.
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/kagami-agent.service
+          DESTINATION lib/systemd/system COMPONENT kagami-agent)
+endif()
+
+# The Windows agent's installer goes beside the .debs: the default build cross-builds it
+# (tests/wine's nested `windows` preset, when mingw-w64, Wine and makensis are installed), and a
+# CPack post-build script copies it into the packages directory.
+if(TARGET kagami_windows AND KAGAMI_MAKENSIS)
+  set(CPACK_KAGAMI_WINDOWS_INSTALLER ${PROJECT_BINARY_DIR}/windows/packaging/windows/kagami-agent-setup.exe)
+  set(CPACK_POST_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/packaging/copy-windows-installer.cmake)
 endif()
 
 set(CPACK_GENERATOR DEB)
@@ -63,5 +75,5 @@ set(CPACK_COMPONENT_KAGAMI-CLIENT_DESCRIPTION
     "kagami viewer\n kagami-client shows a KVM guest's screen from an ivshmem shared-memory region and\n sends input, clipboard and audio through SPICE.")
 set(CPACK_DEBIAN_KAGAMI-AGENT_PACKAGE_NAME kagami-agent)
 set(CPACK_COMPONENT_KAGAMI-AGENT_DESCRIPTION
-    "kagami guest agent for Linux\n kagami-agent captures the guest's screen and cursor into the ivshmem region.")
+    "kagami guest agent for Linux\n kagami-agent captures the guest's screen and cursor into the ivshmem region.\n Start it at boot with `sudo systemctl enable --now kagami-agent`; options go in\n /etc/default/kagami-agent (KAGAMI_AGENT_ARGS=...).")
 include(CPack)

@@ -135,15 +135,16 @@ struct ShmCommand {
                           .dry_run = dry_run},
                          std::cout);
     } else {
-      done = setup_shm_file({.path = path,
-                             .size = size.given() ? std::optional<std::uint64_t>(*bytes) : std::nullopt,
-                             .user = user,
-                             .group = group,
-                             .mode = mode_bits,
-                             .tmpfiles_dir = tmpfiles_dir,
-                             .dry_run = dry_run,
-                             .force = force},
-                            std::cout);
+      ShmFileRequest request;
+      request.path = path;
+      if (size.given()) request.size = *bytes;
+      request.user = user;
+      request.group = group;
+      request.mode = mode_bits;
+      request.tmpfiles_dir = tmpfiles_dir;
+      request.dry_run = dry_run;
+      request.force = force;
+      done = setup_shm_file(request, std::cout);
     }
     if (!done) return fail(done.error());
     return 0;
@@ -181,10 +182,13 @@ struct LibvirtCommand {
     auto bytes = size.bytes();
     if (!bytes) return fail(bytes.error());
     std::filesystem::path shm_path(shm);
+    request.wants.shmem_bytes = *bytes;
     if (shm.starts_with("/dev/kvmfr")) {
-      request.wants = {"", *bytes, shm};  // libvirt's <shmem> cannot use a device: <qemu:commandline>
+      // libvirt's <shmem> cannot use a device: <qemu:commandline>
+      request.wants.shmem_name.clear();
+      request.wants.kvmfr_device = shm;
     } else if (shm_path.parent_path() == "/dev/shm") {
-      request.wants = {shm_path.filename().string(), *bytes, ""};
+      request.wants.shmem_name = shm_path.filename().string();
     } else {
       return fail(
           {fmt::format("libvirt's <shmem> always uses /dev/shm/<name>, and {} is elsewhere: use a "

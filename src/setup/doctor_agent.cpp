@@ -14,7 +14,9 @@ namespace kagami::setup {
 namespace {
 
 constexpr const char* kStartAgent =
-    "start kagami-agent in the guest (Linux: `sudo kagami-agent`; Windows: the kagami-agent service), and "
+    "start kagami-agent in the guest (Linux: `sudo systemctl enable --now kagami-agent`, or `sudo "
+    "kagami-agent "
+    "--device ivshmem`; Windows: the kagami-agent service), and "
     "check the guest has the ivshmem device (`lspci -d 1af4:1110` in the guest)";
 
 std::string version_name(std::uint32_t kvmfr_version) {

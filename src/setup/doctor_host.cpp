@@ -45,10 +45,13 @@ void check_kvmfr(const DoctorOptions& options, std::vector<Finding>& out) {
     if (loaded)
       out.push_back({FindingStatus::ok, "kvmfr", "the kvmfr module is loaded", ""});
     else
-      out.push_back(
-          {FindingStatus::problem, "kvmfr",
-           fmt::format("{} needs the kvmfr module, which is not loaded", options.shm_path),
-           fmt::format("sudo kagami-setup shm --path {} && sudo modprobe kvmfr", options.shm_path)});
+      out.push_back({FindingStatus::problem, "kvmfr",
+                     fmt::format("{} needs the kvmfr module, which is not loaded", options.shm_path),
+                     fmt::format("sudo kagami-setup shm --path {}{} && sudo modprobe kvmfr", options.shm_path,
+                                 options.resolution
+                                     ? fmt::format(" --for {}x{}{}", options.resolution->width,
+                                                   options.resolution->height, options.hdr ? " --hdr" : "")
+                                     : "")});
   } else if (loaded) {
     out.push_back(
         {FindingStatus::note, "kvmfr", "the kvmfr module is loaded; /dev/kvmfr0 could replace the file", ""});

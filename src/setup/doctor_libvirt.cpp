@@ -33,6 +33,23 @@ std::vector<Finding> check_libvirt(const DoctorOptions& options) {
     out.push_back({FindingStatus::problem, "libvirt", edit.error().message, ""});
     return out;
   }
+  // A domain set up Looking Glass's way (no tablet, <video><model type='none'/>) is as good.
+  DomainWants gpu_only = wants;
+  gpu_only.gpu_only = true;
+  if (!edit->changes.empty()) {
+    if (auto lg = edit_domain_xml(*xml, gpu_only); lg && lg->changes.empty()) {
+      out.push_back({FindingStatus::ok, "libvirt",
+                     fmt::format("domain {} has every device kagami needs (Looking Glass's way: no tablet, "
+                                 "the passed-through GPU as the only display)",
+                                 *options.domain),
+                     ""});
+      return out;
+    }
+  }
+  for (const auto& warning : edit->warnings) {
+    out.push_back(
+        {FindingStatus::note, "libvirt", fmt::format("domain {}: {}", *options.domain, warning), ""});
+  }
   std::string fix =
       fmt::format("kagami-setup libvirt {}{} --size {}M --shm {}   (shows the diff; add --apply)",
                   *options.domain, connect, wants.shmem_bytes / kMiB, options.shm_path);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "setup/actions.h"
+#include "setup/libvirt_kvmfr.h"
 #include "setup/size.h"
 #include "shm/mapped_fd.h"
 
@@ -44,17 +45,21 @@ std::string kvmfr_udev_rule(const KvmfrRequest& request) {
 
 Result<void> setup_kvmfr(const KvmfrRequest& request, std::ostream& out) {
   std::string modules_dir = request.modules_dir.empty() ? running_kernel_modules_dir() : request.modules_dir;
+  std::string missing;
   if (!kvmfr_module_available(modules_dir)) {
-    return Error{fmt::format(
+    missing = fmt::format(
         "the kvmfr module is not installed (no kvmfr.ko in {}): build it from Looking Glass's module/ "
         "directory (dkms), or use a /dev/shm file: `sudo kagami-setup shm --path /dev/shm/looking-glass`",
-        modules_dir)};
+        modules_dir);
+    // A dry run shows what would be written all the same: that is how one reads it before building.
+    if (!request.dry_run) return Error{missing};
   }
   if (request.size % kMiB != 0 || !shm::is_power_of_two(request.size)) {
     return Error{fmt::format("{} is not a power-of-two number of MiB, which kvmfr's static_size_mb needs",
                              shm::format_size(request.size))};
   }
   Actions actions(out, request.dry_run);
+  if (!missing.empty()) out << "Note: " << missing << "\n";
   out << fmt::format("kvmfr device /dev/kvmfr0 ({} MiB) for user {} and group {}:\n", request.size / kMiB,
                      request.user, request.group);
   fs::path etc(request.etc_dir);
@@ -68,10 +73,10 @@ Result<void> setup_kvmfr(const KvmfrRequest& request, std::ostream& out) {
       "Then, with the VM off:\n"
       "  sudo modprobe -r kvmfr; sudo modprobe kvmfr      # load it with the new size\n"
       "  sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=kvmfr\n"
-      "For libvirt also add /dev/kvmfr0 to cgroup_device_acl in /etc/libvirt/qemu.conf, and\n"
-      "`/dev/kvmfr0 rw,` to /etc/apparmor.d/local/abstractions/libvirt-qemu (AppArmor hosts).\n"
-      "QEMU arguments: `kagami-setup qemu-args --shm /dev/kvmfr0 --size {}M`.\n",
-      request.size / kMiB);
+      "{}"
+      "QEMU arguments: `kagami-setup qemu-args --shm /dev/kvmfr0 --size {}M`; libvirt: `kagami-setup libvirt "
+      "DOMAIN --shm /dev/kvmfr0 --size {}M`.\n",
+      kvmfr_libvirt_access_lines("/dev/kvmfr0"), request.size / kMiB, request.size / kMiB);
   return {};
 }
 

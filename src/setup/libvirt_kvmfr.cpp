@@ -15,6 +15,24 @@ std::string kvmfr_backend_json(const std::string& device, std::uint64_t bytes) {
       bytes);
 }
 
+std::string kvmfr_libvirt_access_lines(const std::string& device) {
+  return fmt::format(
+      "For libvirt, QEMU opens {0} itself, which libvirt's device cgroup and AppArmor refuse by default:\n"
+      "  1. /etc/libvirt/qemu.conf — uncomment cgroup_device_acl and add the device (keep the entries you "
+      "have):\n"
+      "       cgroup_device_acl = [\n"
+      "           \"/dev/null\", \"/dev/full\", \"/dev/zero\",\n"
+      "           \"/dev/random\", \"/dev/urandom\",\n"
+      "           \"/dev/ptmx\", \"/dev/kvm\",\n"
+      "           \"{0}\"\n"
+      "       ]\n"
+      "     then `sudo systemctl restart libvirtd`\n"
+      "  2. AppArmor hosts (Debian, Ubuntu) — add to /etc/apparmor.d/local/abstractions/libvirt-qemu:\n"
+      "       {0} rw,\n"
+      "     then `sudo systemctl reload apparmor`\n",
+      device);
+}
+
 void want_kvmfr_commandline(xmlNode* domain, const std::string& device, std::uint64_t bytes,
                             std::vector<std::string>& changes) {
   xmlNs* ns = xmlSearchNsByHref(domain->doc, domain, x(kLibvirtQemuNamespace));

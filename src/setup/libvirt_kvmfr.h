@@ -14,6 +14,11 @@ inline constexpr const char* kLibvirtQemuNamespace = "http://libvirt.org/schemas
 // The -object argument: "{'qom-type':'memory-backend-file','id':'kagami-shm','mem-path':...}".
 std::string kvmfr_backend_json(const std::string& device, std::uint64_t bytes);
 
+// What libvirt needs before QEMU may open the device itself: the cgroup_device_acl entry in
+// /etc/libvirt/qemu.conf and, on AppArmor hosts, the rule for libvirt's QEMU profile. Printed by
+// `kagami-setup libvirt --shm /dev/kvmfrN` and `kagami-setup shm --path /dev/kvmfrN`.
+std::string kvmfr_libvirt_access_lines(const std::string& device);
+
 // Makes `domain` pass the ivshmem-plain device and its kvmfr memory backend to QEMU.
 void want_kvmfr_commandline(xmlNode* domain, const std::string& device, std::uint64_t bytes,
                             std::vector<std::string>& changes);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "setup/command.h"
+#include "setup/libvirt_kvmfr.h"
 #include "setup/temp_file.h"
 #include "setup/unified_diff.h"
 
@@ -115,6 +116,7 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
   if (auto valid = validate_domain_xml(edit->edited); !valid) return valid.error();
   out << "virt-xml-validate: the new XML is a valid libvirt domain.\n";
   if (!request.apply) {
+    if (!request.wants.kvmfr_device.empty()) out << kvmfr_libvirt_access_lines(request.wants.kvmfr_device);
     out << fmt::format("Nothing was changed. Apply it with: {}\n", apply_command(request));
     return true;
   }
@@ -133,10 +135,7 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
         "libvirt creates /dev/shm/{} as QEMU's user: run `{}` so kagami-client may open it too.\n",
         request.wants.shmem_name, shm_command(request));
   } else {
-    out << fmt::format(
-        "QEMU opens {0} itself: add it to cgroup_device_acl in /etc/libvirt/qemu.conf and, with AppArmor, "
-        "`{0} rw,` to /etc/apparmor.d/local/abstractions/libvirt-qemu.\n",
-        request.wants.kvmfr_device);
+    out << kvmfr_libvirt_access_lines(request.wants.kvmfr_device);
   }
   return true;
 }

@@ -7,11 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "setup/actions.h"
+#include "setup/doctor.h"
 #include "setup/region_users.h"
 #include "shm/mapped_fd.h"
 #include "shm/ownership.h"
@@ -37,9 +40,9 @@ Result<void> check_unused(const ShmFileRequest& request, std::uint64_t current, 
   }
   if (found.unreadable > 0) {
     return Error{fmt::format(
-        "will not resize {}: {} processes could not be checked for using it (another user's; QEMU "
+        "will not resize {}: {} process{} could not be checked for using it (another user's; QEMU "
         "runs as libvirt-qemu). Run with sudo, or pass --force",
-        change, found.unreadable)};
+        change, found.unreadable, found.unreadable == 1 ? "" : "es")};
   }
   return {};
 }
@@ -108,6 +111,44 @@ Result<void> fix_ownership(Actions& actions, const ShmFileRequest& request, uid_
   });
 }
 
+bool user_in_group(const std::string& user, gid_t gid) {
+  const passwd* pw = getpwnam(user.c_str());
+  if (!pw) return false;
+  if (pw->pw_gid == gid) return true;
+  int count = 64;
+  std::vector<gid_t> groups(static_cast<std::size_t>(count));
+  if (getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &count) < 0) {
+    groups.resize(static_cast<std::size_t>(count));
+    if (getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &count) < 0) return false;
+  }
+  groups.resize(static_cast<std::size_t>(count));
+  return std::find(groups.begin(), groups.end(), gid) != groups.end();
+}
+
+// A tmpfiles rule acts only at boot, and the group only helps QEMU if QEMU's user is in it.
+void explain_rule_and_group(const ShmFileRequest& request, gid_t gid, std::ostream& out) {
+  out << fmt::format(
+      "The rule acts at boot only (systemd-tmpfiles-setup); until then the file above is the one in use. "
+      "To create the file from the rule without rebooting: `sudo systemd-tmpfiles --create {}`.\n",
+      tmpfiles_rule_path(request));
+  std::string qemu = request.qemu_user.empty() ? default_qemu_user() : request.qemu_user;
+  if (qemu.empty()) {
+    out << fmt::format(
+        "Groups: {} owns the file; QEMU must run as {} or as a member of group {} (`sudo adduser USER {}`, "
+        "then "
+        "log in again).\n",
+        request.user, request.user, request.group, request.group);
+  } else if (user_in_group(qemu, gid)) {
+    out << fmt::format("Groups: {} owns the file; QEMU's user {} is in group {}: both may use it.\n",
+                       request.user, qemu, request.group);
+  } else {
+    out << fmt::format(
+        "Groups: QEMU's user {} is NOT in group {}, so QEMU cannot open the file: `sudo adduser {} {}`, then "
+        "restart libvirtd (or pass --group with a group {} is in).\n",
+        qemu, request.group, qemu, request.group, qemu);
+  }
+}
+
 }  // namespace
 
 std::string tmpfiles_rule(const ShmFileRequest& request) {
@@ -152,7 +193,10 @@ Result<void> setup_shm_file(const ShmFileRequest& request, std::ostream& out) {
   if (auto sized = fix_size(actions, request, exists ? &st : nullptr); !sized) return sized;
   if (auto owned = fix_ownership(actions, request, uid, gid); !owned) return owned;
   if (request.tmpfiles_dir.empty()) return {};
-  return actions.write_file(tmpfiles_rule_path(request), tmpfiles_rule(request));
+  if (auto written = actions.write_file(tmpfiles_rule_path(request), tmpfiles_rule(request)); !written)
+    return written;
+  explain_rule_and_group(request, gid, out);
+  return {};
 }
 
 }  // namespace kagami::setup

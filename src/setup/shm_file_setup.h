@@ -24,6 +24,8 @@ struct ShmFileRequest {
   // Resize even while processes have the file mapped or open (they see their memory cut short).
   bool force = false;
   std::string proc_root = "/proc";  // where to look for those processes
+  // Who runs QEMU, to check it is in `group`; empty: libvirt-qemu or qemu when such a user exists.
+  std::string qemu_user;
 };
 
 constexpr std::uint64_t kDefaultShmSize = 32 * 1024 * 1024;

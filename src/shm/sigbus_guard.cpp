@@ -65,8 +65,10 @@ void pass_on(int signal, siginfo_t* info, void* context) {
 }
 
 void on_sigbus(int signal, siginfo_t* info, void* context) {
-  // si_code <= 0: sent by a process (kill, raise), and si_addr is not an address.
-  if (info->si_code <= 0) {
+  // Only BUS_ADRERR is "no page behind this address" (a file mapping past its end). Others pass on:
+  // si_code <= 0 was sent by a process (kill, raise; si_addr is no address), BUS_MCEERR_* is a
+  // hardware memory error, BUS_ADRALN a misaligned access.
+  if (info->si_code != BUS_ADRERR) {
     pass_on(signal, info, context);
     return;
   }

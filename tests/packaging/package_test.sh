@@ -30,10 +30,29 @@ for program in "$@"; do
       "$root/usr/bin/kagami-setup" size 1920x1080 | grep -q "32 MiB"
       grep -qx "f /dev/shm/looking-glass 0660 root kvm -" "$root/usr/lib/tmpfiles.d/kagami-looking-glass.conf"
       dpkg-deb -f "$deb" Recommends | grep -q libvirt-clients ;;
+    kagami-agent)
+      unit=$root/usr/lib/systemd/system/kagami-agent.service
+      [ -f "$unit" ] || { echo "missing $unit" >&2; exit 1; }
+      grep -qx 'ExecStart=/usr/bin/kagami-agent $KAGAMI_AGENT_ARGS' "$unit"
+      # The unit checked by systemd itself, pointing at the package's own binary.
+      if command -v systemd-analyze >/dev/null; then
+        mkdir "$work/unit"
+        sed "s|/usr/bin/kagami-agent|$root/usr/bin/kagami-agent|" "$unit" >"$work/unit/kagami-agent.service"
+        systemd-analyze verify --man=no "$work/unit/kagami-agent.service"
+      fi
+      # Into a variable first: `grep -q` closing the pipe early would fail the pipeline (pipefail).
+      description=$(dpkg-deb -f "$deb" Description)
+      grep -q "systemctl enable --now kagami-agent" <<<"$description" ;;
     kagami-client)
       desktop=$root/usr/share/applications/kagami-client.desktop
       [ -f "$desktop" ] || { echo "missing $desktop" >&2; exit 1; }
       if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$desktop"; fi ;;
   esac
 done
+if [ "${KAGAMI_EXPECT_WINDOWS_INSTALLER:-0}" = 1 ]; then
+  exe=$work/out/kagami-agent-setup.exe
+  [ -f "$exe" ] || { echo "the Windows installer is not beside the .debs:" >&2; ls "$work/out" >&2; exit 1; }
+  [ "$(head -c 2 "$exe")" = MZ ] || { echo "$exe is not a Windows executable" >&2; exit 1; }
+  echo "--- $exe"
+fi
 echo PASS

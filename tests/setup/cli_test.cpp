@@ -72,6 +72,15 @@ TEST(KagamiSetupCli, ShmDryRunOnATempPath) {
   EXPECT_FALSE(std::filesystem::exists(dir / "r"));
 }
 
+// Reading what kvmfr setup would do needs no module (this machine has none, nor does CI).
+TEST(KagamiSetupCli, KvmfrDryRunWorksWithoutTheModule) {
+  auto r = run({"shm", "--path", "/dev/kvmfr0", "--for", "2560x1440", "--user", "root", "--dry-run"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("would write: /etc/modprobe.d/kvmfr.conf"));
+  EXPECT_THAT(r.out, HasSubstr("options kvmfr static_size_mb=64"));
+  EXPECT_THAT(r.out, HasSubstr("cgroup_device_acl = ["));
+}
+
 // `shm` without --size keeps an existing file's size; a resize under a process that holds the file
 // is refused (exit 1, the process named) unless --force.
 TEST(KagamiSetupCli, ShmKeepsTheSizeAndRefusesToResizeAFileInUse) {
@@ -117,6 +126,8 @@ TEST(KagamiSetupCli, LibvirtPrintsAnApplyCommandWithTheSameOptions) {
               HasSubstr("Apply it with: kagami-setup libvirt win10 --shm /dev/kvmfr0 --for 2560x1440 "
                         "--xml " +
                         xml + " --apply\n"));
+  EXPECT_THAT(kvmfr.out, HasSubstr("           \"/dev/kvmfr0\"\n       ]\n"));  // cgroup_device_acl, to paste
+  EXPECT_THAT(kvmfr.out, HasSubstr("\n       /dev/kvmfr0 rw,\n"));              // the AppArmor rule
   auto file = run({"libvirt", "win10", "--xml", xml, "--size", "64M", "--connect", "qemu:///session", "--shm",
                    "/dev/shm/win10"});
   EXPECT_EQ(file.exit_status, 0) << file.err;

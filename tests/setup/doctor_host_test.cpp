@@ -94,6 +94,12 @@ TEST_F(DoctorHost, SecondGpuNotOnVfioGetsTheBindCommand) {
 TEST_F(DoctorHost, KvmfrPathNeedsTheModule) {
   options_.shm_path = "/dev/kvmfr0";
   EXPECT_THAT(check_host(options_), Contains(finding(FindingStatus::problem, "kvmfr", "not loaded")));
+  // The fix repeats the resolution, so the module gets the size the doctor checked against.
+  options_.resolution = Resolution{2560, 1440};
+  EXPECT_THAT(
+      check_host(options_),
+      Contains(Field(&Finding::fix, HasSubstr("sudo kagami-setup shm --path /dev/kvmfr0 --for 2560x1440 && "
+                                              "sudo modprobe kvmfr"))));
   std::filesystem::create_directories(dir_ / "sys/module/kvmfr");
   EXPECT_THAT(check_host(options_), Contains(finding(FindingStatus::ok, "kvmfr", "loaded")));
 }

@@ -41,7 +41,11 @@ TEST(KvmfrSetup, WritesModprobeOptionsModulesLoadAndUdevRule) {
               HasSubstr("\nSUBSYSTEM==\"kvmfr\", OWNER=\"alice\", GROUP=\"kvm\", MODE=\"0660\"\n"));
   EXPECT_THAT(out.str(), HasSubstr("write: " + (dir / "etc/udev/rules.d/99-kvmfr.rules")));
   EXPECT_THAT(out.str(), HasSubstr("sudo modprobe kvmfr"));
-  EXPECT_THAT(out.str(), HasSubstr("cgroup_device_acl"));
+  // The lines docs/setup.md promises, ready to paste.
+  EXPECT_THAT(out.str(), HasSubstr("       cgroup_device_acl = [\n"));
+  EXPECT_THAT(out.str(), HasSubstr("           \"/dev/kvmfr0\"\n       ]\n"));
+  EXPECT_THAT(out.str(),
+              HasSubstr("/etc/apparmor.d/local/abstractions/libvirt-qemu:\n       /dev/kvmfr0 rw,\n"));
 }
 
 TEST(KvmfrSetup, DryRunWritesNothing) {
@@ -53,6 +57,20 @@ TEST(KvmfrSetup, DryRunWritesNothing) {
   ASSERT_TRUE(setup_kvmfr(request, out));
   EXPECT_FALSE(std::filesystem::exists(dir / "etc"));
   EXPECT_THAT(out.str(), HasSubstr("would write: " + (dir / "etc/modprobe.d/kvmfr.conf")));
+}
+
+TEST(KvmfrSetup, DryRunWorksWithoutTheModule) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "modules");  // no kvmfr.ko in it
+  KvmfrRequest request{
+      .user = "alice", .etc_dir = dir / "etc", .modules_dir = dir / "modules", .dry_run = true};
+  std::ostringstream out;
+  auto done = setup_kvmfr(request, out);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_THAT(out.str(), HasSubstr("Note: the kvmfr module is not installed"));
+  EXPECT_THAT(out.str(), HasSubstr("would write: " + (dir / "etc/modprobe.d/kvmfr.conf")));
+  EXPECT_THAT(out.str(), HasSubstr("cgroup_device_acl"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "etc"));
 }
 
 TEST(KvmfrSetup, MissingModuleSaysWhatToDoInstead) {

@@ -95,4 +95,15 @@ as_user "$setup_bin" doctor --shm "$shm" --domain "$name" --connect qemu:///sess
 cat "$work/doctor.out"
 grep -q "\[ ok \] libvirt: domain $name has every device kagami needs" "$work/doctor.out"
 grep -q "\[ ok \] region: $shm is 64 MiB" "$work/doctor.out"
+
+echo "--- Looking Glass's way (--gpu-only): no tablet, <video><model type='none'/>, and doctor accepts it"
+as_user "$setup_bin" libvirt "$name" --connect qemu:///session --shm "$shm" --for 2560x1440 --gpu-only --apply \
+  >"$work/gpu-only.out"
+as_user virsh -c qemu:///session dumpxml --inactive "$name" >"$work/gpu-only.xml"
+if grep -q "type='tablet'" "$work/gpu-only.xml"; then cat "$work/gpu-only.out" "$work/gpu-only.xml" >&2; echo "--gpu-only left the tablet" >&2; exit 1; fi
+grep -q "<model type='none'/>" "$work/gpu-only.xml" || { echo "--gpu-only: no <model type='none'/>" >&2; exit 1; }
+as_user "$setup_bin" doctor --shm "$shm" --domain "$name" --connect qemu:///session --log /dev/null \
+  >"$work/doctor-gpu-only.out" || true
+grep -q "\[ ok \] libvirt: domain $name has every device kagami needs (Looking Glass's way" "$work/doctor-gpu-only.out" \
+  || { cat "$work/doctor-gpu-only.out" >&2; exit 1; }
 echo PASS

@@ -243,6 +243,24 @@ TEST(ShmFileSetup, NeverResizesAFileAProcessHasMappedOrOpen) {
   }
 }
 
+// Without root, other users' processes (QEMU as libvirt-qemu) cannot be looked into: a resize is
+// refused rather than guessed safe. A process directory with nothing readable stands in for one.
+TEST(ShmFileSetup, RefusesToResizeWhenSomeProcessesCannotBeChecked) {
+  TempDir dir;
+  auto request = request_in(dir, test_owner());
+  request.size = 4 * kMiB;
+  std::ostringstream out;
+  ASSERT_TRUE(setup_shm_file(request, out));
+  std::filesystem::create_directories(dir / "proc/4242");  // no maps, no fd/: unreadable
+  request.proc_root = dir / "proc";
+  request.size = 8 * kMiB;
+  auto refused = setup_shm_file(request, out);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message, HasSubstr("1 process could not be checked"));
+  EXPECT_THAT(refused.error().message, HasSubstr("Run with sudo, or pass --force"));
+  EXPECT_EQ(std::filesystem::file_size(request.path), 4 * kMiB);
+}
+
 TEST(ShmFileSetup, ForceResizesUnderTheProcessAndSaysSo) {
   TempDir dir;
   auto request = request_in(dir, test_owner());
@@ -257,6 +275,27 @@ TEST(ShmFileSetup, ForceResizesUnderTheProcessAndSaysSo) {
   EXPECT_EQ(std::filesystem::file_size(request.path), 8 * kMiB);
   EXPECT_THAT(out.str(),
               HasSubstr(fmt::format("under region-mapper (pid {}, mapped) (--force)", holder.pid())));
+}
+
+// The rule only acts at boot: the output says so, offers systemd-tmpfiles --create, and says
+// whether QEMU's user is in the group.
+TEST(ShmFileSetup, ExplainsWhenTheRuleActsAndTheGroup) {
+  TempDir dir;
+  auto request = request_in(dir, test_owner());
+  request.group = "nogroup";
+  request.qemu_user = "nobody";  // nobody's own group is nogroup
+  std::ostringstream member;
+  ASSERT_TRUE(setup_shm_file(request, member));
+  EXPECT_THAT(member.str(), HasSubstr("The rule acts at boot only"));
+  EXPECT_THAT(member.str(),
+              HasSubstr("`sudo systemd-tmpfiles --create " + tmpfiles_rule_path(request) + "`"));
+  EXPECT_THAT(member.str(), HasSubstr("QEMU's user nobody is in group nogroup"));
+
+  request.group = "root";  // nobody is not in it
+  std::ostringstream outsider;
+  ASSERT_TRUE(setup_shm_file(request, outsider));
+  EXPECT_THAT(outsider.str(), HasSubstr("QEMU's user nobody is NOT in group root"));
+  EXPECT_THAT(outsider.str(), HasSubstr("`sudo adduser nobody root`"));
 }
 
 TEST(ShmFileSetup, RuleTextIsTheSystemdTmpfilesLine) {

@@ -171,9 +171,11 @@ TEST(RegionShrinkDeathTest, FaultOutsideARegisteredMappingStillKills) {
   ShmFile raw("shrink-raw");
   auto region = create(guarded, kMiB, 0);  // installs the handler
   ASSERT_TRUE(region);
+  unlink(guarded.path().c_str());  // the death test's child dies with it mapped: leave no file behind
   EXPECT_EXIT(
       {
         int fd = open(raw.path().c_str(), O_RDWR | O_CREAT, 0600);
+        unlink(raw.path().c_str());  // this process dies: the open fd is all it needs
         if (fd < 0 || ftruncate(fd, 2 * kMiB) != 0) std::_Exit(2);
         auto* map =
             static_cast<volatile char*>(mmap(nullptr, 2 * kMiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
@@ -191,6 +193,7 @@ TEST(RegionShrinkDeathTest, SentSigbusStillKills) {
   ShmFile guarded("shrink-sent");
   auto region = create(guarded, kMiB, 0);
   ASSERT_TRUE(region);
+  unlink(guarded.path().c_str());
   EXPECT_EXIT(
       {
         raise(SIGBUS);
