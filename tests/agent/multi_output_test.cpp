@@ -1,5 +1,5 @@
-// MultiOutputRunner without an X server (so TSan sees it: label threads): two pattern outputs,
-// one whose capture fails for good after a few frames. The failing one is started again and
+// MultiOutputRunner without an X server: two pattern outputs, one whose capture fails for good
+// after a few frames. The failing one is started again and
 // again; the healthy one keeps its session and its frames the whole time.
 #include <gtest/gtest.h>
 
