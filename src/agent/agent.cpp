@@ -230,6 +230,10 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
     info_.output = backend_.output();
     if (auto r = setup_region(); !r) return r;
   }
+  if (const auto& o = info_.output) {
+    spdlog::info("output {} ({} of {}): {}x{} at {},{} in a {}x{} desktop", o->name, o->index + 1, o->count,
+                 o->rect.width, o->rect.height, o->rect.x, o->rect.y, o->desktop.width, o->desktop.height);
+  }
   spdlog::info("publishing into {} of shared memory, {} per frame buffer, capture: {}",
                mib(region_.bytes.size()), mib(host_.frame_capacity()), backend_.name());
   // The heartbeat lives exactly as long as this call: every return (a stop, a fatal capture
