@@ -6,7 +6,8 @@
 # root; a too small region gives TRUNCATED frames), no_ivshmem (--help, usage errors = 2, the
 # documented error and exit code 3), service (install/start/stop/uninstall, registry, the agent
 # launched by the service publishes, restart after a crash), installer (the NSIS installer,
-# silent install and uninstall).
+# silent install and uninstall), dxgi (dxgi_wine_test.exe: the dxgi backend in the agent loop
+# against a scripted IDXGIOutputDuplication on real D3D11 textures; tests/wine/windows).
 # Every run: a fresh WINEPREFIX under WORK_DIR, WINEDEBUG=-all, `timeout` on each wine call,
 # `wineserver -k` and removal of the prefix, the Xvfb and the /dev/shm file at the end.
 set -euo pipefail
@@ -166,6 +167,17 @@ case "$scenario" in
     for _ in $(seq 300); do [ -f "$installed/kagami-agent.exe" ] || break; sleep 0.1; done
     [ ! -f "$installed/kagami-agent.exe" ] || fail "kagami-agent.exe is still installed"
     if timeout 30 wine reg query "$key" >/dev/null 2>&1; then fail "the service key is still there"; fi
+    ;;
+
+  dxgi)
+    test_exe="$(dirname "$agent")/../../tests/wine/windows/dxgi_wine_test.exe"
+    [ -f "$test_exe" ] || fail "no $test_exe (the windows build without KAGAMI_WINE_TESTS?)"
+    step "the dxgi backend through the agent loop into the viewer (every case in one process)"
+    rc=0
+    timeout 120 wine "$test_exe" >"$work/dxgi.log" 2>&1 || rc=$?
+    cat "$work/dxgi.log"
+    [ "$rc" -eq 0 ] || fail "dxgi_wine_test.exe exited with $rc"
+    grep -q "^PASS" "$work/dxgi.log" || fail "no PASS line"
     ;;
 
   *) fail "unknown scenario $scenario" ;;

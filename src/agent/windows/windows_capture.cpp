@@ -10,7 +10,9 @@ namespace {
 
 // A backend whose every start() — the first, and each one the agent loop makes after a capture
 // loss — first moves the calling (capture) thread to the desktop that receives input, so capture
-// follows the secure desktop (UAC, login screen) and back. Everything else is passed through.
+// follows the secure desktop (UAC, login screen) and back. set_cursor_position does the same for
+// its own thread (the agent's timer thread, which nothing else moves) before every call, so the
+// client's pointer moves land on the desktop the user sees. Everything else is passed through.
 class InputDesktopCapture final : public capture::CaptureBackend {
  public:
   explicit InputDesktopCapture(std::unique_ptr<capture::CaptureBackend> backend)
@@ -35,7 +37,10 @@ class InputDesktopCapture final : public capture::CaptureBackend {
                                      std::span<const capture::Rect> rects) override {
     return backend_->read_pixels(target, rects);
   }
-  void set_cursor_position(std::int32_t x, std::int32_t y) override { backend_->set_cursor_position(x, y); }
+  void set_cursor_position(std::int32_t x, std::int32_t y) override {
+    follow_input_desktop();
+    backend_->set_cursor_position(x, y);
+  }
   std::string last_error() const override { return backend_->last_error(); }
 
  private:
@@ -44,12 +49,16 @@ class InputDesktopCapture final : public capture::CaptureBackend {
 };
 
 Result<std::unique_ptr<capture::CaptureBackend>> started(std::unique_ptr<capture::CaptureBackend> backend) {
-  auto wrapped = std::make_unique<InputDesktopCapture>(std::move(backend));
+  auto wrapped = on_input_desktop(std::move(backend));
   if (auto ok = wrapped->start(); !ok) return Error{ok.error().message};
-  return std::unique_ptr<capture::CaptureBackend>(std::move(wrapped));
+  return wrapped;
 }
 
 }  // namespace
+
+std::unique_ptr<capture::CaptureBackend> on_input_desktop(std::unique_ptr<capture::CaptureBackend> backend) {
+  return std::make_unique<InputDesktopCapture>(std::move(backend));
+}
 
 Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::string_view name,
                                                                       const capture::DxgiOptions& dxgi) {

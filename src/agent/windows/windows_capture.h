@@ -12,6 +12,11 @@
 
 namespace kagami::agent {
 
+// `backend`, not started, wrapped so that start() runs on the input desktop and
+// set_cursor_position follows the input desktop on its own thread (what make_windows_capture
+// returns; the Wine tests wrap their own dxgi backend with it).
+std::unique_ptr<capture::CaptureBackend> on_input_desktop(std::unique_ptr<capture::CaptureBackend> backend);
+
 Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::string_view name,
                                                                       const capture::DxgiOptions& dxgi = {});
 
