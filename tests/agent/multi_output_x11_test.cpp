@@ -42,6 +42,9 @@ class Screen {
                                             display_, name, w, w / 4, h, h / 4, x, y);
     return std::system(command.c_str()) == 0;
   }
+  bool delete_monitor(const char* name) {
+    return std::system(fmt::format("DISPLAY={} xrandr --delmonitor {}", display_, name).c_str()) == 0;
+  }
   void fill(std::int16_t x, std::int16_t y, std::uint16_t w, std::uint16_t h, std::uint32_t rgb) {
     const xcb_gcontext_t gc = xcb_generate_id(c_);
     xcb_create_gc(c_, gc, root_, XCB_GC_FOREGROUND, &rgb);
@@ -67,6 +70,21 @@ class Screen {
   std::string display_;
   xcb_connection_t* c_;
   xcb_window_t root_;
+};
+
+// The runner on a thread of its own, stopped and joined however the test ends (an ASSERT
+// returning early must not leave a joinable thread behind).
+class Running {
+ public:
+  explicit Running(MultiOutputRunner& runner) : thread_([this, &runner] { runner.run(stop_); }) {}
+  ~Running() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 // Two monitors LEFT and RIGHT on a 1280x360 Xvfb, each painted its own way.
@@ -123,14 +141,30 @@ TEST_F(TwoOutputs, MonitorsAreFoundByNameOrIndex) {
       << missing.error().message;
 }
 
+// A client's set-cursor-position is in output pixels: the backend moves the pointer onto its output.
+TEST_F(TwoOutputs, CursorWarpsLandOnTheOutput) {
+  capture::X11Config config;
+  config.display = xvfb_.display();
+  config.output = "RIGHT";
+  capture::X11Backend backend(config);
+  ASSERT_TRUE(backend.start());
+  ASSERT_TRUE(backend.output());
+  EXPECT_EQ(backend.output()->name, "RIGHT");
+  backend.set_cursor_position(10, 20);
+  auto* p = xcb_query_pointer_reply(screen_->c(), xcb_query_pointer(screen_->c(), screen_->root()), nullptr);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->root_x, kWidth + 10);
+  EXPECT_EQ(p->root_y, 20);
+  std::free(p);
+}
+
 TEST_F(TwoOutputs, EachRegionShowsItsOutputAndOnlyItsChanges) {
   testing::TestRegion region1(16 << 20), region2(16 << 20);
   std::vector<OutputSlot> slots;
   slots.push_back(slot("LEFT", region1));
   slots.push_back(slot("RIGHT", region2));
   MultiOutputRunner runner(std::move(slots), AgentConfig{});
-  std::atomic<bool> stop{false};
-  std::thread thread([&] { runner.run(stop); });
+  Running running(runner);
   testing::Reader reader1(region1.bytes());
   testing::Reader reader2(region2.bytes());
 
@@ -201,9 +235,30 @@ TEST_F(TwoOutputs, EachRegionShowsItsOutputAndOnlyItsChanges) {
   ASSERT_TRUE(frame1);
   EXPECT_EQ(frame1->pixels, left());
   EXPECT_EQ(reader1.session().counters().sessions, 1u);
+}
 
-  stop = true;
-  thread.join();
+// The output moves and shrinks in the guest desktop: its region gets a new session whose record
+// and frames say so.
+TEST_F(TwoOutputs, AMovedOutputComesWithANewSession) {
+  testing::TestRegion region(16 << 20);
+  std::vector<OutputSlot> slots;
+  slots.push_back(slot("RIGHT", region));
+  MultiOutputRunner runner(std::move(slots), AgentConfig{});
+  Running running(runner);
+  testing::Reader reader(region.bytes());
+  ASSERT_TRUE(reader.next_frame());
+  const std::uint32_t first_session = reader.session().session_id();
+
+  ASSERT_TRUE(screen_->delete_monitor("RIGHT"));
+  ASSERT_TRUE(screen_->set_monitor("RIGHT", 960, 0, 320, kHeight));
+  bool moved = false;
+  for (int i = 0; i < 50 && !moved; ++i) {
+    auto frame = reader.next_frame(200ms);
+    const auto& output = reader.session().guest().output;
+    moved = frame && reader.session().session_id() != first_session && output && output->rect.x == 960 &&
+            frame->info.frame_width == 320 && frame->pixels == screen_->image(960, 0, 320, kHeight);
+  }
+  EXPECT_TRUE(moved) << reader.session().status().message;
 }
 
 // An output the server does not have: that output retries quietly, the other one runs.
@@ -213,8 +268,7 @@ TEST_F(TwoOutputs, AMissingOutputDoesNotStopTheOther) {
   slots.push_back(slot("LEFT", region1));
   slots.push_back(slot("NOPE", region2));
   MultiOutputRunner runner(std::move(slots), AgentConfig{}, 50ms);
-  std::atomic<bool> stop{false};
-  std::thread thread([&] { runner.run(stop); });
+  Running running(runner);
   testing::Reader reader1(region1.bytes());
   auto frame = reader1.next_frame();
   ASSERT_TRUE(frame);
@@ -226,8 +280,6 @@ TEST_F(TwoOutputs, AMissingOutputDoesNotStopTheOther) {
   auto frame2 = reader2.next_frame();
   ASSERT_TRUE(frame2) << reader2.session().status().message;
   EXPECT_EQ(frame2->pixels, right());
-  stop = true;
-  thread.join();
 }
 
 }  // namespace
