@@ -1,4 +1,4 @@
-// kagami-agent on Linux: --shm/--device regions, the x11, drm, fb and pattern backends.
+// kagami-agent on Linux: --shm/--device regions, the wlr, x11, drm, fb and pattern backends.
 #include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -74,13 +74,26 @@ class LinuxPlatform final : public AgentPlatform {
     std::string names;
     for (const auto& n : capture::backend_names()) names += n + ", ";
     app.add_option("--capture", capture_name_,
-                   "Capture backend: " + names + "or auto (the first of x11, drm, fb that starts; logged)")
+                   "Capture backend: " + names +
+                       "or auto (Wayland session: wlr, portal, drm, fb; X11: x11, drm, fb; console: drm, fb; "
+                       "the first "
+                       "that starts, logged)")
         ->capture_default_str();
     app.add_option("--display", backend_.display, "x11: the X display to capture (default: $DISPLAY)");
     app.add_option(
         "--output", backend_.output,
-        "x11, drm: capture one output (a RandR monitor / connector name such as HDMI-1, or an index); "
+        "x11, drm, wlr: capture one output (a RandR monitor / connector name such as HDMI-1; x11 and drm "
+        "also "
+        "an index); "
         "repeat as --output A --shm X --output B --shm Y to serve several, each into its own region");
+    app.add_option("--wayland-display", backend_.wayland_display,
+                   "wlr: the Wayland socket to capture (default: $WAYLAND_DISPLAY)");
+    app.add_option("--wlr-output", backend_.output,
+                   "wlr: the output to capture by name (default: the first); the same as --output");
+    app.add_flag("--wlr-cursor", backend_.overlay_cursor, "wlr: paint the cursor into the frames");
+    app.add_option("--portal-token-file", backend_.portal_token_file,
+                   "portal: where the screen-cast permission (restore token) is kept (default: "
+                   "$XDG_STATE_HOME/kagami/portal-restore-token)");
     app.add_option("--fb-device", backend_.fb_path, "fb: the framebuffer device")->capture_default_str();
     app.add_option("--drm-device", backend_.drm_path, "drm: the DRM card")->capture_default_str();
     app.add_option("--poll-ms", poll_ms_,

@@ -1,35 +1,27 @@
 #include "client/client_app.h"
 
-#include <GLES3/gl3.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "client/cursor_image.h"
+#include "client/frame_geometry.h"
 #include "client/layout.h"
 #include "client/pointer_map.h"
+#include "client/renderer_factory.h"
 #include "client/screenshot.h"
-#include "common/region_size.h"
 
 namespace kagami::client {
-namespace {
-
-constexpr std::uint64_t kRegionRetryNs = 1'000'000'000;
-constexpr std::uint64_t kStallTimeoutMs = 500;  // a write pointer that stops: show what arrived
-constexpr std::uint64_t kDisconnectedSleepNs = 10'000'000;
-constexpr std::uint64_t kEventPeriodNs = 4'000'000;
-constexpr std::uint64_t kCursorRedrawNs = 4'000'000;
-
-}  // namespace
 
 ClientApp::ClientApp(Options options) : options_(std::move(options)) {}
 
 ClientApp::~ClientApp() {
-  // GL objects go before the context (the window owns it).
-  overlay_.reset();
-  cursor_.reset();
+  // The frame thread first (it uploads into the renderer), then the renderer (its ImGui backend
+  // needs the ImGui context), then the overlay, then the window.
+  intake_.reset();
+  input_.reset();
   renderer_.reset();
+  overlay_.reset();
   window_.reset();
 }
 
@@ -37,6 +29,8 @@ Result<void> ClientApp::start() {
   auto escape = parse_escape_key(options_.escape_key);
   if (!escape) return escape.error();
   keys_.emplace(*escape);
+  auto kind = parse_renderer_kind(options_.renderer);
+  if (!kind) return kind.error();
 
   WindowSettings ws;
   ws.title = options_.title;
@@ -46,112 +40,99 @@ Result<void> ClientApp::start() {
   ws.y = options_.y;
   ws.fullscreen = options_.fullscreen;
   ws.borderless = options_.borderless;
+  RendererSettings rs;
   // Redrawing every refresh only makes sense when the swap waits for the refresh.
-  ws.vsync = options_.vsync || options_.present == PresentMode::every_vblank;
-  auto window = Window::create(ws);
-  if (!window) return window.error();
-  window_ = std::move(*window);
-  auto renderer = FrameRenderer::create();
-  if (!renderer) return renderer.error();
-  renderer_ = std::move(*renderer);
-  auto cursor = CursorRenderer::create();
-  if (!cursor) return cursor.error();
-  cursor_ = std::move(*cursor);
-  overlay_ = std::make_unique<Overlay>(window_->sdl(), window_->gl_context());
-  glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_texture_size_);
-  spdlog::info("GL: {} / {}", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
-               reinterpret_cast<const char*>(glGetString(GL_VERSION)));
+  rs.vsync = options_.vsync || options_.present == PresentMode::every_vblank;
+  options_.vsync = rs.vsync;
+  // The frame thread's wake-up (the snapshot changed) and the renderer's (it needs render() to
+  // run, e.g. to give the frame thread a staging slot): one SDL event in flight for both.
+  const auto wake = [this] {
+    if (wake_pending_.exchange(true)) return;  // one in flight is enough
+    SDL_Event e{};
+    e.type = wake_event_;
+    SDL_PushEvent(&e);
+  };
+  rs.wake = [this, wake] {
+    render_requested_.store(true);
+    wake();
+  };
+  auto choice = create_renderer(*kind, ws, rs);
+  if (!choice) return choice.error();
+  window_ = std::move(choice->window);
+  renderer_ = std::move(choice->renderer);
+  renderer_reason_ = choice->reason;
+  wake_event_ = SDL_RegisterEvents(1);
+  spdlog::info("renderer: {}; {}", renderer_reason_, renderer_->describe());
+  overlay_ = std::make_unique<Overlay>(window_->sdl());
   input_ = start_guest_input(options_);
   input_note_ = input_->note();
   if (!input_note_.empty()) spdlog::info("{}", input_note_);
+
+  IntakeSettings is;
+  is.shm = options_.shm;
+  is.request_activation = options_.request_activation;
+  intake_ = std::make_unique<FrameIntake>(is, *renderer_, wake);
   return {};
 }
 
-void ClientApp::set_status(const std::string& status) {
-  if (status == status_) return;
-  spdlog::info("status: {}", status);
-  status_ = status;
+void ClientApp::set_title(const std::string& text) {
   // The title says it too: visible in a task bar, and checkable by tests through the X server.
-  if (window_) window_->set_title(options_.title + " - " + status_);
-  dirty_ = true;
-  settle_frames_ = 3;
+  window_->set_title(options_.title + " - " + text);
 }
 
-void ClientApp::try_open_region(std::uint64_t now_ns) {
-  if (region_ || now_ns < next_region_attempt_ns_) return;
-  next_region_attempt_ns_ = now_ns + kRegionRetryNs;
-  auto region = shm::open_region(options_.shm);
-  if (!region) {
-    set_status(fmt::format("no region at {}: {}. Waiting for it (start the VM, or run kagami-setup).",
-                           options_.shm, region.error().message));
-    return;
+void ClientApp::handle_event(const SDL_Event& e) {
+  if (e.type == wake_event_) {
+    wake_pending_.store(false);
+    return;  // the snapshot is read after the events
   }
-  // The same rule as the agent and `kagami-setup doctor` (common/region_size.h).
-  if (auto problem = region_size_problem((*region)->bytes().size())) {
-    set_status(fmt::format("region too small: {}: {}", (*region)->describe(), *problem));
-    return;
-  }
-  region_ = std::move(*region);
-  spdlog::info("region: {}", region_->describe());
-  session_ = std::make_unique<protocol::KvmfrSession>(region_->bytes(), clock_, random_);
-}
-
-void ClientApp::handle_events() {
-  SDL_Event e;
-  while (SDL_PollEvent(&e)) {
-    overlay_->process_event(e);
-    switch (e.type) {
-      case SDL_QUIT:
-        running_ = false;
-        break;
-      case SDL_WINDOWEVENT:
-        switch (e.window.event) {
-          case SDL_WINDOWEVENT_HIDDEN:
-          case SDL_WINDOWEVENT_MINIMIZED:
-            hidden_ = true;
-            break;
-          case SDL_WINDOWEVENT_SHOWN:
-          case SDL_WINDOWEVENT_RESTORED:
-          case SDL_WINDOWEVENT_EXPOSED:
-          case SDL_WINDOWEVENT_SIZE_CHANGED:
-            hidden_ = false;
-            dirty_ = true;
-            // The EGL surface takes the new size only once the X server has resized the window,
-            // which may be after this event: keep drawing for a moment.
-            redraw_until_ns_ = monotonic_ns() + 300'000'000;
-            break;
-          default:
-            break;
-        }
-        break;
-      case SDL_KEYDOWN:
-      case SDL_KEYUP: {
-        const bool pressed = e.type == SDL_KEYDOWN;
-        spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode),
-                      e.type == SDL_KEYDOWN ? "down" : "up");
-        std::optional<Command> command;
-        const bool was_held = keys_->escape_held();
-        if (!keys_->on_key(e.key.keysym.scancode, pressed, command))
-          input_->key(e.key.keysym.scancode, pressed);
-        if (was_held != keys_->escape_held()) {  // the help shows while it is held
-          dirty_ = true;
-          settle_frames_ = 3;
-        }
-        if (command && !e.key.repeat) run_command(*command);
-        break;
+  overlay_->process_event(e);
+  switch (e.type) {
+    case SDL_QUIT:
+      running_ = false;
+      break;
+    case SDL_WINDOWEVENT:
+      switch (e.window.event) {
+        case SDL_WINDOWEVENT_HIDDEN:
+        case SDL_WINDOWEVENT_MINIMIZED:
+          hidden_ = true;
+          intake_->set_hidden(true);
+          break;
+        case SDL_WINDOWEVENT_SHOWN:
+        case SDL_WINDOWEVENT_RESTORED:
+        case SDL_WINDOWEVENT_EXPOSED:
+        case SDL_WINDOWEVENT_SIZE_CHANGED:
+          hidden_ = false;
+          intake_->set_hidden(false);
+          // The EGL surface takes the new size only once the X server has resized the window,
+          // which may be after this event: keep drawing for a moment.
+          redraw_.keep_drawing_until(monotonic_ns() + 300'000'000);
+          break;
+        default:
+          break;
       }
-      default:
-        break;
+      break;
+    case SDL_KEYDOWN:
+    case SDL_KEYUP: {
+      const bool pressed = e.type == SDL_KEYDOWN;
+      spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode), pressed ? "down" : "up");
+      std::optional<Command> command;
+      const bool was_held = keys_->escape_held();
+      if (!keys_->on_key(e.key.keysym.scancode, pressed, command))
+        input_->key(e.key.keysym.scancode, pressed);
+      if (was_held != keys_->escape_held()) redraw_.changed(3);  // the help shows while it is held
+      if (command && !e.key.repeat) run_command(*command);
+      break;
     }
-    if (e.type != SDL_KEYDOWN && e.type != SDL_KEYUP)
-      input_->event(e, WindowPointerMap(*window_, *renderer_, layout_));
+    default:
+      break;
   }
+  if (e.type != SDL_KEYDOWN && e.type != SDL_KEYUP)
+    input_->event(e, WindowPointerMap(*window_, *renderer_, layout_));
 }
 
 void ClientApp::run_command(Command command) {
   const std::uint64_t now = monotonic_ns();
-  dirty_ = true;
-  settle_frames_ = 3;
+  redraw_.changed(3);
   switch (command) {
     case Command::toggle_capture:
       captured_ = !captured_;
@@ -170,12 +151,12 @@ void ClientApp::run_command(Command command) {
     case Command::toggle_help:
       break;  // shown while the escape key is held
     case Command::screenshot: {
-      std::uint32_t w = 0, h = 0;
-      auto rgb = capture_guest_image(*renderer_, w, h);
+      auto image = renderer_->read_guest_image();
       const std::string path = screenshot_path(options_.screenshot_dir);
-      Result<void> written = rgb ? write_png(path, w, h, *rgb) : Result<void>(rgb.error());
+      Result<void> written =
+          image ? write_png(path, image->width, image->height, image->rgb) : Result<void>(image.error());
       if (written) {
-        spdlog::info("screenshot: {} ({}x{})", path, w, h);
+        spdlog::info("screenshot: {} ({}x{})", path, image->width, image->height);
         overlay_->notify("screenshot saved to " + path, now);
       } else {
         spdlog::warn("screenshot failed: {}", written.error().message);
@@ -187,8 +168,9 @@ void ClientApp::run_command(Command command) {
       if (image_width_) window_->resize_to(image_width_, image_height_);
       break;
     case Command::toggle_vsync:
-      window_->set_vsync(!window_->vsync());
-      overlay_->notify(window_->vsync() ? "vsync on" : "vsync off", now);
+      options_.vsync = !options_.vsync;
+      renderer_->set_vsync(options_.vsync);
+      overlay_->notify(options_.vsync ? "vsync on" : "vsync off", now);
       break;
     case Command::toggle_cursor:
       options_.show_cursor = !options_.show_cursor;
@@ -205,232 +187,139 @@ void ClientApp::run_command(Command command) {
   }
 }
 
-void ClientApp::poll_session() {
-  const protocol::SessionStatus& status = session_->poll();
-  if (status.state != last_state_) {
-    last_state_ = status.state;
-    dirty_ = true;
+void ClientApp::take_snapshot(std::uint64_t now_ns) {
+  intake_->snapshot(snap_);
+  if (snap_.cursor_image) {
+    renderer_->set_cursor(*snap_.cursor_image);
+    snap_.cursor_image.reset();
+    if (options_.show_cursor) redraw_.cursor_moved();
   }
-  set_status(status.message);
-  if (session_->counters().resubscribes != last_resubscribes_) {
-    last_resubscribes_ = session_->counters().resubscribes;
-    need_full_upload_ = true;  // frames were missed while we were out
-    spdlog::warn("the agent evicted this client after a stall (queue timeout); subscribed again");
+  timings_.upload_ns += snap_.upload_ns;
+  timings_.upload_cpu_ns += snap_.upload_cpu_ns;
+  if (snap_.version == seen_version_) return;
+  seen_version_ = snap_.version;
+
+  if (snap_.status != shown_status_) {
+    shown_status_ = snap_.status;
+    set_title(shown_status_);
+    redraw_.changed(3);
   }
-  if (session_->counters().sessions != last_sessions_) {
-    // A new agent session: its frames say nothing about what we hold.
-    last_sessions_ = session_->counters().sessions;
-    need_full_upload_ = true;
-    have_serial_ = false;
+  if (snap_.warning != shown_warning_ || snap_.connected != shown_connected_) {
+    shown_warning_ = snap_.warning;
+    shown_connected_ = snap_.connected;
+    redraw_.changed(3);
+  }
+  if (snap_.cursor_moves != seen_cursor_moves_) {
+    seen_cursor_moves_ = snap_.cursor_moves;
+    if (options_.show_cursor) redraw_.cursor_moved();
+  }
+  if (snap_.frames != seen_frames_) {
+    timings_.frames += snap_.frames - seen_frames_;
+    seen_frames_ = snap_.frames;
+    frame_pending_stats_ = true;
+    redraw_.changed();
+  }
+  if (snap_.attention_requests != seen_attention_) {
+    seen_attention_ = snap_.attention_requests;
+    const bool asked = window_->request_attention();
+    spdlog::info("the guest asked for attention: {}", asked ? "asked the window manager (urgency hint)"
+                                                            : "this window system cannot flag the window");
+  }
+  if (snap_.block_screensaver != screensaver_blocked_) {
+    screensaver_blocked_ = snap_.block_screensaver;
+    screensaver_blocked_ ? SDL_DisableScreenSaver() : SDL_EnableScreenSaver();
+  }
+  (void)now_ns;
+}
+
+void ClientApp::check_input_note(std::uint64_t now_ns) {
+  if (now_ns < next_note_check_ns_) return;  // the SPICE state changes slowly: twice a second
+  next_note_check_ns_ = now_ns + 500'000'000;
+  if (std::string note = input_->note(); note != input_note_) {
+    spdlog::info("{}", note.empty() ? "input goes to the guest (SPICE connected)" : note);
+    input_note_ = std::move(note);
+    redraw_.changed(3);
   }
 }
 
-void ClientApp::take_cursor_updates() {
-  for (int i = 0; i < 64; ++i) {  // bounded: a flood of cursor messages must not starve frames
-    auto update = session_->receive_cursor();
-    if (!update) {
-      spdlog::debug("cursor update rejected: {}", update.error().message);
-      continue;
-    }
-    if (!update->has_value()) return;
-    const protocol::CursorUpdate& u = **update;
-    if (u.has_position) {
-      cursor_x_ = u.x;
-      cursor_y_ = u.y;
-    }
-    cursor_visible_ = u.visible;
-    if (u.shape) {
-      auto image = make_cursor_image(*u.shape);
-      if (image)
-        cursor_->set_image(*image);
-      else
-        spdlog::warn("{}", image.error().message);
-    }
-    if (options_.show_cursor) cursor_moved_ = true;
-  }
-}
-
-void ClientApp::take_frame() {
-  auto received = session_->receive_frame();
-  const std::uint64_t now = monotonic_ns();
-  if (!received) {
-    need_full_upload_ = true;
-    // A hostile agent can send thousands a second: one line a second, with the count.
-    ++rejected_since_log_;
-    if (now - last_error_log_ns_ > 1'000'000'000) {
-      spdlog::warn("frame rejected: {}{}", received.error().message,
-                   rejected_since_log_ > 1
-                       ? fmt::format(" ({} rejected in the last second)", rejected_since_log_)
-                       : "");
-      last_error_log_ns_ = now;
-      rejected_since_log_ = 0;
-    }
-    return;
-  }
-  if (!received->has_value()) return;
-  const protocol::ValidatedFrame& frame = **received;
-  frame_received_ns_ = now;
-  idle_.activity(now);
-
-  const bool missed = !have_serial_ || frame.frame_serial != last_serial_ + 1;
-  have_serial_ = true;
-  last_serial_ = frame.frame_serial;
-  if (hidden_) {
-    // Nobody sees it; keep consuming so the agent does not evict us, and catch up when shown.
-    need_full_upload_ = true;
-    session_->frame_done();
-    return;
-  }
-  const std::uint32_t needed_texels =
-      std::max({frame.data_width, frame.frame_width, frame.data_height, frame.frame_height});
-  if (needed_texels > static_cast<std::uint32_t>(max_texture_size_)) {
-    session_->frame_done();
-    const std::string why = fmt::format(
-        "the guest's {}x{} frame is larger than this GPU's texture limit ({}); lower "
-        "the guest resolution",
-        frame.frame_width, frame.frame_height, max_texture_size_);
-    if (why != warning_) spdlog::error("{}", why);
-    warning_ = why;
-    dirty_ = true;
-    return;
-  }
-  const std::span<std::byte> region = session_->region();
-  const std::byte* pixels = region.data() + frame.pixels_offset;
-  const std::uint64_t upload_start = monotonic_ns();
-  const UploadStats stats =
-      renderer_->upload(frame, pixels, need_full_upload_ || missed, [&](std::uint64_t bytes) {
-        return protocol::wait_frame_bytes(region, frame, bytes, clock_, kStallTimeoutMs);
-      });
-  const std::uint32_t flags = frame.flags;
-  const std::uint32_t frame_w = frame.frame_width, frame_h = frame.frame_height;
-  frame_type_ = frame.type;
-  session_->frame_done();  // the GL copied the pixels: the agent may reuse the buffer
-  timings_.upload_ns += monotonic_ns() - upload_start;
-  need_full_upload_ = false;
-  if (stats.stalled) spdlog::debug("the agent's write pointer stalled; showing the rows that arrived");
-
-  const auto& g = renderer_->geometry();
-  if (g.image_width() != image_width_ || g.image_height() != image_height_) {
-    image_width_ = g.image_width();
-    image_height_ = g.image_height();
-    spdlog::info("guest image {}x{} {}", image_width_, image_height_, protocol::frame_type_name(frame_type_));
-    window_->set_title(fmt::format("{} - {}x{}", options_.title, image_width_, image_height_));
-    if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
-  }
-  std::string warning;
-  if (flags & protocol::kFrameFlagTruncated) {
-    warning = fmt::format(
-        "region too small for {}x{}: the agent cut the frame; {} MiB needed (kagami-setup size {}x{})",
-        frame_w, frame_h,
-        protocol::recommended_region_size(frame_w, frame_h, flags & protocol::kFrameFlagHdr) >> 20, frame_w,
-        frame_h);
-  }
-  if (warning != warning_) {
-    if (!warning.empty()) spdlog::warn("{}", warning);
-    warning_ = std::move(warning);
-    settle_frames_ = 3;
-  }
-  if (flags & protocol::kFrameFlagRequestActivation) SDL_RaiseWindow(window_->sdl());
-  const bool block = flags & protocol::kFrameFlagBlockScreensaver;
-  if (block != screensaver_blocked_) {
-    block ? SDL_DisableScreenSaver() : SDL_EnableScreenSaver();
-    screensaver_blocked_ = block;
-  }
-  frame_pending_stats_ = true;
-  dirty_ = true;
-}
-
-bool ClientApp::needs_redraw(std::uint64_t now_ns) const {
-  if (hidden_) return false;
-  if (options_.present == PresentMode::every_vblank) return true;
-  if (dirty_ || settle_frames_ > 0 || now_ns < redraw_until_ns_ || overlay_->animating(now_ns)) return true;
-  // A moving pointer alone redraws at most every 4 ms: a 1000 Hz mouse must not mean 1000 full
-  // redraws a second (a new frame carries the latest position anyway).
-  if (cursor_moved_ && now_ns - last_present_ns_ >= kCursorRedrawNs) return true;
-  // The statistics keep moving (fps, graphs) even without frames: 10 times a second is enough.
-  return options_.show_stats && now_ns - last_stats_draw_ns_ > 100'000'000;
+RedrawPolicy::Inputs ClientApp::redraw_inputs(std::uint64_t now_ns) const {
+  RedrawPolicy::Inputs in;
+  in.hidden = hidden_;
+  in.every_vblank = options_.present == PresentMode::every_vblank;
+  in.overlay_animating = overlay_->animating(now_ns);
+  in.show_stats = options_.show_stats;
+  return in;
 }
 
 void ClientApp::render(std::uint64_t now_ns) {
-  int w = 0, h = 0;
-  window_->drawable_size(w, h);
-  glBindFramebuffer(GL_FRAMEBUFFER, 0);
-  glViewport(0, 0, w, h);
+  DrawState s;
+  renderer_->drawable_size(s.window_width, s.window_height);
   const bool have_image = renderer_->has_frame();
-  Layout layout;
+  const FrameGeometry g = renderer_->geometry();
   if (have_image) {
-    const auto& g = renderer_->geometry();
-    layout = compute_layout(g.image_width(), g.image_height(), w, h, options_.scale, options_.upscale,
-                            options_.filter);
-  }
-  layout_ = layout;
-  // Clearing is a full pass over the window: only needed where the image leaves bars.
-  if (layout.dest.x > 0 || layout.dest.y > 0 || layout.dest.width < w || layout.dest.height < h) {
-    glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-  }
-  if (have_image) {
-    const auto& g = renderer_->geometry();
-    renderer_->draw(layout, w, h);
-    if (options_.show_cursor && cursor_visible_ && cursor_->has_image()) {
-      double wx = 0, wy = 0;
-      guest_to_window(g, layout, cursor_x_, cursor_y_, wx, wy);
-      const double scale = g.screen_width ? layout.scale * g.frame_width / g.screen_width : layout.scale;
-      cursor_->draw(wx, wy, scale, w, h);
+    s.layout = compute_layout(g.image_width(), g.image_height(), s.window_width, s.window_height,
+                              options_.scale, options_.upscale, options_.filter);
+    if (g.image_width() != image_width_ || g.image_height() != image_height_) {
+      image_width_ = g.image_width();
+      image_height_ = g.image_height();
+      spdlog::info("guest image {}x{} {}", image_width_, image_height_,
+                   protocol::frame_type_name(snap_.frame_type));
+      set_title(fmt::format("{}x{}", image_width_, image_height_));
+      if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
     }
+    s.cursor_visible = options_.show_cursor && snap_.cursor_visible;
+    guest_to_window(g, s.layout, snap_.cursor_x, snap_.cursor_y, s.cursor_x, s.cursor_y);
+    s.cursor_scale = g.screen_width ? s.layout.scale * g.frame_width / g.screen_width : s.layout.scale;
   }
-  const bool connected = session_ && session_->connected();
-  const bool overlay_visible = !connected || !have_image || !warning_.empty() || options_.show_stats ||
-                               keys_->escape_held() || overlay_->animating(now_ns);
+  layout_ = s.layout;
+  const bool overlay_visible = !snap_.connected || !have_image || !snap_.warning.empty() ||
+                               options_.show_stats || keys_->escape_held() || overlay_->animating(now_ns);
   if (overlay_visible) {
-    OverlayState s;
-    s.connected = connected;
-    s.have_image = have_image;
-    s.status = status_;
-    s.warning = warning_;
-    s.region = region_ ? region_->describe() : "";
-    s.view_only_note = input_note_;
-    s.guest = session_ && connected ? &session_->guest() : nullptr;
-    s.guest_width = image_width_;
-    s.guest_height = image_height_;
-    s.frame_type = protocol::frame_type_name(frame_type_);
-    s.show_stats = options_.show_stats;
-    s.show_help = keys_->escape_held();
-    s.escape_key_name = SDL_GetScancodeName(keys_->escape());
-    s.fps = stats_.fps(now_ns);
-    s.rejected_frames = session_ ? session_->counters().rejected_frames : 0;
-    s.stats = &stats_;
-    overlay_->draw(s, now_ns);
-    last_stats_draw_ns_ = now_ns;
+    OverlayState o;
+    o.connected = snap_.connected;
+    o.have_image = have_image;
+    o.status = snap_.status;
+    o.warning = snap_.warning;
+    o.region = snap_.region;
+    o.view_only_note = input_note_;
+    o.guest = snap_.connected && snap_.guest ? &*snap_.guest : nullptr;
+    o.guest_width = image_width_;
+    o.guest_height = image_height_;
+    o.frame_type = protocol::frame_type_name(snap_.frame_type);
+    o.show_stats = options_.show_stats;
+    o.show_help = keys_->escape_held();
+    o.escape_key_name = SDL_GetScancodeName(keys_->escape());
+    o.fps = stats_.fps(now_ns);
+    o.rejected_frames = snap_.rejected_frames;
+    o.stats = &stats_;
+    o.renderer = renderer_reason_ + "; " + renderer_->describe();
+    renderer_->begin_overlay_frame();
+    s.overlay = overlay_->build(o, now_ns);
   }
-  const std::uint64_t present_start = monotonic_ns();
-  window_->present();
+  renderer_->render(s);
   const std::uint64_t presented = monotonic_ns();
-  timings_.draw_ns += present_start - now_ns;
-  timings_.present_ns += presented - present_start;
+  timings_.draw_ns += presented - now_ns;
   ++timings_.draws;
-  if (frame_pending_stats_) ++timings_.frames;
   if (presented - timings_.since_ns > 1'000'000'000) {
     if (timings_.draws) {
-      const auto per_draw_ms = [&](std::uint64_t ns) {
-        return static_cast<double>(ns) / 1e6 / static_cast<double>(timings_.draws);
+      const auto per = [](std::uint64_t ns, std::uint64_t n) {
+        return n ? static_cast<double>(ns) / 1e6 / static_cast<double>(n) : 0.0;
       };
       spdlog::debug(
-          "last second: {} frames, {} draws; per draw: upload {:.2f} ms, draw {:.2f} ms, present {:.2f} ms",
-          timings_.frames, timings_.draws, per_draw_ms(timings_.upload_ns), per_draw_ms(timings_.draw_ns),
-          per_draw_ms(timings_.present_ns));
+          "last second: {} frames, {} draws; per frame: upload {:.2f} ms (CPU copy {:.2f} ms); per draw: "
+          "draw + "
+          "present {:.2f} ms",
+          timings_.frames, timings_.draws, per(timings_.upload_ns, timings_.frames),
+          per(timings_.upload_cpu_ns, timings_.frames), per(timings_.draw_ns, timings_.draws));
     }
     timings_ = {};
     timings_.since_ns = presented;
   }
   if (frame_pending_stats_) {
-    stats_.on_frame(frame_received_ns_, monotonic_ns());
+    stats_.on_frame(snap_.frame_received_ns, presented);
     frame_pending_stats_ = false;
   }
-  dirty_ = false;
-  cursor_moved_ = false;
-  last_present_ns_ = presented;
-  if (settle_frames_ > 0) --settle_frames_;
+  redraw_.drawn(presented, overlay_visible && options_.show_stats);
 }
 
 int ClientApp::run() {
@@ -438,44 +327,21 @@ int ClientApp::run() {
     spdlog::error("{}", started.error().message);
     return 1;
   }
-  set_status(fmt::format("opening {}", options_.shm));
-  std::uint64_t last_events_ns = 0;
+  set_title(fmt::format("opening {}", options_.shm));
   while (running_) {
     std::uint64_t now = monotonic_ns();
-    // Pumping SDL's events is the dearest part of an idle iteration (X11 round trips): every 4 ms
-    // is quick for a person and keeps the 1 ms frame polling cheap.
-    if (now - last_events_ns >= kEventPeriodNs || dirty_) {
-      handle_events();
-      last_events_ns = now;
+    // Sleeps until an event (X input, the frame thread's wake-up) or the next redraw deadline.
+    SDL_Event e;
+    if (SDL_WaitEventTimeout(&e, redraw_.wait_ms(now, redraw_inputs(now)))) {
+      handle_event(e);
+      while (running_ && SDL_PollEvent(&e)) handle_event(e);
     }
-    try_open_region(now);
-    if (now >= next_note_check_ns_) {  // the SPICE state changes slowly: twice a second is enough
-      next_note_check_ns_ = now + 500'000'000;
-      if (std::string note = input_->note(); note != input_note_) {
-        spdlog::info("{}", note.empty() ? "input goes to the guest (SPICE connected)" : note);
-        input_note_ = std::move(note);
-        dirty_ = true;
-        settle_frames_ = 3;
-      }
-    }
-    if (session_) {
-      poll_session();
-      if (session_->connected()) {
-        take_cursor_updates();
-        take_frame();
-      }
-    }
+    if (!running_) break;
     now = monotonic_ns();
-    if (needs_redraw(now)) {
-      render(now);
-      continue;
-    }
-    // 1 ms slices while frames flow; after a quiet second 2 ms (the first frame after a pause
-    // waits up to 2 ms, idle costs half the wake-ups); 10 ms while there is no agent.
-    const bool connected = session_ && session_->connected();
-    const bool quiet = now - frame_received_ns_ > 1'000'000'000;
-    idle_.set_sleep_ns(!connected ? kDisconnectedSleepNs : quiet ? 2'000'000 : 1'000'000);
-    idle_.wait(monotonic_ns());
+    if (render_requested_.exchange(false)) redraw_.changed();
+    take_snapshot(now);
+    check_input_note(now);
+    if (redraw_.needs_redraw(now, redraw_inputs(now))) render(now);
   }
   return 0;
 }

@@ -1,26 +1,23 @@
 #pragma once
-// The client's one thread: SDL events, the KVMFR session, frame upload, drawing and presenting.
-// One thread on purpose: the GL context, SDL's window and the session all belong to it, and a
-// frame goes from "message seen" to "presented" without a hand-off.
-#include <GLES3/gl3.h>
-
+// The app shell on the render thread (the thread that created the window): SDL events and input,
+// client commands, the redraw policy and statistics, drawing through the Renderer. Frames come
+// from FrameIntake's own thread (frame_intake.h), which wakes this one with an SDL user event;
+// nothing here waits for a frame, so input is answered within a few milliseconds at all times.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "client/cursor_renderer.h"
-#include "client/frame_renderer.h"
+#include "client/frame_intake.h"
 #include "client/frame_stats.h"
 #include "client/guest_input.h"
-#include "client/idle_wait.h"
 #include "client/key_bindings.h"
 #include "client/options.h"
 #include "client/overlay.h"
+#include "client/redraw_policy.h"
+#include "client/renderer.h"
 #include "client/window.h"
-#include "common/clock.h"
-#include "protocol/kvmfr_session.h"
-#include "shm/region.h"
 
 namespace kagami::client {
 
@@ -28,26 +25,25 @@ class ClientApp {
  public:
   explicit ClientApp(Options options);
   ~ClientApp();
-  // Runs until the window is closed or the quit command; returns the exit code.
+  // Runs until the window is closed, the quit command or SIGTERM/SIGINT; returns the exit code.
   int run();
 
  private:
   Result<void> start();
-  void try_open_region(std::uint64_t now_ns);
-  void handle_events();
+  void handle_event(const SDL_Event& e);
   void run_command(Command command);
-  void poll_session();
-  void take_cursor_updates();
-  void take_frame();
+  void take_snapshot(std::uint64_t now_ns);
+  void check_input_note(std::uint64_t now_ns);
   void render(std::uint64_t now_ns);
-  bool needs_redraw(std::uint64_t now_ns) const;
-  void set_status(const std::string& status);
+  void set_title(const std::string& status);
+  RedrawPolicy::Inputs redraw_inputs(std::uint64_t now_ns) const;
 
   Options options_;
   std::unique_ptr<Window> window_;
-  std::unique_ptr<FrameRenderer> renderer_;
-  std::unique_ptr<CursorRenderer> cursor_;
+  std::unique_ptr<Renderer> renderer_;
+  std::string renderer_reason_;
   std::unique_ptr<Overlay> overlay_;
+  std::unique_ptr<FrameIntake> intake_;  // after the renderer: its thread uploads into it
   std::optional<KeyBindingState> keys_;
   std::unique_ptr<GuestInput> input_;
   bool captured_ = false;   // mouse and keyboard grabbed for the guest (tap the escape key)
@@ -55,48 +51,24 @@ class ClientApp {
   std::uint64_t next_note_check_ns_ = 0;
   Layout layout_;  // of the last draw: maps the pointer to guest pixels
 
-  MonotonicClock clock_;
-  SystemRandom random_;
-  std::unique_ptr<shm::Region> region_;
-  std::unique_ptr<protocol::KvmfrSession> session_;
-  std::uint64_t next_region_attempt_ns_ = 0;
+  // The frame thread's wake-up: one SDL user event in flight at a time.
+  std::uint32_t wake_event_ = 0;
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> render_requested_{false};  // the renderer asked for render() (RendererSettings::wake)
 
-  std::string status_;
-  std::string warning_;  // e.g. the frame was truncated: the region is too small
-  protocol::SessionState last_state_ = protocol::SessionState::waiting_for_agent;
-  std::uint64_t last_sessions_ = 0;
-  std::uint64_t last_resubscribes_ = 0;
+  IntakeSnapshot snap_;  // the frame thread's state as of the last look
+  std::uint64_t seen_frames_ = 0, seen_cursor_moves_ = 0, seen_attention_ = 0, seen_version_ = 0;
+  std::string shown_status_, shown_warning_;
+  bool shown_connected_ = false;
+  std::uint32_t image_width_ = 0, image_height_ = 0;
+  bool screensaver_blocked_ = false;
+  bool frame_pending_stats_ = false;
 
   bool running_ = true;
   bool hidden_ = false;
-  bool need_full_upload_ = true;
-  bool have_serial_ = false;
-  std::uint32_t last_serial_ = 0;
-  std::uint32_t image_width_ = 0, image_height_ = 0;
-  protocol::FrameType frame_type_ = protocol::FrameType::invalid;
-  bool screensaver_blocked_ = false;
-  GLint max_texture_size_ = 4096;  // queried at start
-
-  // Cursor in guest desktop pixels (top-left of the shape, as the agent reports it).
-  bool cursor_visible_ = false;
-  std::int32_t cursor_x_ = 0, cursor_y_ = 0;
-
-  bool cursor_moved_ = false;  // only the cursor changed (redraws are rate limited)
-  std::uint64_t last_present_ns_ = 0;
-  bool dirty_ = true;                  // something changed: redraw
-  int settle_frames_ = 0;              // extra redraws so ImGui windows can size themselves
-  std::uint64_t redraw_until_ns_ = 0;  // keep drawing for a moment after a resize (see handle_events)
-  std::uint64_t frame_received_ns_ = 0;
-  bool frame_pending_stats_ = false;
-  std::uint64_t last_stats_draw_ns_ = 0;
-  std::uint64_t last_error_log_ns_ = 0;
-  std::uint64_t rejected_since_log_ = 0;
-
+  RedrawPolicy redraw_;
   FrameStats stats_;
-  struct Timings {  // summed over a second, logged at debug level
-    std::uint64_t since_ns = 0, upload_ns = 0, draw_ns = 0, present_ns = 0, draws = 0, frames = 0;
-  } timings_;
-  IdleWait idle_{200'000, 1'000'000};
+  RenderTimings timings_;
 };
 
 }  // namespace kagami::client

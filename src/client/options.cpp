@@ -1,10 +1,13 @@
 #include "client/options.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string_view>
@@ -83,6 +86,19 @@ std::string default_config_path() {
 }
 
 Result<void> load_config_file(const std::string& path, Options& o) {
+  // A FIFO would block the reader forever and a directory is no config: check the type first
+  // (stat never blocks).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Error{fmt::format("config file {}: {}", path, std::strerror(errno))};
+  if (S_ISDIR(st.st_mode)) return Error{fmt::format("config file {} is a directory; name a TOML file", path)};
+  if (S_ISCHR(st.st_mode) && path == "/dev/null") {  // "no config file", as scripts and tests say it
+    o.config = path;
+    return {};
+  }
+  if (!S_ISREG(st.st_mode))
+    return Error{fmt::format(
+        "config file {} is not a regular file (a FIFO, socket or device); name a TOML file", path)};
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -132,6 +148,10 @@ Result<void> load_config_file(const std::string& path, Options& o) {
       r = read_value(node, o.screenshot_dir, where);
     else if (name == "log-level")
       r = read_value(node, o.log_level, where);
+    else if (name == "renderer")
+      r = read_value(node, o.renderer, where);
+    else if (name == "request-activation")
+      r = read_value(node, o.request_activation, where);
     else
       r = Error{fmt::format("{} is not an option (see kagami-client --help)", where)};
     if (!r) return r;
@@ -209,6 +229,13 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.add_flag("--clipboard,!--no-clipboard", o.clipboard,
                on_off("share the clipboard (text) with the guest", o.clipboard));
   app.add_flag("--audio,!--no-audio", o.audio, on_off("play the guest's sound (SPICE playback)", o.audio));
+  app.add_option("--renderer", o.renderer,
+                 "graphics backend: auto (vulkan when it works here, else gles), vulkan or gles")
+      ->check(CLI::IsMember({"auto", "vulkan", "gles"}));
+  app.add_flag("--request-activation,!--no-request-activation", o.request_activation,
+               on_off("when the guest asks for activation, ask the window manager for attention (never takes "
+                      "the keyboard focus; at most every 5 s)",
+                      o.request_activation));
   app.set_version_flag("--version", "kagami-client 0.1.0");
 
   // The config file is read before the command line is applied, so the command line wins and

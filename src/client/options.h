@@ -39,6 +39,12 @@ struct Options {
   std::string spice_password;
   bool clipboard = true;  // share the clipboard (text) with the guest
   bool audio = true;      // play the guest's sound
+
+  // The graphics backend: auto / vulkan / gles (renderer_factory.h).
+  std::string renderer = "auto";
+  // The guest's request-activation flag asks the window manager for attention (urgency hint),
+  // on a rising edge, at most every 5 s; never takes the keyboard focus.
+  bool request_activation = true;
 };
 
 const char* to_string(ScaleMode mode);

@@ -1,6 +1,5 @@
 #include "client/overlay.h"
 
-#include <backends/imgui_impl_opengl3.h>
 #include <backends/imgui_impl_sdl.h>
 #include <fmt/format.h>
 #include <imgui.h>
@@ -48,19 +47,18 @@ std::string for_font(const std::string& text) {
 
 }  // namespace
 
-Overlay::Overlay(SDL_Window* window, void* gl_context) {
+Overlay::Overlay(SDL_Window* window) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // no imgui.ini in the user's working directory
   io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
   ImGui::StyleColorsDark();
-  ImGui_ImplSDL2_InitForOpenGL(window, gl_context);
-  ImGui_ImplOpenGL3_Init("#version 300 es");
+  // The platform side only (events, display size); the renderer owns ImGui's renderer backend.
+  ImGui_ImplSDL2_InitForOpenGL(window, nullptr);
 }
 
 Overlay::~Overlay() {
-  ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplSDL2_Shutdown();
   ImGui::DestroyContext();
 }
@@ -74,8 +72,7 @@ void Overlay::notify(std::string text, std::uint64_t now_ns) {
 
 bool Overlay::animating(std::uint64_t now_ns) const { return now_ns < notice_until_ns_ + 200'000'000ull; }
 
-void Overlay::draw(const OverlayState& state, std::uint64_t now_ns) {
-  ImGui_ImplOpenGL3_NewFrame();
+ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns) {
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();
   if (!state.connected || !state.have_image || !state.warning.empty()) draw_status(state);
@@ -93,7 +90,7 @@ void Overlay::draw(const OverlayState& state, std::uint64_t now_ns) {
     ImGui::End();
   }
   ImGui::Render();
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  return ImGui::GetDrawData();
 }
 
 void Overlay::draw_status(const OverlayState& s) {
@@ -126,6 +123,7 @@ void Overlay::draw_stats(const OverlayState& s) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
                    ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::Text("%.1f fps   %ux%u %s", s.fps, s.guest_width, s.guest_height, s.frame_type);
+  if (!s.renderer.empty()) ImGui::TextUnformatted(for_font("renderer: " + s.renderer).c_str());
   if (s.stats && s.stats->count() > 0) {
     const int n = static_cast<int>(s.stats->count());
     const float* intervals = s.stats->intervals_ms();

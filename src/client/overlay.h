@@ -10,6 +10,8 @@
 #include "client/frame_stats.h"
 #include "protocol/kvmfr_udata.h"
 
+struct ImDrawData;
+
 namespace kagami::client {
 
 struct OverlayState {
@@ -28,11 +30,14 @@ struct OverlayState {
   double fps = 0.0;
   std::uint64_t rejected_frames = 0;
   const FrameStats* stats = nullptr;
+  std::string renderer;  // the backend, its upload path and why it was chosen
 };
 
 class Overlay {
  public:
-  Overlay(SDL_Window* window, void* gl_context);
+  // Creates the ImGui context and its SDL platform backend; the renderer draws the result
+  // (Renderer::begin_overlay_frame before build(), the draw data in DrawState::overlay).
+  explicit Overlay(SDL_Window* window);
   ~Overlay();
   Overlay(const Overlay&) = delete;
   Overlay& operator=(const Overlay&) = delete;
@@ -42,8 +47,8 @@ class Overlay {
   void notify(std::string text, std::uint64_t now_ns);
   // True while something on screen needs to be redrawn to stay current (a notice is timing out).
   bool animating(std::uint64_t now_ns) const;
-  // Draws over whatever is in the current framebuffer.
-  void draw(const OverlayState& state, std::uint64_t now_ns);
+  // Lays out this frame's overlay; the draw data stays valid until the next build().
+  ImDrawData* build(const OverlayState& state, std::uint64_t now_ns);
 
  private:
   void draw_status(const OverlayState& state);

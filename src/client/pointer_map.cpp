@@ -2,16 +2,18 @@
 
 #include <algorithm>
 
+#include "client/frame_geometry.h"
+
 namespace kagami::client {
 
 bool WindowPointerMap::window_to_guest(int window_x, int window_y, int& guest_x, int& guest_y) const {
   if (!renderer_.has_frame()) return false;
   int points_w = 0, points_h = 0, pixels_w = 0, pixels_h = 0;
   SDL_GetWindowSize(window_.sdl(), &points_w, &points_h);
-  window_.drawable_size(pixels_w, pixels_h);
+  renderer_.drawable_size(pixels_w, pixels_h);
   const double sx = points_w > 0 ? static_cast<double>(pixels_w) / points_w : 1.0;  // HiDPI
   const double sy = points_h > 0 ? static_cast<double>(pixels_h) / points_h : 1.0;
-  const auto& g = renderer_.geometry();
+  const FrameGeometry g = renderer_.geometry();
   double gx = 0, gy = 0;
   const bool inside = client::window_to_guest(g, layout_, window_x * sx, window_y * sy, gx, gy);
   guest_x = std::clamp(static_cast<int>(gx), 0, static_cast<int>(std::max(g.screen_width, 1u)) - 1);

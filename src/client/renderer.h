@@ -8,10 +8,18 @@
 //                   never touch the window or present. When upload() returns, the renderer no
 //                   longer reads the region for that frame, so the caller releases the frame
 //                   message (for a zero-copy import: after the GPU's copy completed).
-//   render thread — everything else, on the thread that created the window.
+//   render thread — everything else, on the thread that created the window (it also pumps SDL's
+//                   events). upload() may wait for the render thread (e.g. to grow a staging
+//                   ring) only through settings.wake (below) and never longer than ~100 ms.
 //   upload() and render() may run at the same time; the backend synchronises what they share
 //   (e.g. a mutex around its queue submission or a PBO ring's indices) and documents how.
 //   The newest uploaded frame is what render() draws: never one older than one already drawn.
+//   max_texture_size() is constant after creation and may be called from any thread.
+//
+// Dear ImGui: the app owns the ImGui context and its SDL platform backend (overlay.cpp); the
+// renderer owns ImGui's renderer backend (imgui_impl_opengl3 / imgui_impl_vulkan), started on the
+// first begin_overlay_frame() and shut down in its destructor (so the renderer goes before the
+// ImGui context).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -63,11 +71,11 @@ struct FrameSource {
 // What render() draws, in drawable pixels.
 struct DrawState {
   int window_width = 0, window_height = 0;
-  Layout layout;                    // where the image goes (compute_layout)
-  bool cursor_visible = false;      // draw the cursor image at (cursor_x, cursor_y)
+  Layout layout;                      // where the image goes (compute_layout)
+  bool cursor_visible = false;        // draw the cursor image at (cursor_x, cursor_y)
   double cursor_x = 0, cursor_y = 0;  // top-left of the cursor image, window pixels
-  double cursor_scale = 1.0;        // window pixels per cursor pixel
-  ImDrawData* overlay = nullptr;    // Dear ImGui's draw data for this frame, or null
+  double cursor_scale = 1.0;          // window pixels per cursor pixel
+  ImDrawData* overlay = nullptr;      // Dear ImGui's draw data for this frame, or null
 };
 
 // The guest image at its own resolution, 8-bit RGB rows top first (screenshots and tests).
@@ -88,11 +96,25 @@ class Renderer {
 
   // Frame thread (see above).
   virtual UploadStats upload(const FrameSource& source) = 0;
+  // The largest texture/image side the device takes (any thread; constant). The frame intake
+  // crops frames to it (issue 11 item 2: sizes bounded by the device and a memory budget).
+  virtual std::uint32_t max_texture_size() const = 0;
 
   // Render thread.
+  // The drawable's size in pixels (GL: the EGL surface; Vulkan: the surface extent), which may
+  // differ from SDL's window size on HiDPI and while a resize is in flight.
+  virtual void drawable_size(int& width, int& height) const = 0;
+  // Before ImGui::NewFrame() on a frame whose DrawState carries overlay draw data.
+  virtual void begin_overlay_frame() = 0;
+  // The newest uploaded frame (a backend may take in pending uploads here). render() draws a
+  // frame of this geometry: a newer upload of another geometry waits for the next call, so the
+  // layout the caller computed from geometry() always fits what is drawn.
   virtual bool has_frame() const = 0;
   virtual FrameGeometry geometry() const = 0;
   virtual void reset() = 0;  // forget the image: black until the next frame
+  // The user's rotation, quarter turns clockwise, on top of the frame's own (the rotate command);
+  // geometry().rotation is the sum, and takes effect at once.
+  virtual void set_user_rotation(int quarter_turns) = 0;
   virtual void set_cursor(const CursorImage& image) = 0;
   // Clears what the image leaves uncovered, draws the frame, the cursor and the overlay, presents.
   virtual void render(const DrawState& state) = 0;

@@ -1,6 +1,5 @@
 #include "client/screenshot.h"
 
-#include <GLES3/gl3.h>
 #include <fmt/format.h>
 #include <png.h>
 
@@ -9,8 +8,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
-
-#include "client/frame_renderer.h"
 
 namespace kagami::client {
 
@@ -40,47 +37,6 @@ Result<void> write_png(const std::string& path, std::uint32_t width, std::uint32
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   return {};
-}
-
-Result<std::vector<std::uint8_t>> capture_guest_image(FrameRenderer& renderer, std::uint32_t& width,
-                                                      std::uint32_t& height) {
-  if (!renderer.has_frame()) return Error{"no guest image to capture yet"};
-  width = renderer.geometry().image_width();
-  height = renderer.geometry().image_height();
-  const auto w = static_cast<GLsizei>(width), h = static_cast<GLsizei>(height);
-  GLuint texture = 0, fbo = 0;
-  glGenTextures(1, &texture);
-  glBindTexture(GL_TEXTURE_2D, texture);
-  glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, w, h);
-  glGenFramebuffers(1, &fbo);
-  glBindFramebuffer(GL_FRAMEBUFFER, fbo);
-  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, texture, 0);
-  std::vector<std::uint8_t> rgba(std::size_t{width} * height * 4);
-  const bool complete = glCheckFramebufferStatus(GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
-  if (complete) {
-    Layout one_to_one;
-    one_to_one.dest = {0, 0, w, h};
-    one_to_one.filter = FilterMode::nearest;
-    renderer.draw(one_to_one, w, h);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
-  }
-  glBindFramebuffer(GL_FRAMEBUFFER, 0);
-  glDeleteFramebuffers(1, &fbo);
-  glDeleteTextures(1, &texture);
-  if (!complete) return Error{"the GL cannot render the screenshot offscreen"};
-  // GL rows are bottom-up, but the draw put the image's top at NDC +1, which is the last row read.
-  std::vector<std::uint8_t> rgb(std::size_t{width} * height * 3);
-  for (std::uint32_t y = 0; y < height; ++y) {
-    const std::uint8_t* src = &rgba[std::size_t{height - 1 - y} * width * 4];
-    std::uint8_t* dst = &rgb[std::size_t{y} * width * 3];
-    for (std::uint32_t x = 0; x < width; ++x) {
-      dst[x * 3] = src[x * 4];
-      dst[x * 3 + 1] = src[x * 4 + 1];
-      dst[x * 3 + 2] = src[x * 4 + 2];
-    }
-  }
-  return rgb;
 }
 
 std::string screenshot_path(const std::string& dir_option) {

@@ -1,6 +1,8 @@
 #pragma once
-// The client window and its GL ES 3 context (SDL2, EGL on X11 and Wayland). Owns SDL's video
-// subsystem; one per process, used from the thread that created it.
+// The client window (SDL2, X11 or Wayland). Owns SDL's video subsystem; one per process, used from
+// the thread that created it (the render thread, which also pumps SDL's events). The graphics
+// context (EGL/GL or the Vulkan surface) belongs to the renderer (renderer.h), which is created
+// for the window by renderer_factory.
 #include <SDL2/SDL.h>
 
 #include <cstdint>
@@ -11,41 +13,42 @@
 
 namespace kagami::client {
 
+enum class WindowGraphics { opengl, vulkan };  // SDL_WINDOW_OPENGL (EGL, GLES 3) / SDL_WINDOW_VULKAN
+
 struct WindowSettings {
   std::string title = "kagami";
   std::uint32_t width = 1280, height = 720;
   int x = -1, y = -1;  // -1: centred
   bool fullscreen = false;
   bool borderless = false;
-  bool vsync = false;
+  WindowGraphics graphics = WindowGraphics::opengl;
 };
 
 class Window {
  public:
+  // Fails with a clear message when there is no display to show a window on (DISPLAY and
+  // WAYLAND_DISPLAY unset or unreachable); SDL's headless drivers only when SDL_VIDEODRIVER asks.
   static Result<std::unique_ptr<Window>> create(const WindowSettings& settings);
   ~Window();
   Window(const Window&) = delete;
   Window& operator=(const Window&) = delete;
 
   SDL_Window* sdl() const { return window_; }
-  SDL_GLContext gl_context() const { return context_; }
-  // Drawable size in pixels (differs from the window size on HiDPI).
-  void drawable_size(int& width, int& height) const;
-  void present();
+  WindowGraphics graphics() const { return graphics_; }
 
-  void set_vsync(bool on);
-  bool vsync() const { return vsync_; }
   void set_fullscreen(bool on);
   bool fullscreen() const { return fullscreen_; }
   // Resizes the window so that its drawable area is width x height (ignored in full screen).
   void resize_to(std::uint32_t width, std::uint32_t height);
   void set_title(const std::string& title);
+  // Asks the window manager for the user's attention (urgency hint / task bar flash) without
+  // taking focus; false where SDL cannot.
+  bool request_attention();
 
  private:
-  Window(SDL_Window* window, SDL_GLContext context) : window_(window), context_(context) {}
+  Window(SDL_Window* window, WindowGraphics graphics) : window_(window), graphics_(graphics) {}
   SDL_Window* window_ = nullptr;
-  SDL_GLContext context_ = nullptr;
-  bool vsync_ = false;
+  WindowGraphics graphics_;
   bool fullscreen_ = false;
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "protocol/kvmfr_layout.h"
 
 namespace kagami::protocol {
@@ -32,6 +34,7 @@ void KvmfrSession::disconnect(SessionState state, std::string message) {
   joined_ = false;
   holding_frame_ = false;
   have_serial_ = false;
+  have_handed_ = false;
   retry_in(0, state, std::move(message));
 }
 
@@ -118,7 +121,10 @@ bool KvmfrSession::handle_queue_status(LgmpStatus status, LgmpSubscription& sub,
   switch (status) {
     case LgmpStatus::queue_timeout:       // evicted after a stall: subscribe again, never give up
     case LgmpStatus::queue_unsubscribed:  // someone cleared our slot
-      if (&sub == &frames_) holding_frame_ = false;
+      if (&sub == &frames_) {
+        holding_frame_ = false;
+        have_handed_ = false;  // frames were missed while we were out
+      }
       if (lgmp_.subscribe(queue_id, &sub) == LgmpStatus::ok) {
         ++counters_.resubscribes;
         return false;
@@ -176,6 +182,47 @@ bool KvmfrSession::frame_done() {
   if (s == LgmpStatus::ok) return true;
   handle_queue_status(s, frames_, kQueueFrame);
   return false;
+}
+
+Result<std::optional<FrameLease>> KvmfrSession::take_frame() {
+  const std::uint64_t sessions = counters_.sessions, resubscribes = counters_.resubscribes;
+  const std::uint64_t rejected = counters_.rejected_frames;
+  Result<std::optional<ValidatedFrame>> received = receive_frame();
+  // A new agent session, an eviction or a rejected frame: the next frame starts a new run.
+  if (sessions != counters_.sessions || resubscribes != counters_.resubscribes ||
+      rejected != counters_.rejected_frames)
+    have_handed_ = false;
+  if (!received) return received.error();
+  if (!received->has_value()) return std::optional<FrameLease>{};
+  ValidatedFrame& frame = **received;
+  const bool continuous = have_handed_ && frame.frame_serial == last_handed_ + 1;
+  have_handed_ = true;
+  last_handed_ = frame.frame_serial;
+  return std::optional<FrameLease>(FrameLease(this, std::move(frame), continuous));
+}
+
+FrameLease& FrameLease::operator=(FrameLease&& other) noexcept {
+  if (this != &other) {
+    release();
+    session_ = std::exchange(other.session_, nullptr);
+    frame_ = std::move(other.frame_);
+    continuous_ = other.continuous_;
+  }
+  return *this;
+}
+
+std::span<const std::byte> FrameLease::region() const {
+  return session_ ? std::span<const std::byte>(session_->region()) : std::span<const std::byte>{};
+}
+
+std::uint64_t FrameLease::bytes_ready() const {
+  return session_ ? frame_bytes_ready(session_->region(), frame_) : 0;
+}
+
+bool FrameLease::release() {
+  if (!session_) return true;
+  KvmfrSession* session = std::exchange(session_, nullptr);
+  return session->frame_done();
 }
 
 Result<std::optional<CursorUpdate>> KvmfrSession::receive_cursor() {

@@ -39,6 +39,40 @@ struct SessionCounters {
   std::uint64_t rejected_cursors = 0;
 };
 
+class KvmfrSession;
+
+// A frame handed out by KvmfrSession::take_frame: holds the frame message (the agent does not
+// reuse its buffer) until release() or destruction. Must not outlive its session; used on the
+// session's thread.
+class FrameLease {
+ public:
+  FrameLease() = default;
+  FrameLease(FrameLease&& other) noexcept { *this = std::move(other); }
+  FrameLease& operator=(FrameLease&& other) noexcept;
+  ~FrameLease() { release(); }
+
+  const ValidatedFrame& frame() const { return frame_; }
+  // True when this session's previous frame had serial - 1 and nothing was lost in between (no
+  // rejected frame, no eviction, same agent session): damage rects then apply to what the viewer
+  // already holds. Otherwise the viewer must take the whole frame.
+  bool continuous() const { return continuous_; }
+  std::span<const std::byte> region() const;
+  // Pixel bytes the agent has written so far (its progressive write pointer), at most data_size.
+  std::uint64_t bytes_ready() const;
+  // Ends the lease (frame_done). False when the agent evicted us while we held it: the buffer may
+  // have been rewritten under us. Idempotent.
+  bool release();
+  bool held() const { return session_ != nullptr; }
+
+ private:
+  friend class KvmfrSession;
+  FrameLease(KvmfrSession* session, ValidatedFrame frame, bool continuous)
+      : session_(session), frame_(std::move(frame)), continuous_(continuous) {}
+  KvmfrSession* session_ = nullptr;
+  ValidatedFrame frame_;
+  bool continuous_ = false;
+};
+
 class KvmfrSession {
  public:
   KvmfrSession(std::span<std::byte> region, Clock& clock, RandomSource& random);
@@ -64,6 +98,8 @@ class KvmfrSession {
   // more than the queue timeout): the buffer may have been rewritten under us, so what was
   // read from it is suspect and should be replaced by the next frame.
   bool frame_done();
+  // receive_frame() + frame_done() as one object, with the serial bookkeeping (continuous()).
+  Result<std::optional<FrameLease>> take_frame();
 
   // The next cursor update, copied out and already released.
   Result<std::optional<CursorUpdate>> receive_cursor();
@@ -93,6 +129,9 @@ class KvmfrSession {
   bool holding_frame_ = false;
   bool have_serial_ = false;
   std::uint32_t last_serial_ = 0;
+  // take_frame's bookkeeping: the serial last handed out, and whether anything was lost since.
+  bool have_handed_ = false;
+  std::uint32_t last_handed_ = 0;
   std::uint64_t next_attempt_ms_ = 0;
 };
 

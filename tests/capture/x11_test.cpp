@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "capture/backends.h"
 #include "capture/rects.h"
 #include "capture/x11/x11_backend.h"
 #include "xvfb.h"
@@ -368,6 +369,21 @@ TEST_F(X11Capture, LostServerAsksForReinit) {
   CaptureStatus status = CaptureStatus::ok;
   for (int i = 0; i < 20 && status != CaptureStatus::reinit; ++i) status = backend->capture(50ms, &event);
   EXPECT_EQ(status, CaptureStatus::reinit);
+}
+
+}  // namespace
+}  // namespace kagami::capture
+
+namespace kagami::capture {
+namespace {
+
+TEST_F(X11Capture, AutoPicksX11InAnX11Session) {
+  ::unsetenv("WAYLAND_DISPLAY");  // an X11 session: only DISPLAY
+  BackendOptions options;
+  options.display = xvfb_->display();
+  auto backend = open_backend("auto", options);
+  ASSERT_TRUE(backend) << backend.error().message;
+  EXPECT_EQ((*backend)->name(), "x11");
 }
 
 }  // namespace

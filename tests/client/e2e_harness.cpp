@@ -221,6 +221,26 @@ bool ClientProcess::alive() {
   return true;
 }
 
+bool ClientProcess::terminate_within(int timeout_ms) {
+  if (!alive()) return true;
+  kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!alive()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return !alive();
+}
+
+std::uint64_t ClientProcess::rss_kib() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
 std::string ClientProcess::log() const {
   std::ifstream in(log_path_);
   std::stringstream s;

@@ -80,6 +80,12 @@ class ClientProcess {
   // SIGSTOP / SIGCONT: a client that stalls (as on a busy machine) until the agent evicts it.
   void pause();
   void resume();
+  // SIGTERM, then waits for the exit; true when the process ended within timeout_ms.
+  bool terminate_within(int timeout_ms);
+  // Exit status as waitpid reports it (-1 while running).
+  int status() const { return status_; }
+  // Resident set size in KiB (VmRSS), 0 once it has ended.
+  std::uint64_t rss_kib() const;
   std::string log() const;
   // Waits until the log contains `text`; false after timeout.
   bool wait_for_log(const std::string& text, int timeout_ms = 10000) const;

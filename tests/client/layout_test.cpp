@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "client/frame_renderer.h"
+#include "client/frame_geometry.h"
 
 namespace kagami::client {
 namespace {

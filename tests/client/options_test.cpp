@@ -1,6 +1,7 @@
 #include "client/options.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -72,6 +73,41 @@ TEST_F(OptionsTest, BadCommandLineValueExitsWithAnError) {
   const auto p = parse({"--filter", "bicubic"});
   EXPECT_TRUE(p.exit);
   EXPECT_NE(p.exit_code, 0);
+}
+
+TEST_F(OptionsTest, ConfigThatIsAFifoIsRefusedWithoutBlocking) {
+  // Opening a FIFO for reading blocks until a writer comes: the type is checked first.
+  const std::string fifo = (dir_ / "fifo.toml").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const auto parsed = parse({"--config", fifo});
+  EXPECT_TRUE(parsed.exit);
+  EXPECT_NE(parsed.exit_code, 0);
+  Options o;
+  const auto loaded = load_config_file(fifo, o);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("not a regular file"), std::string::npos) << loaded.error().message;
+}
+
+TEST_F(OptionsTest, ConfigThatIsADirectoryIsRefused) {
+  Options o;
+  const auto loaded = load_config_file(dir_.string(), o);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("is a directory"), std::string::npos) << loaded.error().message;
+  EXPECT_TRUE(parse({"--config", dir_.string()}).exit);
+}
+
+TEST_F(OptionsTest, RendererAndRequestActivationOptions) {
+  auto parsed = parse({});
+  EXPECT_EQ(parsed.options.renderer, "auto");
+  EXPECT_TRUE(parsed.options.request_activation);
+  parsed = parse({"--renderer", "gles", "--no-request-activation"});
+  EXPECT_EQ(parsed.options.renderer, "gles");
+  EXPECT_FALSE(parsed.options.request_activation);
+  EXPECT_TRUE(parse({"--renderer", "metal"}).exit);
+  write_config("renderer = \"vulkan\"\nrequest-activation = false\n");
+  parsed = parse({});
+  EXPECT_EQ(parsed.options.renderer, "vulkan");
+  EXPECT_FALSE(parsed.options.request_activation);
 }
 
 }  // namespace

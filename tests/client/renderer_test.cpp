@@ -1,19 +1,22 @@
-// The GLES3 renderer on a real X server (Xvfb + Mesa llvmpipe): frames of every type are uploaded
-// from a byte buffer standing in for the mapped region, drawn into a real window, and the window
-// is read back with X GetImage and compared with the expected pixels.
+// Every renderer backend on a real X server (Xvfb + Mesa llvmpipe): frames of every type are
+// uploaded through Renderer::upload from a byte buffer standing in for the mapped region, drawn
+// into a real window with Renderer::render, and the window is read back with X GetImage and
+// compared with the expected pixels. Each test runs for every backend in renderer_backends.h
+// (GLES with each of its upload paths; Vulkan joins when it is built).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <tuple>
 
 #include "client/cursor_image.h"
-#include "client/cursor_renderer.h"
-#include "client/frame_renderer.h"
+#include "client/frame_geometry.h"
 #include "client/layout.h"
-#include "client/window.h"
+#include "client/renderer_factory.h"
 #include "frame_builder.h"
+#include "renderer_backends.h"
 #include "xvfb.h"
 
 namespace kagami::client {
@@ -23,18 +26,19 @@ using protocol::FrameRotation;
 using protocol::FrameType;
 using test::build_frame;
 using test::BuiltFrame;
+using test::RendererBackend;
 using test::XImage;
 
-class RendererTest : public ::testing::Test {
+class RendererFixture : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    xvfb_ = new test::Xvfb(800, 600);
-    setenv("DISPLAY", xvfb_->display().c_str(), 1);
+    if (!xvfb_) {
+      xvfb_ = new test::Xvfb(800, 600);  // shared by every suite in this binary; ends with the process
+      setenv("DISPLAY", xvfb_->display().c_str(), 1);
+    }
   }
-  static void TearDownTestSuite() {
-    delete xvfb_;
-    xvfb_ = nullptr;
-  }
+
+  virtual const RendererBackend& backend() const = 0;
 
   void open(int width, int height) {
     WindowSettings s;
@@ -43,12 +47,10 @@ class RendererTest : public ::testing::Test {
     s.x = 0;
     s.y = 0;
     s.borderless = true;
-    auto w = Window::create(s);
-    ASSERT_TRUE(w.ok()) << w.error().message;
-    window_ = std::move(*w);
-    auto r = FrameRenderer::create();
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    renderer_ = std::move(*r);
+    auto choice = test::open_backend(backend(), s);
+    ASSERT_TRUE(choice.ok()) << backend().name << ": " << choice.error().message;
+    window_ = std::move(choice->window);
+    renderer_ = std::move(choice->renderer);
     width_ = width;
     height_ = height;
   }
@@ -59,18 +61,24 @@ class RendererTest : public ::testing::Test {
 
   Layout layout(ScaleMode scale = ScaleMode::fit, bool upscale = false,
                 FilterMode filter = FilterMode::nearest) {
-    const auto& g = renderer_->geometry();
+    const auto g = renderer_->geometry();
     return compute_layout(g.image_width(), g.image_height(), width_, height_, scale, upscale, filter);
   }
-  void present(const Layout& l) {
-    glClearColor(0, 0, 0, 1);
-    glClear(GL_COLOR_BUFFER_BIT);
-    renderer_->draw(l, width_, height_);
-    window_->present();
+  DrawState draw_state(const Layout& l) const {
+    DrawState s;
+    s.window_width = width_;
+    s.window_height = height_;
+    s.layout = l;
+    return s;
+  }
+  void present(const Layout& l) { renderer_->render(draw_state(l)); }
+  UploadStats upload_from(const BuiltFrame& f, std::span<const std::byte> region, bool full,
+                          const WaitReady& ready) {
+    const auto v = f.validated();
+    return renderer_->upload(FrameSource{v, region, full, ready});
   }
   UploadStats upload(const BuiltFrame& f, bool full = true) {
-    const auto v = f.validated();
-    return renderer_->upload(v, f.pixels.data(), full, [](std::uint64_t) { return true; });
+    return upload_from(f, f.pixels, full, [](std::uint64_t) { return true; });
   }
   // Reads the window until it shows `expected` (row-major, width_ x height_) within tolerance.
   int worst_after_draw(const std::vector<std::uint32_t>& expected, int tolerance) {
@@ -94,10 +102,18 @@ class RendererTest : public ::testing::Test {
 
   static test::Xvfb* xvfb_;
   std::unique_ptr<Window> window_;
-  std::unique_ptr<FrameRenderer> renderer_;
+  std::unique_ptr<Renderer> renderer_;
   int width_ = 0, height_ = 0;
 };
-test::Xvfb* RendererTest::xvfb_ = nullptr;
+test::Xvfb* RendererFixture::xvfb_ = nullptr;
+
+// One backend per test.
+class RendererTest : public RendererFixture, public ::testing::WithParamInterface<RendererBackend> {
+ protected:
+  const RendererBackend& backend() const override { return GetParam(); }
+};
+
+std::string backend_name(const ::testing::TestParamInfo<RendererBackend>& info) { return info.param.name; }
 
 struct TypeCase {
   FrameType type;
@@ -109,24 +125,31 @@ std::string type_name(FrameType type) {
   return kNames[static_cast<int>(type)];
 }
 
-class EveryFrameType : public RendererTest, public ::testing::WithParamInterface<TypeCase> {};
+class EveryFrameType : public RendererFixture,
+                       public ::testing::WithParamInterface<std::tuple<RendererBackend, TypeCase>> {
+ protected:
+  const RendererBackend& backend() const override { return std::get<0>(GetParam()); }
+  const TypeCase& type_case() const { return std::get<1>(GetParam()); }
+};
 
 TEST_P(EveryFrameType, ShowsExactPixelsAtOneToOneNearest) {
   // 202 is not a multiple of 4: BGR_32 rows end mid-texel.
-  const BuiltFrame f = build_frame(GetParam().type, 202, 120);
+  const BuiltFrame f = build_frame(type_case().type, 202, 120);
   open(202, 120);
   upload(f);
   present(layout());
-  EXPECT_LE(worst_after_draw(f.expected, GetParam().tolerance), GetParam().tolerance);
+  EXPECT_LE(worst_after_draw(f.expected, type_case().tolerance), type_case().tolerance);
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, EveryFrameType,
-                         ::testing::Values(TypeCase{FrameType::bgra, 0}, TypeCase{FrameType::rgba, 0},
-                                           TypeCase{FrameType::rgba10, 0}, TypeCase{FrameType::rgba16f, 2},
-                                           TypeCase{FrameType::bgr_32, 0}, TypeCase{FrameType::rgb_24, 0}),
-                         [](const auto& param_info) { return type_name(param_info.param.type); });
+INSTANTIATE_TEST_SUITE_P(
+    Types, EveryFrameType,
+    ::testing::Combine(::testing::ValuesIn(test::renderer_backends()),
+                       ::testing::Values(TypeCase{FrameType::bgra, 0}, TypeCase{FrameType::rgba, 0},
+                                         TypeCase{FrameType::rgba10, 0}, TypeCase{FrameType::rgba16f, 2},
+                                         TypeCase{FrameType::bgr_32, 0}, TypeCase{FrameType::rgb_24, 0})),
+    [](const auto& p) { return std::get<0>(p.param).name + "_" + type_name(std::get<1>(p.param).type); });
 
-TEST_F(RendererTest, HdrPqFrameIsToneMappedNotClipped) {
+TEST_P(RendererTest, HdrPqFrameIsToneMappedNotClipped) {
   // RGBA10 with HDR|HDR_PQ: PQ code 0.58 is ~200 nits (SDR white); 0.75 is ~1000 nits.
   BuiltFrame f = build_frame(FrameType::rgba10, 64, 32);
   for (std::uint32_t y = 0; y < 32; ++y) {
@@ -147,10 +170,14 @@ TEST_F(RendererTest, HdrPqFrameIsToneMappedNotClipped) {
   EXPECT_LE(bright, 0xFFu);
 }
 
-class Rotations : public RendererTest, public ::testing::WithParamInterface<FrameRotation> {};
+class Rotations : public RendererFixture,
+                  public ::testing::WithParamInterface<std::tuple<RendererBackend, FrameRotation>> {
+ protected:
+  const RendererBackend& backend() const override { return std::get<0>(GetParam()); }
+};
 
 TEST_P(Rotations, TurnsTheImageClockwise) {
-  const FrameRotation rotation = GetParam();
+  const FrameRotation rotation = std::get<1>(GetParam());
   BuiltFrame f = build_frame(FrameType::bgra, 96, 40);
   f.description.rotation = rotation;
   const bool turned = rotation == FrameRotation::r90 || rotation == FrameRotation::r270;
@@ -182,10 +209,31 @@ TEST_P(Rotations, TurnsTheImageClockwise) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Rotations,
-                         ::testing::Values(FrameRotation::r0, FrameRotation::r90, FrameRotation::r180,
-                                           FrameRotation::r270));
+                         ::testing::Combine(::testing::ValuesIn(test::renderer_backends()),
+                                            ::testing::Values(FrameRotation::r0, FrameRotation::r90,
+                                                              FrameRotation::r180, FrameRotation::r270)),
+                         [](const auto& p) {
+                           return std::get<0>(p.param).name + "_r" +
+                                  std::to_string(static_cast<int>(std::get<1>(p.param)) * 90);
+                         });
 
-TEST_F(RendererTest, UploadsOnlyTheDamagedRects) {
+TEST_P(RendererTest, UserRotationTurnsOnTopOfTheFrames) {
+  // The frame says 180, the user adds 270: 90 clockwise in all.
+  BuiltFrame f = build_frame(FrameType::bgra, 96, 40);
+  f.description.rotation = FrameRotation::r180;
+  open(40, 96);
+  upload(f);
+  renderer_->set_user_rotation(3);
+  EXPECT_EQ(renderer_->geometry().rotation, FrameRotation::r90);
+  present(layout());
+  std::vector<std::uint32_t> expected(40u * 96u);
+  for (int dy = 0; dy < 96; ++dy)
+    for (int dx = 0; dx < 40; ++dx)
+      expected[std::size_t(dy) * 40 + dx] = f.expected[std::size_t(40 - 1 - dx) * 96 + dy];
+  EXPECT_EQ(worst_after_draw(expected, 0), 0);
+}
+
+TEST_P(RendererTest, UploadsOnlyTheDamagedRects) {
   const BuiltFrame first = build_frame(FrameType::bgra, 128, 64, 0);
   BuiltFrame second = build_frame(FrameType::bgra, 128, 64, 5);
   open(128, 64);
@@ -204,7 +252,7 @@ TEST_F(RendererTest, UploadsOnlyTheDamagedRects) {
   EXPECT_EQ(worst_after_draw(expected, 0), 0);
 }
 
-TEST_F(RendererTest, Bgr32DamageCoversThePackedBytes) {
+TEST_P(RendererTest, Bgr32DamageCoversThePackedBytes) {
   const BuiltFrame first = build_frame(FrameType::bgr_32, 150, 40, 0);
   BuiltFrame second = build_frame(FrameType::bgr_32, 150, 40, 9);
   open(150, 40);
@@ -234,7 +282,7 @@ TEST_F(RendererTest, Bgr32DamageCoversThePackedBytes) {
   EXPECT_EQ(worst, 0);
 }
 
-TEST_F(RendererTest, ReadsEachBandOnlyAfterTheWritePointerPassedIt) {
+TEST_P(RendererTest, ReadsEachBandOnlyAfterTheWritePointerPassedIt) {
   // The "agent" writes the rows only when the renderer asks for them: a renderer that read
   // ahead of the write pointer would show the filler bytes.
   const BuiltFrame f = build_frame(FrameType::bgra, 320, 1000);  // several bands
@@ -243,7 +291,7 @@ TEST_F(RendererTest, ReadsEachBandOnlyAfterTheWritePointerPassedIt) {
   std::uint64_t written = 0;
   std::vector<std::uint64_t> waits;
   const auto v = f.validated();
-  renderer_->upload(v, region.data(), true, [&](std::uint64_t bytes) {
+  upload_from(f, region, true, [&](std::uint64_t bytes) {
     waits.push_back(bytes);
     if (bytes > written) {
       std::memcpy(region.data() + written, f.pixels.data() + written, bytes - written);
@@ -269,7 +317,7 @@ TEST_F(RendererTest, ReadsEachBandOnlyAfterTheWritePointerPassedIt) {
   }
 }
 
-TEST_F(RendererTest, IntegerScaleNearestRepeatsEachPixel) {
+TEST_P(RendererTest, IntegerScaleNearestRepeatsEachPixel) {
   const BuiltFrame f = build_frame(FrameType::rgba, 60, 40);
   open(200, 130);  // room for 3x
   upload(f);
@@ -288,7 +336,7 @@ TEST_F(RendererTest, IntegerScaleNearestRepeatsEachPixel) {
 
 // A frame of vertical stripes, 1 pixel black / 1 pixel white, drawn at half size: the area
 // filter averages each pair to mid grey; nearest picks one of the two.
-TEST_F(RendererTest, SharpDownscaleAveragesWhereNearestAliases) {
+TEST_P(RendererTest, SharpDownscaleAveragesWhereNearestAliases) {
   BuiltFrame f = build_frame(FrameType::bgra, 200, 100);
   for (std::uint32_t y = 0; y < 100; ++y) {
     for (std::uint32_t x = 0; x < 200; ++x) {
@@ -316,7 +364,7 @@ TEST_F(RendererTest, SharpDownscaleAveragesWhereNearestAliases) {
   }
 }
 
-TEST_F(RendererTest, FitKeepsAspectAndCentres) {
+TEST_P(RendererTest, FitKeepsAspectAndCentres) {
   const BuiltFrame f = build_frame(FrameType::bgra, 160, 90);
   open(400, 400);
   upload(f);
@@ -336,7 +384,7 @@ TEST_F(RendererTest, FitKeepsAspectAndCentres) {
   EXPECT_LE(test::channel_distance(image.at(x, y), expected), 40);
 }
 
-TEST_F(RendererTest, DrawsMonochromeCursorWithAndXorMasks) {
+TEST_P(RendererTest, DrawsMonochromeCursorWithAndXorMasks) {
   BuiltFrame f = build_frame(FrameType::bgra, 64, 64);
   for (auto& b : f.pixels) b = std::byte{0x40};  // dark grey background (0x404040)
   open(64, 64);
@@ -356,16 +404,12 @@ TEST_F(RendererTest, DrawsMonochromeCursorWithAndXorMasks) {
   shape.data[8 + 2] = 0x00;     // row 2 xor -> transparent
   auto image = make_cursor_image(shape);
   ASSERT_TRUE(image.ok()) << image.error().message;
-  auto cursor = CursorRenderer::create();
-  ASSERT_TRUE(cursor.ok());
   const Layout l = layout();
-  glClear(GL_COLOR_BUFFER_BIT);
-  renderer_->draw(l, width_, height_);
-  (*cursor)->set_image(*image);
-  double wx = 0, wy = 0;
-  guest_to_window(renderer_->geometry(), l, 20, 30, wx, wy);
-  (*cursor)->draw(wx, wy, 1.0, width_, height_);
-  window_->present();
+  renderer_->set_cursor(*image);
+  DrawState s = draw_state(l);
+  s.cursor_visible = true;
+  guest_to_window(renderer_->geometry(), l, 20, 30, s.cursor_x, s.cursor_y);
+  renderer_->render(s);
   const XImage shot = read_until([](const XImage& i) { return i.at(22, 31) == 0xFFFFFFu; });
   EXPECT_EQ(shot.at(22, 30), 0x000000u);  // black row
   EXPECT_EQ(shot.at(22, 31), 0xFFFFFFu);  // white row
@@ -375,14 +419,11 @@ TEST_F(RendererTest, DrawsMonochromeCursorWithAndXorMasks) {
   EXPECT_EQ(shot.at(28, 33), 0x404040u);  // right of the cursor
 }
 
-TEST_F(RendererTest, DrawsColorAndMaskedColorCursors) {
+TEST_P(RendererTest, DrawsColorAndMaskedColorCursors) {
   BuiltFrame f = build_frame(FrameType::bgra, 64, 64);
   for (auto& b : f.pixels) b = std::byte{0x40};
   open(64, 64);
   upload(f);
-  auto cursor = CursorRenderer::create();
-  ASSERT_TRUE(cursor.ok());
-
   protocol::CursorShape color;  // 2x1: opaque red, then half-transparent blue
   color.type = protocol::CursorType::color;
   color.width = 2;
@@ -396,20 +437,26 @@ TEST_F(RendererTest, DrawsColorAndMaskedColorCursors) {
   masked.pitch = 8;
   masked.data = {0, 255, 0, 0, 255, 255, 255, 255};
 
-  const Layout l = layout();
-  glClear(GL_COLOR_BUFFER_BIT);
-  renderer_->draw(l, width_, height_);
-  (*cursor)->set_image(*make_cursor_image(color));
-  (*cursor)->draw(10, 10, 1.0, width_, height_);
-  (*cursor)->set_image(*make_cursor_image(masked));
-  (*cursor)->draw(10, 20, 1.0, width_, height_);
-  window_->present();
-  const XImage shot = read_until([](const XImage& i) { return i.at(10, 10) == 0xFF0000u; });
+  // One cursor per frame: first the colour shape at (10, 10), then the masked one at (10, 20).
+  DrawState s = draw_state(layout());
+  s.cursor_visible = true;
+  s.cursor_x = 10;
+  s.cursor_y = 10;
+  renderer_->set_cursor(*make_cursor_image(color));
+  renderer_->render(s);
+  XImage shot = read_until([](const XImage& i) { return i.at(10, 10) == 0xFF0000u; });
   EXPECT_EQ(shot.at(10, 10), 0xFF0000u);
   EXPECT_LE(test::channel_distance(shot.at(11, 10), 0x2020A0u), 2);  // 0x40 blended with blue at 50%
+  s.cursor_y = 20;
+  renderer_->set_cursor(*make_cursor_image(masked));
+  renderer_->render(s);
+  shot = read_until([](const XImage& i) { return i.at(10, 20) == 0x00FF00u; });
   EXPECT_EQ(shot.at(10, 20), 0x00FF00u);
   EXPECT_EQ(shot.at(11, 20), 0xBFBFBFu);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RendererTest, ::testing::ValuesIn(test::renderer_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace kagami::client

@@ -16,6 +16,7 @@
 
 #include "capture/drm/drm_formats.h"
 #include "capture/drm/drm_outputs.h"
+#include "capture/drm/scanout_plan.h"
 
 namespace kagami::capture {
 
@@ -47,11 +48,16 @@ DrmBackend::~DrmBackend() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void DrmBackend::unmap(Mapping& m) {
+  if (m.data) ::munmap(m.data, m.size);
+  if (m.dmabuf_fd >= 0) ::close(m.dmabuf_fd);
+  if (gpu_ && !m.gpu.planes.empty()) gpu_->forget(m.gpu.key);
+  for (const DmabufPlane& p : m.gpu.planes) ::close(p.fd);
+  m = Mapping{};
+}
+
 void DrmBackend::unmap_all() {
-  for (auto& [id, m] : mappings_) {
-    ::munmap(m.data, m.size);
-    if (m.dmabuf_fd >= 0) ::close(m.dmabuf_fd);
-  }
+  for (auto& [id, m] : mappings_) unmap(m);
   mappings_.clear();
 }
 
@@ -107,26 +113,41 @@ Result<DrmBackend::Mapping> DrmBackend::map_fb(std::uint32_t fb_id) {
     return Error{fmt::format("{}: no handle for framebuffer {}: capturing DRM needs root (CAP_SYS_ADMIN)",
                              config_.path, fb_id)};
   }
-  const std::uint32_t handle = fb->handles[0];
-  const auto source = source_format_from_drm(fb->pixel_format);
-  if (!source) {
-    close_handle(fd_, handle);
-    return Error{
-        fmt::format("{}: unsupported scanout format {}", config_.path, fourcc_name(fb->pixel_format))};
+  // Every distinct handle is closed once we are done (planes may share one buffer).
+  struct Handles {
+    int fd;
+    std::uint32_t h[4];
+    ~Handles() {
+      for (int i = 0; i < 4; ++i) {
+        bool seen = false;
+        for (int j = 0; j < i; ++j) seen |= h[j] == h[i];
+        if (h[i] && !seen) close_handle(fd, h[i]);
+      }
+    }
+  } handles{fd_, {fb->handles[0], fb->handles[1], fb->handles[2], fb->handles[3]}};
+
+  ScanoutDescription description;
+  description.fourcc = fb->pixel_format;
+  description.modifier = fb->modifier;
+  description.has_modifier = (fb->flags & DRM_MODE_FB_MODIFIERS) != 0;
+  description.planes = 0;
+  for (std::uint32_t h : handles.h) description.planes += h != 0;
+  description.width = fb->width;
+  description.height = fb->height;
+  description.pitch = fb->pitches[0];
+  description.offset = fb->offsets[0];
+  const ScanoutPlan plan = plan_scanout(description, static_cast<bool>(config_.gpu_reader));
+  if (plan.how == ScanoutRead::unsupported) return Error{fmt::format("{}: {}", config_.path, plan.reason)};
+  if (plan.how == ScanoutRead::gpu_import) {
+    return export_planes(fb_id, description, handles.h, fb->pitches, fb->offsets);
   }
-  if (fb->modifier != DRM_FORMAT_MOD_LINEAR && fb->modifier != DRM_FORMAT_MOD_INVALID &&
-      (fb->flags & DRM_MODE_FB_MODIFIERS)) {
-    close_handle(fd_, handle);
-    return Error{
-        fmt::format("{}: the scanout buffer is tiled (modifier {:#x}); only linear buffers can be read",
-                    config_.path, fb->modifier)};
-  }
+  const std::uint32_t handle = handles.h[0];
   Mapping m;
   m.width = fb->width;
   m.height = fb->height;
   m.pitch = fb->pitches[0];
   m.offset = fb->offsets[0];
-  m.format = *source;
+  m.format = plan.source;
   m.size = std::size_t{m.offset} + std::size_t{m.pitch} * m.height;
 
   // PRIME first (works for any exportable buffer); the dumb-buffer map for drivers without it.
@@ -147,11 +168,46 @@ Result<DrmBackend::Mapping> DrmBackend::map_fb(std::uint32_t fb_id) {
       m.data = ::mmap(nullptr, m.size, PROT_READ, MAP_SHARED, fd_, static_cast<off_t>(request.offset));
     }
   }
-  const int map_errno = errno;
-  close_handle(fd_, handle);  // the mapping keeps the buffer alive
+  const int map_errno = errno;  // the handles close on return: the mapping keeps the buffer alive
   if (m.data == MAP_FAILED) {
     return Error{fmt::format("{}: cannot map framebuffer {} (PRIME and dumb map failed: {})", config_.path,
                              fb_id, std::strerror(map_errno))};
+  }
+  return m;
+}
+
+Result<DrmBackend::Mapping> DrmBackend::export_planes(std::uint32_t fb_id, const ScanoutDescription& fb,
+                                                      const std::uint32_t handles[4],
+                                                      const std::uint32_t pitches[4],
+                                                      const std::uint32_t offsets[4]) {
+  if (!gpu_) {
+    auto reader = config_.gpu_reader(fd_);
+    if (!reader) {
+      return Error{
+          fmt::format("{}: the scanout buffer is tiled or compressed (modifier {}) and the GPU cannot "
+                      "read it: {}",
+                      config_.path, modifier_name(fb.modifier), reader.error().message)};
+    }
+    gpu_ = std::move(*reader);
+  }
+  Mapping m;
+  m.width = fb.width;
+  m.height = fb.height;
+  m.gpu.key = fb_id;
+  m.gpu.fourcc = fb.fourcc;
+  m.gpu.modifier = fb.modifier;
+  m.gpu.has_modifier = fb.has_modifier;
+  m.gpu.width = fb.width;
+  m.gpu.height = fb.height;
+  for (int i = 0; i < 4 && handles[i]; ++i) {
+    int prime = -1;
+    if (drmPrimeHandleToFD(fd_, handles[i], DRM_CLOEXEC, &prime) != 0) {
+      const int e = errno;
+      unmap(m);
+      return Error{fmt::format("{}: cannot export plane {} of framebuffer {} (PRIME: {})", config_.path, i,
+                               fb_id, std::strerror(e))};
+    }
+    m.gpu.planes.push_back(DmabufPlane{prime, offsets[i], pitches[i]});
   }
   return m;
 }
@@ -173,6 +229,19 @@ CaptureStatus DrmBackend::read_screen(std::vector<std::byte>& out, FrameFormat& 
     it = mappings_.emplace(*fb, *mapping).first;
   }
   const Mapping& m = it->second;
+  if (!m.gpu.planes.empty()) {
+    format = FrameFormat{};
+    format.type = protocol::FrameType::bgra;
+    format.width = m.width;
+    format.height = m.height;
+    format.pitch = m.width * 4;
+    out.resize(std::size_t{format.pitch} * format.height);
+    if (auto r = gpu_->read(m.gpu, out.data(), format.pitch); !r) {
+      set_error(fmt::format("{}: {}", config_.path, r.error().message));
+      return CaptureStatus::error;
+    }
+    return CaptureStatus::ok;
+  }
   const SourceFormatInfo info = source_format_info(m.format);
   format = FrameFormat{};
   format.type = info.frame_type;

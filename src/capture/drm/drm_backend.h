@@ -2,13 +2,17 @@
 // `drm`: whatever the display controller is scanning out right now: the CRTC's current
 // framebuffer, found through libdrm, mapped (PRIME dma-buf, else a dumb-buffer map) and read
 // at the poll rate. Sees the console, a DRM program or a compositor alike. Needs root
-// (or CAP_SYS_ADMIN) to get buffer handles. Linear buffers only.
+// (or CAP_SYS_ADMIN) to get buffer handles. Linear buffers are mapped and copied; tiled or
+// compressed ones (a GPU's usual scanout) go through `gpu_reader` (EGL import + GL readback;
+// drm/scanout_plan.h decides), and fail with a message saying so when there is none.
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 
+#include "capture/drm/gpu_reader.h"
+#include "capture/drm/scanout_plan.h"
 #include "capture/pixel_format.h"
 #include "capture/polled_screen.h"
 
@@ -20,6 +24,7 @@ struct DrmConfig {
   // One of several outputs: the connector name ("Virtual-2") or the index among the active CRTCs.
   // Empty: the first active CRTC (and no output record).
   std::string output;
+  GpuReaderFactory gpu_reader;  // empty: linear scanout buffers only (the static agent)
 };
 
 class DrmBackend final : public PolledScreenBackend {
@@ -37,14 +42,19 @@ class DrmBackend final : public PolledScreenBackend {
  private:
   // A scanout buffer mapped for reading; page flips alternate between a few, so they are kept.
   struct Mapping {
-    void* data = nullptr;
+    void* data = nullptr;  // linear: the mapped buffer; nullptr for a GPU import
     std::size_t size = 0;
     int dmabuf_fd = -1;  // -1 when mapped through the dumb-buffer path
     std::uint32_t width = 0, height = 0, pitch = 0, offset = 0;
     SourceFormat format = SourceFormat::xrgb8888;
+    DmabufImage gpu;  // tiled/compressed: its planes' dma-buf fds (owned), read by gpu_
   };
   Result<std::uint32_t> current_fb();
   Result<Mapping> map_fb(std::uint32_t fb_id);
+  Result<Mapping> export_planes(std::uint32_t fb_id, const ScanoutDescription& fb,
+                                const std::uint32_t handles[4], const std::uint32_t pitches[4],
+                                const std::uint32_t offsets[4]);
+  void unmap(Mapping& m);
   void unmap_all();
 
   DrmConfig config_;
@@ -52,6 +62,7 @@ class DrmBackend final : public PolledScreenBackend {
   std::uint32_t crtc_id_ = 0;
   std::optional<protocol::OutputInfo> output_;
   std::map<std::uint32_t, Mapping> mappings_;  // by framebuffer id
+  std::unique_ptr<GpuReader> gpu_;             // made on the first tiled framebuffer
 };
 
 }  // namespace kagami::capture

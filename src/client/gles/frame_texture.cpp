@@ -1,11 +1,9 @@
-#include "client/frame_texture.h"
+#include "client/gles/frame_texture.h"
 
 #include <GLES2/gl2ext.h>
 
 #include <algorithm>
 #include <vector>
-
-#include "client/upload_plan.h"
 
 namespace kagami::client {
 
@@ -97,11 +95,10 @@ bool FrameTexture::configure(const protocol::ValidatedFrame& f) {
   return true;
 }
 
-UploadStats FrameTexture::upload(const protocol::ValidatedFrame& f, const std::byte* pixels, bool full,
-                                 const WaitReady& wait_ready) {
-  UploadStats stats;
+std::uint64_t FrameTexture::copy(const protocol::ValidatedFrame& f, std::span<const UploadBand> bands,
+                                 std::uintptr_t source) {
   const TexelFormat tf = texel_format(f.type);
-  if (!texture_ || tf.bytes == 0 || !pixels) return stats;
+  if (!texture_ || tf.bytes == 0) return 0;
   glBindTexture(GL_TEXTURE_2D, texture_);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
   glPixelStorei(GL_UNPACK_SKIP_PIXELS, 0);
@@ -109,25 +106,24 @@ UploadStats FrameTexture::upload(const protocol::ValidatedFrame& f, const std::b
   // A pitch that is not a whole number of texels cannot be a row length: upload row by row.
   const bool whole_rows = f.pitch % tf.bytes == 0;
   glPixelStorei(GL_UNPACK_ROW_LENGTH, whole_rows ? static_cast<GLint>(f.pitch / tf.bytes) : 0);
-
-  for (const UploadBand& band : plan_upload(f, full)) {
-    if (!stats.stalled && !wait_ready(band.ready_bytes)) stats.stalled = true;
-    const std::byte* first = pixels + std::uint64_t{band.y} * f.pitch + std::uint64_t{band.x} * tf.bytes;
+  std::uint64_t bytes = 0;
+  for (const UploadBand& band : bands) {
+    const std::uintptr_t first = source + std::uint64_t{band.y} * f.pitch + std::uint64_t{band.x} * tf.bytes;
     if (whole_rows) {
       glTexSubImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(band.x), static_cast<GLint>(band.y),
                       static_cast<GLsizei>(band.width), static_cast<GLsizei>(band.height), tf.format, tf.type,
-                      first);
+                      reinterpret_cast<const void*>(first));
     } else {
       for (std::uint32_t row = 0; row < band.height; ++row) {
         glTexSubImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(band.x), static_cast<GLint>(band.y + row),
                         static_cast<GLsizei>(band.width), 1, tf.format, tf.type,
-                        first + std::uint64_t{row} * f.pitch);
+                        reinterpret_cast<const void*>(first + std::uint64_t{row} * f.pitch));
       }
     }
-    stats.bytes += std::uint64_t{band.width} * band.height * tf.bytes;
+    bytes += std::uint64_t{band.width} * band.height * tf.bytes;
   }
   glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-  return stats;
+  return bytes;
 }
 
 }  // namespace kagami::client

@@ -1,4 +1,4 @@
-#include "client/gl_program.h"
+#include "client/gles/gl_program.h"
 
 #include <fmt/format.h>
 

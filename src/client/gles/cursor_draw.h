@@ -6,14 +6,14 @@
 #include <memory>
 
 #include "client/cursor_image.h"
-#include "client/gl_program.h"
+#include "client/gles/gl_program.h"
 
 namespace kagami::client {
 
-class CursorRenderer {
+class CursorDraw {
  public:
-  static Result<std::unique_ptr<CursorRenderer>> create();
-  ~CursorRenderer();
+  static Result<std::unique_ptr<CursorDraw>> create();
+  ~CursorDraw();
 
   void set_image(const CursorImage& image);
   bool has_image() const { return width_ > 0; }
@@ -22,7 +22,7 @@ class CursorRenderer {
   void draw(double x, double y, double scale, int window_width, int window_height);
 
  private:
-  explicit CursorRenderer(std::unique_ptr<GlProgram> program);
+  explicit CursorDraw(std::unique_ptr<GlProgram> program);
   std::unique_ptr<GlProgram> program_;
   GLuint vertex_array_ = 0;
   GLuint blend_ = 0, invert_ = 0;

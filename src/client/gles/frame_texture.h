@@ -1,25 +1,18 @@
 #pragma once
-// The GL texture holding the guest image in its buffer format, and the upload into it straight
-// from the mapped region (glTexSubImage2D from the shm pointer, GL_UNPACK_ROW_LENGTH for the
-// pitch): no copy in client memory. The GL copies the bytes before glTexSubImage2D returns, so
-// the frame message can be released right after upload().
+// The GL texture holding the guest image in its buffer format, and the copy of upload bands into
+// it (glTexSubImage2D, GL_UNPACK_ROW_LENGTH for the pitch) from memory laid out as the frame is:
+// a staging PBO bound to GL_PIXEL_UNPACK_BUFFER (the source is then an offset) or the mapped
+// region itself (the direct path). Render thread only (it uses the GL context).
 #include <GLES3/gl3.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <span>
 
+#include "client/upload_plan.h"
 #include "protocol/kvmfr_frame.h"
 
 namespace kagami::client {
-
-// Blocks until at least `bytes` pixel bytes are written; false when the agent stalled.
-using WaitReady = std::function<bool(std::uint64_t bytes)>;
-
-struct UploadStats {
-  std::uint64_t bytes = 0;  // pixel bytes handed to the GL
-  bool stalled = false;  // the write pointer stopped short; what was there was uploaded
-};
 
 // GL formats of a frame type (reference §4).
 struct TexelFormat {
@@ -41,9 +34,11 @@ class FrameTexture {
   // the contents are then black and the next upload must be full.
   bool configure(const protocol::ValidatedFrame& frame);
 
-  // Uploads the damaged rects (or everything), each band once the write pointer has passed it.
-  UploadStats upload(const protocol::ValidatedFrame& frame, const std::byte* pixels, bool full,
-                     const WaitReady& wait_ready);
+  // Copies the bands of `frame` from `source`: byte (y * pitch + x * texel bytes) of the frame's
+  // pixel data is at source + that offset. `source` is a client pointer, or an offset into the
+  // buffer bound to GL_PIXEL_UNPACK_BUFFER. Returns the texel bytes copied.
+  std::uint64_t copy(const protocol::ValidatedFrame& frame, std::span<const UploadBand> bands,
+                     std::uintptr_t source);
 
   // Deletes the texture (valid() becomes false).
   void release();

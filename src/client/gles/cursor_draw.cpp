@@ -1,4 +1,4 @@
-#include "client/cursor_renderer.h"
+#include "client/gles/cursor_draw.h"
 
 #include <cmath>
 
@@ -34,13 +34,13 @@ GLuint make_texture() {
 
 }  // namespace
 
-Result<std::unique_ptr<CursorRenderer>> CursorRenderer::create() {
+Result<std::unique_ptr<CursorDraw>> CursorDraw::create() {
   auto program = GlProgram::build(kVertex, kFragment);
   if (!program) return program.error();
-  return std::unique_ptr<CursorRenderer>(new CursorRenderer(std::move(*program)));
+  return std::unique_ptr<CursorDraw>(new CursorDraw(std::move(*program)));
 }
 
-CursorRenderer::CursorRenderer(std::unique_ptr<GlProgram> program) : program_(std::move(program)) {
+CursorDraw::CursorDraw(std::unique_ptr<GlProgram> program) : program_(std::move(program)) {
   glGenVertexArrays(1, &vertex_array_);
   blend_ = make_texture();
   invert_ = make_texture();
@@ -48,13 +48,13 @@ CursorRenderer::CursorRenderer(std::unique_ptr<GlProgram> program) : program_(st
   u_tex_ = program_->uniform("u_tex");
 }
 
-CursorRenderer::~CursorRenderer() {
+CursorDraw::~CursorDraw() {
   glDeleteTextures(1, &blend_);
   glDeleteTextures(1, &invert_);
   glDeleteVertexArrays(1, &vertex_array_);
 }
 
-void CursorRenderer::set_image(const CursorImage& image) {
+void CursorDraw::set_image(const CursorImage& image) {
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
   glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
   const auto w = static_cast<GLsizei>(image.width), h = static_cast<GLsizei>(image.height);
@@ -67,7 +67,7 @@ void CursorRenderer::set_image(const CursorImage& image) {
   has_invert_ = image.has_invert;
 }
 
-void CursorRenderer::draw(double x, double y, double scale, int window_width, int window_height) {
+void CursorDraw::draw(double x, double y, double scale, int window_width, int window_height) {
   if (!has_image() || window_width <= 0 || window_height <= 0) return;
   const double left = std::round(x), top = std::round(y);
   const double right = left + width_ * scale, bottom = top + height_ * scale;

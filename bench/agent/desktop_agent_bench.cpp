@@ -1,0 +1,295 @@
+// The agent on the two Linux desktops in one run, 1920x1080 BGRA: the wlr backend on a private
+// headless sway (pixman renderer) and the x11 backend on a private Xvfb. For each:
+//   - a client animates the whole screen at 60 frames/s, each frame carrying a latency marker
+//     stamped right before its commit (wl_surface_commit / the X requests); the agent loop
+//     publishes into a region, a KvmfrSession reader decodes the marker of each frame it gets:
+//     fps received, and latency commit -> frame complete in the region (p50/p90; includes the
+//     reader's 1 ms poll and its copy of the frame out of the region)
+//   - the agent's CPU while animating, with a static screen (reader connected) and with no reader
+// and a memcpy of one frame's bytes measured in the same run (the machine is shared and noisy).
+// The agent runs in this process so its threads' CPU can be told apart; the compositor's own
+// work (sway copying the output into the screen-copy buffer, Xvfb answering GetImage) is not in
+// it. sway refuses to run as root: as root, it runs as an unprivileged user (tests/capture).
+#include <unistd.h>
+#include <xcb/xcb.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/agent.h"
+#include "agent/guest_info.h"
+#include "capture/pattern/latency_marker.h"
+#include "capture/wlr/wlr_backend.h"
+#include "capture/x11/x11_backend.h"
+#include "common/clock.h"
+#include "reader.h"
+#include "sway_session.h"
+#include "test_region.h"
+#include "wayland_painter.h"
+#include "xvfb.h"
+
+using namespace kagami;
+using namespace std::chrono_literals;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
+constexpr auto kFrameInterval = std::chrono::microseconds(16667);
+constexpr auto kAnimation = 5s;
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// CPU seconds of this process's threads except `skip` (the benchmark's own): the agent's.
+double cpu_seconds_without(const std::vector<pid_t>& skip) {
+  double total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    const pid_t tid = static_cast<pid_t>(std::stol(entry.path().filename().string()));
+    if (std::find(skip.begin(), skip.end(), tid) != skip.end()) continue;
+    std::ifstream in(entry.path() / "schedstat");
+    double ns = 0;
+    in >> ns;
+    total += ns / 1e9;
+  }
+  return total;
+}
+
+// CPU seconds of process `pid` so far (utime + stime from /proc/PID/stat), -1 if unknown.
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (pid <= 0 || close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+struct Measured {
+  double fps = 0, p50_ms = 0, p90_ms = 0;
+  double animating_cpu = 0, static_cpu = 0, idle_cpu = 0;
+  double compositor_cpu = -1;  // the compositor's process while animating (sway), -1 if not measured
+  std::size_t frames = 0;
+};
+
+// Runs the agent loop on `backend` with a reader while `draw(frame_number)` animates at 60 Hz.
+// `skip` lists threads of this process that are not the agent's (a client's, besides ours).
+Measured measure(capture::CaptureBackend& backend, const std::function<void(std::uint64_t)>& draw,
+                 pid_t compositor = -1) {
+  Measured m;
+  testing::TestRegion region(32 << 20);
+  agent::Agent agent(agent::AgentRegion{region.bytes(), region.fd()}, backend,
+                     agent::collect_guest_info(backend.name()));
+  std::atomic<bool> stop{false};
+  std::thread agent_thread([&] { (void)agent.run(stop); });
+  const pid_t main_tid = gettid();
+
+  // Idle: no reader (after start-up, which touches every page of the region).
+  std::this_thread::sleep_for(1s);
+  double cpu0 = cpu_seconds_without({main_tid});
+  auto t0 = Steady::now();
+  std::this_thread::sleep_for(2s);
+  m.idle_cpu =
+      (cpu_seconds_without({main_tid}) - cpu0) / std::chrono::duration<double>(Steady::now() - t0).count();
+
+  std::atomic<bool> reading{true}, animating{false};
+  std::atomic<pid_t> reader_tid{0}, animator_tid{0};
+  std::vector<double> latencies;
+  std::set<std::uint64_t> seen;
+  std::atomic<std::uint64_t> received{0};
+  std::thread reader_thread([&] {
+    reader_tid = gettid();
+    testing::Reader reader(region.bytes());
+    while (reading) {
+      auto frame = reader.next_frame(100ms);
+      if (!frame) continue;
+      const std::uint64_t now = monotonic_ns();
+      ++received;
+      if (!animating) continue;
+      const auto marker =
+          capture::decode_latency_marker(frame->pixels.data(), frame->info.pitch, 4, frame->info.frame_width,
+                                         frame->info.frame_height, 0, 0);
+      if (marker && seen.insert(marker->frame).second && now > marker->timestamp_ns) {
+        latencies.push_back(static_cast<double>(now - marker->timestamp_ns) / 1e6);
+      }
+    }
+  });
+  while (received == 0) std::this_thread::sleep_for(10ms);
+
+  animating = true;
+  std::thread animator([&] {
+    animator_tid = gettid();
+    const auto start = Steady::now();
+    for (std::uint64_t i = 0; Steady::now() - start < kAnimation; ++i) {
+      std::this_thread::sleep_until(start + i * kFrameInterval);
+      draw(i);
+    }
+  });
+  while (animator_tid == 0) std::this_thread::sleep_for(1ms);
+  cpu0 = cpu_seconds_without({main_tid, reader_tid, animator_tid});
+  const double compositor0 = process_cpu_seconds(compositor);
+  t0 = Steady::now();
+  animator.join();
+  const double seconds = std::chrono::duration<double>(Steady::now() - t0).count();
+  m.animating_cpu = (cpu_seconds_without({main_tid, reader_tid, animator_tid}) - cpu0) / seconds;
+  if (compositor0 >= 0) m.compositor_cpu = (process_cpu_seconds(compositor) - compositor0) / seconds;
+  std::this_thread::sleep_for(300ms);  // the last frames arrive
+  animating = false;
+
+  // Static screen, reader connected.
+  cpu0 = cpu_seconds_without({main_tid, reader_tid, animator_tid});
+  t0 = Steady::now();
+  std::this_thread::sleep_for(2s);
+  m.static_cpu = (cpu_seconds_without({main_tid, reader_tid, animator_tid}) - cpu0) /
+                 std::chrono::duration<double>(Steady::now() - t0).count();
+  reading = false;
+  reader_thread.join();
+  stop = true;
+  agent_thread.join();
+
+  m.frames = seen.size();
+  m.fps = static_cast<double>(seen.size()) / seconds;
+  m.p50_ms = percentile(latencies, 0.5);
+  m.p90_ms = percentile(latencies, 0.9);
+  return m;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five;
+  in >> one >> five;
+  return one + " " + five;
+}
+
+void print(const char* name, const Measured& m, double memcpy_ms) {
+  std::printf(
+      "%-4s 60 fps animation: %5.1f fps received (%zu frames), commit -> region p50 %.2f ms, p90 %.2f ms "
+      "(one frame interval %.2f ms; p50 = %.1f x a frame memcpy)\n",
+      name, m.fps, m.frames, m.p50_ms, m.p90_ms, 1000.0 / 60, m.p50_ms / memcpy_ms);
+  std::printf(
+      "     agent CPU: animating %.1f%%, static screen %.2f%%, no reader %.2f%% of one core (limit 1%%)\n",
+      100 * m.animating_cpu, 100 * m.static_cpu, 100 * m.idle_cpu);
+  if (m.compositor_cpu >= 0) {
+    std::printf("     compositor (sway: rendering + screen-copy) CPU while animating: %.1f%% of one core\n",
+                100 * m.compositor_cpu);
+  }
+  std::printf("     (load average now: %s)\n", load_average().c_str());
+}
+
+class XDraw {
+ public:
+  explicit XDraw(const std::string& display) : c_(xcb_connect(display.c_str(), nullptr)) {
+    const xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(c_)).data;
+    root_ = screen->root;
+    depth_ = screen->root_depth;
+    gc_ = xcb_generate_id(c_);
+    xcb_create_gc(c_, gc_, root_, 0, nullptr);
+  }
+  ~XDraw() { xcb_disconnect(c_); }
+  // A full-screen fill, then the marker stamped now, in one flush.
+  void frame(std::uint64_t number, std::uint32_t rgb) {
+    xcb_change_gc(c_, gc_, XCB_GC_FOREGROUND, &rgb);
+    const xcb_rectangle_t r{0, 0, kWidth, kHeight};
+    xcb_poly_fill_rectangle(c_, root_, gc_, 1, &r);
+    std::vector<std::byte> marker(std::size_t{capture::kMarkerWidth} * capture::kMarkerHeight * 4);
+    capture::draw_latency_marker({number, monotonic_ns()}, marker.data(), capture::kMarkerWidth * 4, 0, 0);
+    xcb_put_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, gc_, capture::kMarkerWidth, capture::kMarkerHeight, 0,
+                  0, 0, depth_, static_cast<std::uint32_t>(marker.size()),
+                  reinterpret_cast<const std::uint8_t*>(marker.data()));
+    std::free(xcb_get_input_focus_reply(c_, xcb_get_input_focus(c_), nullptr));
+  }
+
+ private:
+  xcb_connection_t* c_;
+  xcb_window_t root_;
+  std::uint8_t depth_ = 24;
+  xcb_gcontext_t gc_;
+};
+
+}  // namespace
+
+int main() {
+  const std::size_t frame_bytes = std::size_t{kPitch} * kHeight;
+  std::printf("kagami-agent on Wayland (wlr) and X11, %ux%u BGRA (%.1f MiB per frame)\n", kWidth, kHeight,
+              static_cast<double>(frame_bytes) / (1 << 20));
+
+  // The memcpy of one frame, in this run.
+  std::vector<std::byte> a(frame_bytes, std::byte{1}), b(frame_bytes);
+  std::vector<double> copies;
+  for (int i = 0; i < 30; ++i) {
+    const auto t0 = Steady::now();
+    std::memcpy(b.data(), a.data(), frame_bytes);
+    copies.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
+  }
+  const double memcpy_ms = percentile(copies, 0.5);
+  std::printf("memcpy of one frame: %.3f ms (%.0f frames/s)\n", memcpy_ms, 1000 / memcpy_ms);
+
+  int status = 0;
+  {
+    testing::SwaySession sway(kWidth, kHeight);
+    if (!sway.error().empty()) {
+      std::printf("wlr: skipped: %s\n", sway.error().c_str());
+    } else {
+      testing::WaylandPainter painter(sway.socket_path());
+      capture::WlrBackend backend(capture::WlrConfig{sway.socket_path(), "HEADLESS-1", false});
+      if (!painter.show([](std::uint32_t, std::uint32_t) { return 0x000000u; })) {
+        std::printf("wlr: the animating window failed: %s\n", painter.error().c_str());
+        status = 1;
+      } else if (auto r = backend.start(); !r) {
+        std::printf("wlr: %s\n", r.error().message.c_str());
+        status = 1;
+      } else {
+        const Measured m = measure(
+            backend,
+            [&](std::uint64_t i) {
+              painter.commit_frame(
+                  static_cast<std::uint32_t>(i * 0x010203u) & 0xffffff, [&](std::uint32_t* pixels) {
+                    capture::draw_latency_marker({i, monotonic_ns()}, reinterpret_cast<std::byte*>(pixels),
+                                                 kPitch, 0, 0);
+                  });
+            },
+            sway.pid());
+        print("wlr", m, memcpy_ms);
+      }
+    }
+  }
+  {
+    testing::Xvfb xvfb(kWidth, kHeight);
+    if (xvfb.display().empty()) {
+      std::printf("x11: %s\n", xvfb.error().c_str());
+      return 1;
+    }
+    XDraw draw(xvfb.display());
+    capture::X11Config config;
+    config.display = xvfb.display();
+    capture::X11Backend backend(config);
+    if (auto r = backend.start(); !r) {
+      std::printf("x11: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    const Measured m =
+        measure(backend, [&](std::uint64_t i) { draw.frame(i, static_cast<std::uint32_t>(i * 0x010203u)); });
+    print("x11", m, memcpy_ms);
+  }
+  return status;
+}

@@ -1,0 +1,420 @@
+#include "capture/wlr/wlr_backend.h"
+
+#include <drm_fourcc.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <wayland-client.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "capture/drm/drm_formats.h"
+#include "capture/rects.h"
+#include "wlr-screencopy-unstable-v1-client-protocol.h"
+
+namespace kagami::capture {
+
+struct WlrBackend::Pool {
+  std::byte* data = nullptr;
+  std::size_t size = 0;
+  wl_shm_pool* pool = nullptr;
+  wl_buffer* buffers[2] = {nullptr, nullptr};
+  std::uint32_t format = 0, width = 0, height = 0, stride = 0;
+
+  bool matches(const Frame& f) const {
+    return f.format == format && f.width == width && f.height == height && f.stride == stride;
+  }
+  std::byte* slot(int i) const { return data + static_cast<std::size_t>(i) * stride * height; }
+  ~Pool() {
+    for (wl_buffer* b : buffers) {
+      if (b) wl_buffer_destroy(b);
+    }
+    if (pool) wl_shm_pool_destroy(pool);
+    if (data) ::munmap(data, size);
+  }
+};
+
+namespace {
+
+// wl_shm names its two oldest formats 0 and 1; every other code is the DRM fourcc.
+std::uint32_t drm_fourcc_of_shm(std::uint32_t shm_format) {
+  if (shm_format == WL_SHM_FORMAT_ARGB8888) return DRM_FORMAT_ARGB8888;
+  if (shm_format == WL_SHM_FORMAT_XRGB8888) return DRM_FORMAT_XRGB8888;
+  return shm_format;
+}
+
+// ---- C listeners: they forward to the backend (or fill the frame) ----
+
+void registry_global(void* data, wl_registry* registry, std::uint32_t name, const char* interface,
+                     std::uint32_t version) {
+  static_cast<WlrBackend*>(data)->on_global(registry, name, interface, version);
+}
+void registry_global_remove(void* data, wl_registry*, std::uint32_t name) {
+  static_cast<WlrBackend*>(data)->on_global_remove(name);
+}
+const wl_registry_listener kRegistryListener{registry_global, registry_global_remove};
+
+void output_geometry(void* data, wl_output*, std::int32_t, std::int32_t, std::int32_t, std::int32_t,
+                     std::int32_t, const char*, const char*, std::int32_t transform) {
+  static_cast<WlrBackend::Output*>(data)->pending_transform = transform;
+}
+void output_mode(void* data, wl_output*, std::uint32_t flags, std::int32_t width, std::int32_t height,
+                 std::int32_t) {
+  if (!(flags & WL_OUTPUT_MODE_CURRENT)) return;
+  auto* o = static_cast<WlrBackend::Output*>(data);
+  o->pending_width = width;
+  o->pending_height = height;
+}
+void output_done(void* data, wl_output*) {
+  auto* o = static_cast<WlrBackend::Output*>(data);
+  if (o->pending_width != o->width || o->pending_height != o->height ||
+      o->pending_transform != o->transform) {
+    o->changed = o->width != 0;  // the first announcement is no change
+    o->width = o->pending_width;
+    o->height = o->pending_height;
+    o->transform = o->pending_transform;
+  }
+}
+void output_scale(void*, wl_output*, std::int32_t) {}
+void output_name(void* data, wl_output*, const char* name) {
+  static_cast<WlrBackend::Output*>(data)->name = name ? name : "";
+}
+void output_description(void*, wl_output*, const char*) {}
+const wl_output_listener kOutputListener{output_geometry, output_mode, output_done,
+                                         output_scale,    output_name, output_description};
+
+using Frame = WlrBackend::Frame;
+Frame* frame_of(void* data) { return static_cast<Frame*>(data); }
+
+void frame_buffer(void* data, zwlr_screencopy_frame_v1*, std::uint32_t format, std::uint32_t width,
+                  std::uint32_t height, std::uint32_t stride) {
+  Frame* f = frame_of(data);
+  f->format = format;
+  f->width = width;
+  f->height = height;
+  f->stride = stride;
+  f->have_buffer = true;
+  // Version 1 and 2 announce only this one buffer type and expect the copy right away.
+  if (f->self->protocol_version() < 3) f->self->on_buffer_done(f);
+}
+void frame_flags(void* data, zwlr_screencopy_frame_v1*, std::uint32_t flags) {
+  frame_of(data)->y_invert = (flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT) != 0;
+}
+void frame_ready(void* data, zwlr_screencopy_frame_v1*, std::uint32_t, std::uint32_t, std::uint32_t) {
+  frame_of(data)->ready = true;
+}
+void frame_failed(void* data, zwlr_screencopy_frame_v1*) { frame_of(data)->failed = true; }
+void frame_damage(void* data, zwlr_screencopy_frame_v1*, std::uint32_t x, std::uint32_t y,
+                  std::uint32_t width, std::uint32_t height) {
+  frame_of(data)->damage.push_back(Rect{x, y, width, height});
+}
+void frame_linux_dmabuf(void*, zwlr_screencopy_frame_v1*, std::uint32_t, std::uint32_t, std::uint32_t) {}
+void frame_buffer_done(void* data, zwlr_screencopy_frame_v1*) {
+  Frame* f = frame_of(data);
+  f->self->on_buffer_done(f);
+}
+const zwlr_screencopy_frame_v1_listener kFrameListener{frame_buffer,     frame_flags,  frame_ready,
+                                                       frame_failed,     frame_damage, frame_linux_dmabuf,
+                                                       frame_buffer_done};
+
+}  // namespace
+
+WlrBackend::WlrBackend(WlrConfig config) : config_(std::move(config)) {}
+
+WlrBackend::~WlrBackend() { disconnect(); }
+
+void WlrBackend::disconnect() {
+  // Every proxy goes before the display it belongs to.
+  destroy_frame(pending_);
+  destroy_frame(current_);
+  pool_.reset();
+  for (auto& o : outputs_) {
+    if (wl_output_get_version(o->output) >= WL_OUTPUT_RELEASE_SINCE_VERSION) {
+      wl_output_release(o->output);
+    } else {
+      wl_output_destroy(o->output);
+    }
+  }
+  outputs_.clear();
+  chosen_ = nullptr;
+  if (manager_) zwlr_screencopy_manager_v1_destroy(manager_);
+  manager_ = nullptr;
+  if (shm_) wl_shm_destroy(shm_);
+  shm_ = nullptr;
+  if (registry_) wl_registry_destroy(registry_);
+  registry_ = nullptr;
+  if (display_) wl_display_disconnect(display_);
+  display_ = nullptr;
+}
+
+void WlrBackend::destroy_frame(std::unique_ptr<Frame>& frame) {
+  if (frame && frame->frame) zwlr_screencopy_frame_v1_destroy(frame->frame);
+  frame.reset();
+}
+
+CaptureStatus WlrBackend::lost(std::string why) {
+  error_ = std::move(why);
+  return CaptureStatus::reinit;
+}
+
+void WlrBackend::on_global(wl_registry* registry, std::uint32_t name, const char* interface,
+                           std::uint32_t version) {
+  const std::string_view iface(interface);
+  if (iface == wl_shm_interface.name) {
+    shm_ = static_cast<wl_shm*>(wl_registry_bind(registry, name, &wl_shm_interface, 1));
+  } else if (iface == zwlr_screencopy_manager_v1_interface.name) {
+    manager_version_ = std::min<std::uint32_t>(version, 3);
+    manager_ = static_cast<zwlr_screencopy_manager_v1*>(
+        wl_registry_bind(registry, name, &zwlr_screencopy_manager_v1_interface, manager_version_));
+  } else if (iface == wl_output_interface.name) {
+    auto o = std::make_unique<Output>();
+    o->global = name;
+    // Version 4 tells the output's name (HDMI-A-1); older outputs are chosen by order only.
+    o->output = static_cast<wl_output*>(
+        wl_registry_bind(registry, name, &wl_output_interface, std::min<std::uint32_t>(version, 4)));
+    wl_output_add_listener(o->output, &kOutputListener, o.get());
+    outputs_.push_back(std::move(o));
+  }
+}
+
+void WlrBackend::on_global_remove(std::uint32_t name) {
+  if (chosen_ && chosen_->global == name) chosen_removed_ = true;
+}
+
+Result<void> WlrBackend::start() {
+  disconnect();
+  chosen_removed_ = false;
+  need_full_frame_ = true;
+  const char* env = std::getenv("WAYLAND_DISPLAY");
+  const std::string shown = !config_.display.empty() ? config_.display : env ? env : "wayland-0";
+  display_ = wl_display_connect(config_.display.empty() ? nullptr : config_.display.c_str());
+  if (!display_) {
+    return Error{
+        fmt::format("cannot connect to the Wayland compositor '{}' (is it running, and WAYLAND_DISPLAY, "
+                    "--wayland-display "
+                    "and XDG_RUNTIME_DIR right?)",
+                    shown)};
+  }
+  registry_ = wl_display_get_registry(display_);
+  wl_registry_add_listener(registry_, &kRegistryListener, this);
+  // The first round trip announces the globals, the second the outputs' names.
+  if (wl_display_roundtrip(display_) < 0 || wl_display_roundtrip(display_) < 0) {
+    disconnect();
+    return Error{fmt::format("the Wayland compositor '{}' closed the connection", shown)};
+  }
+  if (!manager_) {
+    disconnect();
+    return Error{
+        fmt::format("the Wayland compositor '{}' has no wlroots screen-copy (zwlr_screencopy_manager_v1): "
+                    "GNOME and KDE do not offer it; use --capture portal there",
+                    shown)};
+  }
+  if (!shm_) {
+    disconnect();
+    return Error{fmt::format("the Wayland compositor '{}' offers no wl_shm", shown)};
+  }
+  std::string names;
+  for (const auto& o : outputs_) {
+    names += (names.empty() ? "" : ", ") + (o->name.empty() ? std::string("(unnamed)") : o->name);
+    if (!chosen_ && (config_.output.empty() || o->name == config_.output)) chosen_ = o.get();
+  }
+  if (!chosen_) {
+    const std::string want = config_.output;
+    disconnect();
+    if (want.empty()) return Error{fmt::format("the Wayland compositor '{}' has no output", shown)};
+    return Error{fmt::format("the Wayland compositor '{}' has no output named '{}' (it has: {})", shown, want,
+                             names.empty() ? "none" : names)};
+  }
+  output_name_ = chosen_->name;
+  request_frame();
+  wl_display_flush(display_);
+  return {};
+}
+
+void WlrBackend::request_frame() {
+  auto f = std::make_unique<Frame>();
+  f->self = this;
+  f->frame =
+      zwlr_screencopy_manager_v1_capture_output(manager_, config_.overlay_cursor ? 1 : 0, chosen_->output);
+  zwlr_screencopy_frame_v1_add_listener(f->frame, &kFrameListener, f.get());
+  pending_ = std::move(f);
+}
+
+void WlrBackend::on_buffer_done(Frame* frame) {
+  if (frame->copied) return;
+  frame->copied = true;
+  if (!frame->have_buffer) {
+    frame->failed = true;
+    frame->why = "the compositor offers no shared-memory buffer for this output";
+    return;
+  }
+  if (!pool_ || !pool_->matches(*frame)) {
+    // A new geometry: new buffers (the old ones stay alive while the current frame uses them).
+    auto pool = std::make_shared<Pool>();
+    pool->format = frame->format;
+    pool->width = frame->width;
+    pool->height = frame->height;
+    pool->stride = frame->stride;
+    pool->size = std::size_t{frame->stride} * frame->height * 2;
+    const int fd = ::memfd_create("kagami-wlr-capture", MFD_CLOEXEC);
+    void* map = MAP_FAILED;
+    if (fd >= 0 && ::ftruncate(fd, static_cast<off_t>(pool->size)) == 0) {
+      map = ::mmap(nullptr, pool->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    }
+    if (map == MAP_FAILED || pool->size > 0x7fffffff) {
+      if (fd >= 0) ::close(fd);
+      if (map != MAP_FAILED) ::munmap(map, pool->size);
+      frame->failed = true;
+      frame->why = fmt::format("cannot allocate {} bytes of shared memory for the capture", pool->size);
+      return;
+    }
+    pool->data = static_cast<std::byte*>(map);
+    pool->pool = wl_shm_create_pool(shm_, fd, static_cast<std::int32_t>(pool->size));
+    ::close(fd);  // the compositor has its own reference now
+    for (int i = 0; i < 2; ++i) {
+      pool->buffers[i] = wl_shm_pool_create_buffer(
+          pool->pool, static_cast<std::int32_t>(static_cast<std::size_t>(i) * frame->stride * frame->height),
+          static_cast<std::int32_t>(frame->width), static_cast<std::int32_t>(frame->height),
+          static_cast<std::int32_t>(frame->stride), frame->format);
+    }
+    pool_ = std::move(pool);
+  }
+  frame->pool = pool_;
+  // Never the buffer read_pixels reads from.
+  frame->slot = (current_ && current_->pool == pool_) ? 1 - current_->slot : 0;
+  wl_buffer* buffer = pool_->buffers[frame->slot];
+  // The first frame must come now, changed or not; the rest only when something changed.
+  if (manager_version_ >= 2 && !need_full_frame_) {
+    zwlr_screencopy_frame_v1_copy_with_damage(frame->frame, buffer);
+  } else {
+    zwlr_screencopy_frame_v1_copy(frame->frame, buffer);
+  }
+  wl_display_flush(display_);
+}
+
+bool WlrBackend::dispatch_until(std::chrono::steady_clock::time_point deadline) {
+  while (wl_display_prepare_read(display_) != 0) {
+    if (wl_display_dispatch_pending(display_) < 0) return false;
+  }
+  if (wl_display_flush(display_) < 0 && errno != EAGAIN) {
+    wl_display_cancel_read(display_);
+    return false;
+  }
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  pollfd fd{wl_display_get_fd(display_), POLLIN, 0};
+  const int r = ::poll(&fd, 1, static_cast<int>(std::max<long long>(left.count(), 0)));
+  if (r > 0 && (fd.revents & POLLIN)) {
+    if (wl_display_read_events(display_) < 0) return false;
+  } else {
+    wl_display_cancel_read(display_);
+    if (r > 0) return false;  // POLLERR / POLLHUP
+  }
+  return wl_display_dispatch_pending(display_) >= 0;
+}
+
+CaptureStatus WlrBackend::capture(std::chrono::milliseconds timeout, CaptureEvent* event) {
+  *event = CaptureEvent{};
+  if (!display_) return lost("not connected");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (chosen_removed_) return lost(fmt::format("output {} went away", output_name_));
+    if (chosen_->changed) {
+      // A new mode or transform: the copy in flight has the old geometry. Ask again, at once.
+      chosen_->changed = false;
+      if (pending_ && !pending_->ready) {
+        destroy_frame(pending_);
+        need_full_frame_ = true;
+        request_frame();
+        wl_display_flush(display_);
+      }
+    }
+    if (pending_ && pending_->failed) {
+      std::string why =
+          pending_->why.empty()
+              ? fmt::format("the compositor could not copy output {} (disabled or mode change?)",
+                            output_name_)
+              : pending_->why;
+      destroy_frame(pending_);
+      return lost(std::move(why));
+    }
+    if (pending_ && pending_->ready) {
+      const auto source = source_format_from_drm(drm_fourcc_of_shm(pending_->format));
+      if (!source) {
+        error_ = fmt::format("unsupported pixel format {} from the compositor",
+                             fourcc_name(drm_fourcc_of_shm(pending_->format)));
+        return CaptureStatus::error;
+      }
+      FrameFormat format;
+      format.type = source_format_info(*source).frame_type;
+      format.width = pending_->width;
+      format.height = pending_->height;
+      format.pitch = pending_->width * 4;
+      const bool full = need_full_frame_ || !(format == format_) || manager_version_ < 2 ||
+                        (current_ && current_->y_invert != pending_->y_invert);
+      zwlr_screencopy_frame_v1_destroy(pending_->frame);
+      pending_->frame = nullptr;
+      current_ = std::move(pending_);
+      format_ = format;
+      source_ = *source;
+      need_full_frame_ = false;
+      request_frame();  // at once: the compositor may commit again before capture() is called
+      wl_display_flush(display_);
+
+      event->frame = true;
+      event->format = format;
+      event->full_damage = full;
+      if (!full) {
+        for (Rect r : current_->damage) {
+          r = clip(r, format.width, format.height);
+          if (current_->y_invert) r.y = format.height - r.y - r.height;
+          add_rect(event->damage, r);
+        }
+        if (event->damage.empty()) event->frame = false;  // nothing visible changed
+      }
+      if (event->frame) return CaptureStatus::ok;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return CaptureStatus::timeout;
+    if (!dispatch_until(deadline)) {
+      return lost(fmt::format("the Wayland compositor closed the connection ({})",
+                              std::strerror(wl_display_get_error(display_))));
+    }
+  }
+}
+
+CaptureStatus WlrBackend::read_pixels(const FrameTarget& target, std::span<const Rect> rects) {
+  if (!current_) {
+    error_ = "read_pixels before the first frame";
+    return CaptureStatus::error;
+  }
+  if (target.pitch != format_.pitch) {
+    error_ = fmt::format("frame pitch {} does not match the output ({} bytes per row)", target.pitch,
+                         format_.pitch);
+    return CaptureStatus::error;
+  }
+  const Pool& pool = *current_->pool;
+  const std::byte* source = pool.slot(current_->slot);
+  const std::uint32_t bpp = source_format_info(source_).bytes_per_pixel;
+  const auto rows = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(format_.height, target.pixels.size() / target.pitch));
+  std::vector<Rect> todo(rects.begin(), rects.end());
+  if (todo.empty()) todo.push_back(Rect{0, 0, format_.width, format_.height});
+  for (Rect& r : todo) r = clip(r, format_.width, rows);
+  std::erase_if(todo, [](const Rect& r) { return r.width == 0 || r.height == 0; });
+  copy_rects_in_order(
+      std::move(todo), target.pitch, rows,
+      [&](const Rect& r) {
+        for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
+          const std::uint32_t from = current_->y_invert ? format_.height - 1 - y : y;
+          convert_row(source_, source + std::size_t{from} * pool.stride + std::size_t{r.x} * bpp,
+                      target.pixels.data() + std::size_t{y} * target.pitch + std::size_t{r.x} * 4, r.width);
+        }
+      },
+      target.progress);
+  return CaptureStatus::ok;
+}
+
+}  // namespace kagami::capture

@@ -1,0 +1,66 @@
+#pragma once
+// The GLES 3 backend (EGL through SDL2): owns the GL context on the render thread, the frame
+// texture fed by GlesUpload (gles_upload.h: staging PBO ring filled by the frame thread), the
+// frame and cursor draws, Dear ImGui's OpenGL3 renderer and the swap.
+#include <SDL2/SDL.h>
+
+#include <memory>
+#include <string>
+
+#include "client/gles/cursor_draw.h"
+#include "client/gles/frame_draw.h"
+#include "client/gles/gles_upload.h"
+#include "client/renderer_factory.h"
+
+namespace kagami::client {
+
+class GlesRenderer final : public Renderer {
+ public:
+  // The upload path: the best the driver has, unless KAGAMI_GLES_UPLOAD names one
+  // (persistent / mapped / direct: tests and benchmarks force each path that way).
+  static Result<std::unique_ptr<Renderer>> create(SDL_Window* window, const RendererSettings& settings);
+  ~GlesRenderer() override;
+
+  std::string_view name() const override { return "gles"; }
+  std::string describe() const override { return description_; }
+  UploadStats upload(const FrameSource& source) override { return upload_->upload(source); }
+  std::uint32_t max_texture_size() const override { return max_texture_size_; }
+
+  void drawable_size(int& width, int& height) const override;
+  void begin_overlay_frame() override;
+  // Both take in what the frame thread staged (GlesUpload::commit), so the geometry is the newest.
+  bool has_frame() const override {
+    upload_->commit(true);
+    return upload_->texture().valid();
+  }
+  FrameGeometry geometry() const override {
+    upload_->commit(true);
+    return rotated(upload_->geometry());
+  }
+  void reset() override { upload_->reset(); }
+  void set_user_rotation(int quarter_turns) override { user_rotation_ = ((quarter_turns % 4) + 4) % 4; }
+  void set_cursor(const CursorImage& image) override { cursor_->set_image(image); }
+  void render(const DrawState& state) override;
+  void set_vsync(bool on) override;
+  Result<GuestImage> read_guest_image() override;
+
+ private:
+  GlesRenderer(SDL_Window* window, SDL_GLContext context) : window_(window), context_(context) {}
+
+  SDL_Window* window_;
+  SDL_GLContext context_;
+  std::uint32_t max_texture_size_ = 4096;
+  std::string description_;
+  std::unique_ptr<GlesUpload> upload_;
+  std::unique_ptr<FrameDraw> frame_;
+  std::unique_ptr<CursorDraw> cursor_;
+  bool imgui_ready_ = false;
+  int user_rotation_ = 0;  // quarter turns clockwise on top of the frame's rotation
+
+  FrameGeometry rotated(FrameGeometry g) const {
+    g.rotation = static_cast<protocol::FrameRotation>((static_cast<int>(g.rotation) + user_rotation_) % 4);
+    return g;
+  }
+};
+
+}  // namespace kagami::client

@@ -1,0 +1,254 @@
+// The wlr backend end to end on a private headless sway: the real kagami-agent, run as the
+// session's user, publishes an output into a /dev/shm file that the protocol layer's viewer
+// (a KvmfrSession) reads. Pixel-exact against the solid background and a client window this
+// test draws; damage of a change; the second output by name; --capture auto on Wayland.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "reader.h"
+#include "sway_session.h"
+#include "wayland_painter.h"
+
+namespace kagami {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The window's image: every pixel different from its neighbours, none equal to a background.
+std::uint32_t gradient(std::uint32_t x, std::uint32_t y) {
+  return ((x & 0xff) << 16) | ((y & 0xff) << 8) | (((x >> 8) | ((y >> 8) << 3)) & 0x3f) | 0x80;
+}
+
+// Pixels of a BGRA frame (B, G, R, X bytes; the X byte is not compared).
+bool frame_is(const testing::ReceivedFrame& f, std::uint32_t width, std::uint32_t height,
+              const std::function<std::uint32_t(std::uint32_t, std::uint32_t)>& rgb,
+              std::string* first_wrong) {
+  if (f.info.frame_width != width || f.info.frame_height != height || !f.complete) {
+    *first_wrong = "size " + std::to_string(f.info.frame_width) + "x" + std::to_string(f.info.frame_height);
+    return false;
+  }
+  for (std::uint32_t y = 0; y < height; ++y) {
+    const auto* row = reinterpret_cast<const std::uint8_t*>(f.pixels.data()) + std::size_t{y} * f.info.pitch;
+    for (std::uint32_t x = 0; x < width; ++x) {
+      const std::uint8_t* p = row + std::size_t{x} * 4;
+      const std::uint32_t got = (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[1]} << 8) | p[0];
+      if (got != rgb(x, y)) {
+        char text[96];
+        std::snprintf(text, sizeof text, "(%u, %u) is %06x, expected %06x", x, y, got, rgb(x, y));
+        *first_wrong = text;
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+class ShmFile {
+ public:
+  explicit ShmFile(std::size_t size)
+      : path_("/dev/shm/kagami-wlr-test-" + std::to_string(::getpid())), size_(size) {
+    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0 && ::ftruncate(fd, static_cast<off_t>(size)) == 0) {
+      void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (p != MAP_FAILED) map_ = static_cast<std::byte*>(p);
+    }
+    if (fd >= 0) ::close(fd);
+  }
+  ~ShmFile() {
+    if (map_) ::munmap(map_, size_);
+    ::unlink(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+  std::span<std::byte> bytes() const { return {map_, size_}; }
+
+ private:
+  std::string path_;
+  std::size_t size_;
+  std::byte* map_ = nullptr;
+};
+
+// The agent as the session's user, publishing into a fresh region; stopped with SIGTERM.
+class Agent {
+ public:
+  Agent(const testing::SwaySession& sway, const std::vector<std::string>& args,
+        const std::vector<std::string>& env = {})
+      : region_(32 << 20), log_(sway.base_dir() + "/agent-" + std::to_string(++count_) + ".log") {
+    sway.give(region_.path());
+    std::vector<std::string> argv = {sway.install(KAGAMI_AGENT_PATH), "--shm", region_.path(), "--log-level",
+                                     "debug"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_ = sway.spawn(argv, log_, env);
+    reader_ = std::make_unique<testing::Reader>(region_.bytes());
+  }
+  ~Agent() { stop(); }
+  testing::Reader& reader() { return *reader_; }
+  std::string log() const { return testing::read_text(log_); }
+  // Exit status after SIGTERM (or after it ended by itself), -1 if it did not exit normally.
+  int stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      pid_ = -1;
+    }
+    return exit_;
+  }
+  // Waits for the agent to end by itself.
+  int wait_exit(std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        pid_ = -1;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return pid_ > 0 ? -2 : exit_;
+  }
+
+ private:
+  static inline int count_ = 0;
+  ShmFile region_;
+  std::string log_;
+  pid_t pid_ = -1;
+  int exit_ = -1;
+  std::unique_ptr<testing::Reader> reader_;
+};
+
+class WlrCapture : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { sway_ = new testing::SwaySession(); }
+  static void TearDownTestSuite() {
+    delete sway_;
+    sway_ = nullptr;
+  }
+  void SetUp() override {
+    if (!sway_->error().empty()) GTEST_SKIP() << "no headless sway here: " << sway_->error();
+  }
+  static testing::SwaySession* sway_;
+};
+testing::SwaySession* WlrCapture::sway_ = nullptr;
+
+// Reads frames until one matches `rgb` (the compositor may still be drawing); false on timeout.
+bool wait_for(Agent& agent, std::uint32_t width, std::uint32_t height,
+              const std::function<std::uint32_t(std::uint32_t, std::uint32_t)>& rgb, std::string* why,
+              testing::ReceivedFrame* matched = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto frame = agent.reader().next_frame(2s);
+    if (!frame) continue;
+    if (frame_is(*frame, width, height, rgb, why)) {
+      if (matched) *matched = std::move(*frame);
+      return true;
+    }
+  }
+  *why += "\nagent log:\n" + agent.log();
+  return false;
+}
+
+TEST_F(WlrCapture, OutputPixelExactThenAWindowAndItsDamage) {
+  Agent agent(*sway_, {"--capture", "wlr", "--wlr-output", "HEADLESS-1"});
+  std::string why;
+  // 1. The background, every pixel.
+  ASSERT_TRUE(wait_for(
+      agent, 1280, 720, [](auto, auto) { return testing::SwaySession::kBackground1; }, &why))
+      << why;
+  EXPECT_EQ(agent.reader().session().guest().vm->capture, "wlr");
+
+  // 2. A window covering the output, every pixel.
+  testing::WaylandPainter painter(sway_->socket_path());
+  ASSERT_TRUE(painter.show(gradient)) << painter.error();
+  ASSERT_EQ(painter.width(), 1280u);
+  ASSERT_EQ(painter.height(), 720u);
+  ASSERT_TRUE(wait_for(agent, 1280, 720, gradient, &why)) << why;
+
+  // 3. One rectangle changes: the frame that shows it announces damage covering it, and less than
+  //    the whole screen (the protocol's damage, not a full frame).
+  ASSERT_TRUE(painter.update(500, 300, 64, 32, 0xC0FFEE)) << painter.error();
+  const auto& image = painter.image();
+  testing::ReceivedFrame frame;
+  ASSERT_TRUE(wait_for(
+      agent, 1280, 720, [&](auto x, auto y) { return image[std::size_t{y} * 1280 + x]; }, &why, &frame))
+      << why;
+  ASSERT_FALSE(frame.info.damage.empty()) << "the change came as a full frame";
+  bool covered = false;
+  std::uint64_t damaged = 0;
+  for (const auto& r : frame.info.damage) {
+    covered |= r.x <= 500 && r.y <= 300 && r.x + r.width >= 564 && r.y + r.height >= 332;
+    damaged += std::uint64_t{r.width} * r.height;
+  }
+  EXPECT_TRUE(covered) << "no damage rect covers the change";
+  EXPECT_LT(damaged, 1280u * 720u / 4) << "damage much larger than the change";
+
+  EXPECT_EQ(agent.stop(), 0) << agent.log();
+  EXPECT_NE(agent.log().find("capture: wlr"), std::string::npos) << agent.log();
+}
+
+TEST_F(WlrCapture, SecondOutputByName) {
+  Agent agent(*sway_, {"--capture", "wlr", "--wlr-output", "HEADLESS-2"});
+  std::string why;
+  ASSERT_TRUE(wait_for(
+      agent, 800, 600, [](auto, auto) { return testing::SwaySession::kBackground2; }, &why))
+      << why;
+  EXPECT_EQ(agent.stop(), 0);
+}
+
+TEST_F(WlrCapture, OutputResizeGivesTheNewFormat) {
+  Agent agent(*sway_, {"--capture", "wlr", "--wlr-output", "HEADLESS-2"});
+  std::string why;
+  testing::ReceivedFrame first;
+  ASSERT_TRUE(wait_for(
+      agent, 800, 600, [](auto, auto) { return testing::SwaySession::kBackground2; }, &why, &first))
+      << why;
+  ASSERT_TRUE(sway_->swaymsg({"output", "HEADLESS-2", "resolution", "640x480"}));
+  testing::ReceivedFrame resized;
+  const bool ok = wait_for(
+      agent, 640, 480, [](auto, auto) { return testing::SwaySession::kBackground2; }, &why, &resized);
+  sway_->swaymsg({"output", "HEADLESS-2", "resolution", "800x600"});  // as the other tests expect it
+  ASSERT_TRUE(ok) << why;
+  EXPECT_NE(resized.info.format_ver, first.info.format_ver);
+  EXPECT_EQ(resized.info.pitch, 640u * 4);
+  EXPECT_EQ(agent.reader().session().counters().sessions, 1u) << "a resize is not a new session";
+  EXPECT_EQ(agent.stop(), 0);
+}
+
+TEST_F(WlrCapture, UnknownOutputNamesTheOnesThereAre) {
+  Agent agent(*sway_, {"--capture", "wlr", "--wlr-output", "NOPE-7"});
+  EXPECT_EQ(agent.wait_exit(10s), 1);
+  const std::string log = agent.log();
+  EXPECT_NE(log.find("no output named 'NOPE-7'"), std::string::npos) << log;
+  EXPECT_NE(log.find("HEADLESS-1, HEADLESS-2"), std::string::npos) << log;
+}
+
+TEST_F(WlrCapture, AutoPicksWlrOnAWaylandSessionEvenWithDisplaySet) {
+  // XWayland sets DISPLAY in a Wayland session; its root window is not the desktop.
+  Agent agent(*sway_, {"--capture", "auto"}, {"DISPLAY=:0"});
+  std::string why;
+  ASSERT_TRUE(wait_for(
+      agent, 1280, 720, [](auto, auto) { return testing::SwaySession::kBackground1; }, &why))
+      << why;
+  EXPECT_EQ(agent.reader().session().guest().vm->capture, "wlr");
+  EXPECT_EQ(agent.stop(), 0);
+  EXPECT_NE(
+      agent.log().find("capture: wlr (the first of [wlr, portal, drm, fb] that started; a Wayland session"),
+      std::string::npos)
+      << agent.log();
+}
+
+TEST_F(WlrCapture, CompositorGoneIsAClearError) {
+  Agent agent(*sway_, {"--capture", "wlr", "--wayland-display", "wayland-99"});
+  EXPECT_EQ(agent.wait_exit(10s), 1);
+  EXPECT_NE(agent.log().find("cannot connect to the Wayland compositor 'wayland-99'"), std::string::npos)
+      << agent.log();
+}
+
+}  // namespace
+}  // namespace kagami
