@@ -8,8 +8,7 @@
 // damage-light: one 256x256 rect a frame, announced as damage), unthrottled publisher:
 //   fps shown, upload CPU ms per frame (the frame thread's copies), draw ms per frame (render +
 //   swap, CPU time of the render thread), and a memcpy of one frame measured in the same run.
-// Usage: client_render_bench [--seconds S] [--backend gles|gles_persistent|gles_mapped|gles_direct|vulkan
-// ...]
+// Usage: client_render_bench [--seconds S] [--backend gles|gles_persistent|gles_mapped|gles_direct|vulkan ...]
 //        [--size 1080p|4k ...]
 #include <spdlog/spdlog.h>
 #include <time.h>

@@ -319,8 +319,7 @@ void VulkanRenderer::drawable_size(int& width, int& height) const {
     // a window manager); drawing for the wrong size puts the image off-centre.
     VkSurfaceCapabilitiesKHR caps;
     if (vkGetPhysicalDeviceSurfaceCapabilitiesKHR(device_->physical, device_->surface, &caps) == VK_SUCCESS &&
-        caps.currentExtent.width != 0xFFFFFFFFu && caps.currentExtent.width > 0 &&
-        caps.currentExtent.height > 0) {
+        caps.currentExtent.width != 0xFFFFFFFFu && caps.currentExtent.width > 0 && caps.currentExtent.height > 0) {
       width = static_cast<int>(caps.currentExtent.width);
       height = static_cast<int>(caps.currentExtent.height);
       return;
