@@ -82,10 +82,9 @@ class LinuxPlatform final : public AgentPlatform {
     app.add_option("--display", backend_.display, "x11: the X display to capture (default: $DISPLAY)");
     app.add_option(
         "--output", backend_.output,
-        "x11, drm, wlr: capture one output (a RandR monitor / connector name such as HDMI-1; x11 and drm "
-        "also "
-        "an index); "
-        "repeat as --output A --shm X --output B --shm Y to serve several, each into its own region");
+        "x11, drm, wlr: capture one output (a RandR monitor or connector name such as HDMI-1; x11 and drm "
+        "also take an index); repeat as --output A --shm X --output B --shm Y to serve several, each into "
+        "its own region");
     app.add_option("--wayland-display", backend_.wayland_display,
                    "wlr: the Wayland socket to capture (default: $WAYLAND_DISPLAY)");
     app.add_option("--wlr-output", backend_.output,
