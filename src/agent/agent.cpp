@@ -40,6 +40,7 @@ Result<void> Agent::setup_region() {
   auto result = host_.setup(region_.bytes, info_);
   if (!result) return result;
   ++generation_;
+  repairs_seen_ = host_.repairs();
   return {};
 }
 
@@ -48,21 +49,44 @@ void Agent::timer_loop(const std::atomic<bool>& stop, std::stop_token token) {
   while (!stop.load() && !token.stop_requested()) {
     next += config_.tick;
     std::this_thread::sleep_until(next);
+    if (region_.current_size) {
+      // Truncated under us (the SIGBUS guard in shm/ turned the lost pages into zeros, so
+      // nothing dies): what is published there reaches nobody, and a heartbeat would keep
+      // viewers "connected" to it. Stop here; run() returns the error.
+      if (const std::uint64_t size = region_.current_size(); size < region_.bytes.size()) {
+        shrunk_size_ = size;
+        region_shrank_ = true;
+        return;
+      }
+    }
     std::vector<protocol::KvmfrSetCursorPos> messages;
     {
       std::lock_guard lock(host_mutex_);
       const protocol::LgmpStatus status = host_.process();
       if (status == protocol::LgmpStatus::corrupted) {
-        // Something overwrote the region (a client wiped it, a second agent): start a new session.
-        spdlog::warn("the shared memory was corrupted (LGMP_ERR_CORRUPTED); setting it up again");
+        // A client wiped the magic, holds a lock forever or broke the ring's start/count: what
+        // cannot be repaired field by field is set up again (a new session; viewers rejoin).
+        reset_log_.warn(
+            "the shared memory was corrupted (LGMP_ERR_CORRUPTED): set up again with a new session");
         if (auto r = setup_region(); !r) spdlog::error("{}", r.error().message);
         std::lock_guard s(stats_mutex_);
         ++stats_.region_resets;
       } else if (status != protocol::LgmpStatus::ok) {
         spdlog::debug("LGMP process: {}", protocol::to_string(status));
       }
+      if (const std::uint64_t repairs = host_.repairs(); repairs != repairs_seen_) {
+        repair_log_.warn(
+            fmt::format("a client overwrote fields of the region that only the agent writes; "
+                        "repaired {} (last: {})",
+                        repairs - repairs_seen_, host_.last_repair()));
+        std::lock_guard s(stats_mutex_);
+        stats_.repairs += repairs - repairs_seen_;
+        repairs_seen_ = repairs;
+      }
       messages = host_.take_client_messages();
     }
+    reset_log_.flush();
+    repair_log_.flush();
     for (const auto& m : messages) {
       backend_.set_cursor_position(m.x, m.y);
     }
@@ -208,14 +232,23 @@ void Agent::post_cursor(const protocol::CursorUpdate& update) {
 
 void Agent::serve_new_subscribers(bool frame_pending) {
   std::lock_guard lock(host_mutex_);
-  if (host_.new_pointer_subscribers() > 0) {
-    if (auto r = host_.repost_cursor(); r != protocol::LgmpStatus::ok) {
-      spdlog::debug("cursor repost: {}", protocol::to_string(r));
-    }
+  // Wanted until done: a repost that finds the queue full (held by a subscriber that is gone)
+  // is tried again on the next pass instead of being forgotten.
+  host_.probe_full_queues();
+  if (host_.new_pointer_subscribers() > 0) cursor_repost_wanted_ = true;
+  if (host_.new_frame_subscribers() > 0) frame_repost_wanted_ = true;
+  if (cursor_repost_wanted_) {
+    const protocol::LgmpStatus r = host_.repost_cursor();
+    cursor_repost_wanted_ = r != protocol::LgmpStatus::ok;
+    if (cursor_repost_wanted_) spdlog::debug("cursor repost: {}", protocol::to_string(r));
   }
-  // A new frame about to be posted serves the newcomer too; else give it the last frame (B7).
-  if (!frame_pending && have_posted_ && host_.new_frame_subscribers() > 0) {
+  // A new frame about to be posted serves the newcomer too; else give it the last frame (B7),
+  // announced whole.
+  if (frame_repost_wanted_ && (frame_pending || !have_posted_ || seen_generation_ != generation_)) {
+    frame_repost_wanted_ = false;
+  } else if (frame_repost_wanted_) {
     if (auto r = host_.repost_last_frame(); r) {
+      frame_repost_wanted_ = false;
       std::lock_guard s(stats_mutex_);
       ++stats_.reposts;
     } else {
@@ -246,10 +279,19 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
   Pending pending;
   bool idle = false;
   while (!stop.load()) {
+    if (region_shrank_.load()) {
+      return Error{
+          fmt::format("the shared memory's file shrank to {} under the agent (it was {}): stopped "
+                      "publishing. Give it its "
+                      "size back (kagami-setup shm --size {}M) and start the agent again.",
+                      mib(shrunk_size_.load()), mib(region_.bytes.size()), region_.bytes.size() >> 20)};
+    }
     bool subscribed;
+    std::uint64_t generation;
     {
       std::lock_guard lock(host_mutex_);
       subscribed = host_.has_subscribers();
+      generation = generation_;
     }
     if (!subscribed) {
       if (!idle) spdlog::info("no client: capture paused");
@@ -318,6 +360,14 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
         std::lock_guard s(stats_mutex_);
         ++stats_.captured;
       }
+    }
+    if (generation != seen_generation_ && have_posted_ && !pending.frame) {
+      // The region was set up again (a new session): its buffers hold nothing. Send the screen
+      // as it is now, whole, rather than waiting for it to change (a still screen would leave
+      // every viewer blank).
+      pending.frame = true;
+      pending.format = format_;
+      pending.damage.reset();
     }
     serve_new_subscribers(pending.frame);
     if (pending.frame && std::chrono::steady_clock::now() >= next_post_) {

@@ -12,12 +12,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <stop_token>
 #include <string>
 
 #include "agent/damage_tracker.h"
+#include "agent/rate_limited_log.h"
 #include "capture/capture.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -36,6 +38,9 @@ struct AgentConfig {
 struct AgentRegion {
   std::span<std::byte> bytes;
   int fd = -1;
+  // The backing file's size now (shm::Region::current_file_size), checked every tick: a
+  // /dev/shm file can be truncated under the mapping. Empty: the memory cannot shrink.
+  std::function<std::uint64_t()> current_size = {};
 };
 
 struct AgentStats {
@@ -49,6 +54,7 @@ struct AgentStats {
   std::uint64_t format_changes = 0;
   std::uint64_t truncated_frames = 0;
   std::uint64_t region_resets = 0;  // setup() again after LGMP_ERR_CORRUPTED
+  std::uint64_t repairs = 0;        // fields a client overwrote that the heartbeat put back
   std::uint64_t client_messages = 0;
   std::uint32_t format_ver = 0;
 };
@@ -64,6 +70,8 @@ class Agent {
   Result<void> run(const std::atomic<bool>& stop);
 
   AgentStats stats() const;
+  // Whether run() returned its error because the region's file shrank under the mapping.
+  bool region_shrank() const { return region_shrank_.load(); }
 
  private:
   struct Pending {
@@ -90,7 +98,12 @@ class Agent {
 
   mutable std::mutex host_mutex_;
   protocol::KvmfrHost host_;
-  std::uint64_t generation_ = 0;  // +1 per setup, under host_mutex_
+  std::uint64_t generation_ = 0;    // +1 per setup, under host_mutex_
+  std::uint64_t repairs_seen_ = 0;  // host_.repairs() already logged, under host_mutex_
+
+  // Timer thread only.
+  RateLimitedLog reset_log_;
+  RateLimitedLog repair_log_;
 
   // Capture thread only.
   DamageTracker tracker_;
@@ -98,9 +111,16 @@ class Agent {
   bool have_format_ = false;
   capture::FrameFormat format_;
   bool have_posted_ = false;
+  bool frame_repost_wanted_ = false;   // a new frame subscriber has not had the last frame yet
+  bool cursor_repost_wanted_ = false;  // a new pointer subscriber has not had the cursor yet
   std::uint32_t format_ver_ = 0;
   std::uint32_t frame_serial_ = 0;
   std::chrono::steady_clock::time_point next_post_{};
+
+  // Set by the timer thread when the region's file shrank under the mapping (the heartbeat
+  // stops at once; run() returns an error on its next pass).
+  std::atomic<bool> region_shrank_{false};
+  std::atomic<std::uint64_t> shrunk_size_{0};
 
   mutable std::mutex stats_mutex_;
   AgentStats stats_;

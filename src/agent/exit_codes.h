@@ -7,5 +7,6 @@ inline constexpr int kExitError = 1;           // anything else; the message say
 inline constexpr int kExitUsage = 2;           // bad command line
 inline constexpr int kExitNoSharedMemory = 3;  // the region cannot be opened (Windows: no IVSHMEM device)
 inline constexpr int kExitRegionInUse = 4;     // another agent is publishing into the region
+inline constexpr int kExitRegionShrank = 5;    // the region's file was truncated under the agent
 
 }  // namespace kagami::agent

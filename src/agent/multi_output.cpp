@@ -61,6 +61,12 @@ void MultiOutputRunner::serve(Output& output, std::stop_token token) {
     const Result<void> result = agent.run(output.stop);
     const AgentStats stats = agent.stats();
     spdlog::info("[{}] stopped after {} frames", label, stats.frames);
+    if (!result && agent.region_shrank()) {
+      // Its file lost pages under it: publishing again into the same mapping cannot work (the
+      // single-output agent exits 5 here). The other outputs go on.
+      spdlog::error("[{}] {}; this output stays stopped", label, result.error().message);
+      break;
+    }
     if (!result) {
       spdlog::error("[{}] {}; starting it again in {} ms", label, result.error().message, retry_.count());
       if (!wait(output, token, retry_)) break;

@@ -117,13 +117,15 @@ int run_single(ParsedLine& line) {
   }
   agent::AgentConfig config;
   config.fps_max = line.fps_max;
-  agent::Agent loop(agent::AgentRegion{region->bytes(), region->fd()}, **source,
-                    line.platform->guest_info((*source)->name()), config);
+  shm::Region* mapped = region.get();
+  agent::Agent loop(
+      agent::AgentRegion{mapped->bytes(), mapped->fd(), [mapped] { return mapped->current_file_size(); }},
+      **source, line.platform->guest_info((*source)->name()), config);
   auto result = loop.run(g_stop);
   log_summary(loop.stats());
   if (!result) {
     spdlog::error("{}", result.error().message);
-    return agent::kExitError;
+    return loop.region_shrank() ? agent::kExitRegionShrank : agent::kExitError;
   }
   return agent::kExitOk;
 }
@@ -140,7 +142,9 @@ int run_multi(std::vector<ParsedLine>& lines, const std::vector<std::string>& la
     apps::AgentPlatform* platform = lines[i].platform.get();
     agent::OutputSlot slot;
     slot.label = fmt::format("{} -> {}", labels[i], regions.back()->describe());
-    slot.region = agent::AgentRegion{regions.back()->bytes(), regions.back()->fd()};
+    shm::Region* mapped = regions.back().get();
+    slot.region =
+        agent::AgentRegion{mapped->bytes(), mapped->fd(), [mapped] { return mapped->current_file_size(); }};
     slot.open_capture = [platform] { return platform->open_capture(); };
     slot.guest_info = [platform](std::string_view name) { return platform->guest_info(name); };
     slots.push_back(std::move(slot));

@@ -1,9 +1,9 @@
 #include "protocol/kvmfr_host.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "common/region_size.h"
 #include "protocol/shared_atomic.h"
@@ -112,6 +112,8 @@ Result<FrameWrite> KvmfrHost::post_frame(const FrameDescription& d) {
   f->damage_rects_count = static_cast<std::uint32_t>(d.damage.size());
   std::copy(d.damage.begin(), d.damage.end(), f->damage_rects);
   f->flags = d.flags;
+  last_description_ = d;
+  last_description_.damage = {};  // the span is the caller's; a repost is announced whole anyway
 
   std::byte* frame_buffer = at(memory.offset + page_size_ - kFrameBufferHeaderSize);
   atomic_store(reinterpret_cast<FrameBufferHeader*>(frame_buffer)->wp, 0u);
@@ -125,7 +127,31 @@ Result<FrameWrite> KvmfrHost::post_frame(const FrameDescription& d) {
 
 Result<void> KvmfrHost::repost_last_frame() {
   if (last_frame_ < 0) return {};
-  if (LgmpStatus s = lgmp_.post(frame_queue_, 0, frame_buffers_[last_frame_]); s != LgmpStatus::ok)
+  // The header again from our copy (a client may have scribbled on it) with no damage rects:
+  // a newcomer has no previous frame, so the repeat must be announced whole. The pixels are
+  // complete (the caller's FrameWrite has finished), so wp says so too. (The offset field is
+  // the timer thread's to repair: process().)
+  const LgmpAllocation& memory = frame_buffers_[last_frame_];
+  auto* f = reinterpret_cast<KvmfrFrame*>(at(memory.offset));
+  const FrameDescription& d = last_description_;
+  f->format_ver = d.format_ver;
+  f->frame_serial = d.frame_serial;
+  f->type = d.type;
+  f->screen_width = d.screen_width;
+  f->screen_height = d.screen_height;
+  f->data_width = d.data_width;
+  f->data_height = d.data_height;
+  f->frame_width = d.frame_width;
+  f->frame_height = d.frame_height;
+  f->rotation = d.rotation;
+  f->stride = d.stride;
+  f->pitch = d.pitch;
+  f->damage_rects_count = 0;
+  f->flags = d.flags;
+  auto* wp =
+      &reinterpret_cast<FrameBufferHeader*>(at(memory.offset + page_size_ - kFrameBufferHeaderSize))->wp;
+  atomic_store(*wp, static_cast<std::uint32_t>(std::uint64_t{d.data_height} * d.pitch));
+  if (LgmpStatus s = lgmp_.post(frame_queue_, 0, memory); s != LgmpStatus::ok)
     return Error{fmt::format("re-posting the last frame failed: {}", to_string(s))};
   return {};
 }
@@ -172,7 +198,23 @@ LgmpStatus KvmfrHost::repost_cursor() {
   return lgmp_.post(pointer_queue_, flags, memory);
 }
 
-LgmpStatus KvmfrHost::process() { return lgmp_.process(); }
+LgmpStatus KvmfrHost::process() {
+  if (LgmpStatus s = lgmp_.process(); s != LgmpStatus::ok) return s;
+  // The frame buffers' offset fields are written once, at setup.
+  for (const LgmpAllocation& buffer : frame_buffers_) {
+    auto& offset = reinterpret_cast<KvmfrFrame*>(at(buffer.offset))->offset;
+    if (offset != page_size_ - kFrameBufferHeaderSize) {
+      offset = page_size_ - kFrameBufferHeaderSize;
+      ++repairs_;
+    }
+  }
+  return LgmpStatus::ok;
+}
+
+void KvmfrHost::probe_full_queues() {
+  if (lgmp_.wants_probe(frame_queue_)) (void)repost_last_frame();
+  if (lgmp_.wants_probe(pointer_queue_)) (void)repost_cursor();
+}
 
 std::vector<KvmfrSetCursorPos> KvmfrHost::take_client_messages() {
   std::vector<KvmfrSetCursorPos> messages;

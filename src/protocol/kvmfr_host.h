@@ -3,8 +3,9 @@
 // (kvmfr-v20.md §3), publishes frames with the progressive write pointer (§4.1), cursor
 // updates (§5), and drains client messages (§6).
 //
-// Threading (as B7): post_frame / repost_last_frame / post_cursor from the capture thread;
-// process / take_client_messages from the 10 ms timer thread. setup() only while neither runs.
+// Threading (as B7): post_frame / repost_last_frame / post_cursor / probe_full_queues from the
+// capture thread; process / take_client_messages from the 10 ms timer thread. setup() only
+// while neither runs.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -42,7 +43,7 @@ class FrameWrite {
   FrameWrite(std::byte* frame_buffer, std::uint64_t data_size, std::uint64_t pixels_offset,
              std::uint32_t buffer_index);
 
-  std::span<std::byte> pixels() const;        // data_height * pitch bytes
+  std::span<std::byte> pixels() const;                            // data_height * pitch bytes
   std::uint64_t pixels_offset() const { return pixels_offset_; }  // shm offset of row 0
   std::uint32_t buffer_index() const { return buffer_index_; }    // 0 or 1
   void advance(std::uint64_t bytes_written);  // release-stores wp (clamped to the data size)
@@ -75,7 +76,8 @@ class KvmfrHost {
   // Writes the header into the next buffer, zeroes wp and posts the message (before the pixels,
   // as B7 does). data_height * pitch must fit frame_capacity().
   Result<FrameWrite> post_frame(const FrameDescription& frame);
-  // Re-posts the last frame unchanged (same serial) for a new subscriber.
+  // Re-posts the last frame (same serial) for a new subscriber: its header rewritten from our
+  // copy with no damage rects (announced whole), wp at the end. Only between frame writes.
   Result<void> repost_last_frame();
 
   // Position-only updates use the 20 small buffers round robin; shape updates the 3 shape buffers
@@ -84,9 +86,17 @@ class KvmfrHost {
   LgmpStatus post_cursor(const CursorUpdate& update);
   // A new pointer subscriber gets the last shape (or position) again.
   LgmpStatus repost_cursor();
+  // A queue whose 32 subscriber slots are all taken and that has nothing pending gets the last
+  // frame / cursor again, so holders that are gone time out (LgmpHost::wants_probe). Call it
+  // with the reposts for new subscribers (between frame writes).
+  void probe_full_queues();
 
-  // Heartbeat + queue maintenance. LGMP_ERR_CORRUPTED means: run setup() again.
+  // Heartbeat + queue maintenance + repairs (LgmpHost::process, and the frame buffers' offset
+  // fields). LGMP_ERR_CORRUPTED means: run setup() again.
   LgmpStatus process();
+  // Fields a client overwrote that process() put back, all layers together.
+  std::uint64_t repairs() const { return lgmp_.repairs().count + repairs_; }
+  const std::string& last_repair() const { return lgmp_.repairs().last; }
   // Client messages received since the last call, validated, acknowledged.
   std::vector<KvmfrSetCursorPos> take_client_messages();
 
@@ -110,10 +120,12 @@ class KvmfrHost {
   std::uint32_t next_buffer_ = 0;
   std::uint32_t next_cursor_ = 0;
   std::uint32_t next_shape_ = 0;
-  int last_frame_ = -1;  // buffer of the last posted frame
-  int last_shape_ = -1;  // shape buffer holding the last shape
-  bool shape_unsent_ = false;  // the last shape was written but its post failed
-  CursorUpdate last_cursor_;   // position and visibility last sent
+  int last_frame_ = -1;                // buffer of the last posted frame
+  int last_shape_ = -1;                // shape buffer holding the last shape
+  bool shape_unsent_ = false;          // the last shape was written but its post failed
+  CursorUpdate last_cursor_;           // position and visibility last sent
+  FrameDescription last_description_;  // of the last posted frame (damage left out)
+  std::uint64_t repairs_ = 0;          // frame buffer offsets put back
 };
 
 }  // namespace kagami::protocol

@@ -9,8 +9,11 @@
 namespace kagami::protocol {
 
 namespace {
-constexpr std::uint64_t kRetryFastMs = 5;      // waiting for a heartbeat or for queues to appear
-constexpr std::uint64_t kRetrySlowMs = 1000;   // incompatible or corrupt region (B7's pace)
+constexpr std::uint64_t kRetryFastMs = 5;     // waiting for a heartbeat or for queues to appear
+constexpr std::uint64_t kRetrySlowMs = 500;  // incompatible agent (B7: 1000 ms; a repaired header should not cost a second)
+// A corrupt region or a full queue: the agent repairs what a client overwrote within a tick or
+// two and reclaims slots held by nobody, so look again soon (reading the header is cheap).
+constexpr std::uint64_t kRetryCorruptMs = 200;
 }  // namespace
 
 KvmfrSession::KvmfrSession(std::span<std::byte> region, Clock& clock, RandomSource& random)
@@ -41,19 +44,22 @@ void KvmfrSession::disconnect(SessionState state, std::string message) {
 const SessionStatus& KvmfrSession::poll() {
   if (!initialised_) {
     if (LgmpStatus s = lgmp_.init(region_); s != LgmpStatus::ok) {
-      retry_in(kRetrySlowMs, SessionState::corrupted,
-               s == LgmpStatus::invalid_size
-                   ? fmt::format("the region is too small: {} bytes, less than an LGMP header", region_.size())
-                   : fmt::format("cannot start the LGMP client: {}", to_string(s)));
+      retry_in(
+          kRetrySlowMs, SessionState::corrupted,
+          s == LgmpStatus::invalid_size
+              ? fmt::format("the region is too small: {} bytes, less than an LGMP header", region_.size())
+              : fmt::format("cannot start the LGMP client: {}", to_string(s)));
       return status_;
     }
     initialised_ = true;
   }
   if (connected()) {
     if (!lgmp_.session_valid()) {
-      const bool restarted = reinterpret_cast<const LgmpHeader*>(region_.data())->session_id != lgmp_.session_id();
-      disconnect(SessionState::agent_stopped, restarted ? "the agent restarted — reconnecting"
-                                                        : "the agent stopped (no heartbeat for 1 s) — reconnecting");
+      const bool restarted =
+          reinterpret_cast<const LgmpHeader*>(region_.data())->session_id != lgmp_.session_id();
+      disconnect(SessionState::agent_stopped,
+                 restarted ? "the agent restarted — reconnecting"
+                           : "the agent stopped (no heartbeat for 1 s) — reconnecting");
     }
     return status_;
   }
@@ -70,15 +76,16 @@ void KvmfrSession::try_connect() {
   std::span<const std::byte> udata;
   const LgmpStatus s = lgmp_.session_init(&udata);
   switch (s) {
-    case LgmpStatus::ok: break;
+    case LgmpStatus::ok:
+      break;
     case LgmpStatus::invalid_magic:
       return retry_in(kRetryFastMs, SessionState::waiting_for_agent,
                       "waiting for the agent: the region holds no LGMP header yet");
     case LgmpStatus::invalid_version: {
       const std::uint32_t version = reinterpret_cast<const LgmpHeader*>(region_.data())->version;
       return retry_in(kRetrySlowMs, SessionState::incompatible,
-                      fmt::format("the agent speaks LGMP {}; kagami speaks LGMP {} (Looking Glass B7)", version,
-                                  kLgmpVersion));
+                      fmt::format("the agent speaks LGMP {}; kagami speaks LGMP {} (Looking Glass B7)",
+                                  version, kLgmpVersion));
     }
     case LgmpStatus::invalid_session:
       // No heartbeat since we last looked: keep whatever we told the user (e.g. "agent stopped").
@@ -87,9 +94,11 @@ void KvmfrSession::try_connect() {
       next_attempt_ms_ = clock_.now_ms() + kRetryFastMs;
       return;
     case LgmpStatus::corrupted:
-      return retry_in(kRetrySlowMs, SessionState::corrupted, "the region is corrupt: " + lgmp_.last_error());
+      return retry_in(kRetryCorruptMs, SessionState::corrupted,
+                      "the region is corrupt: " + lgmp_.last_error());
     default:
-      return retry_in(kRetrySlowMs, SessionState::corrupted, fmt::format("joining the session failed: {}", to_string(s)));
+      return retry_in(kRetryCorruptMs, SessionState::corrupted,
+                      fmt::format("joining the session failed: {}", to_string(s)));
   }
   Result<GuestInfo> info = parse_udata(udata);
   if (!info) return retry_in(kRetrySlowMs, SessionState::incompatible, info.error().message);
@@ -99,16 +108,25 @@ void KvmfrSession::try_connect() {
 }
 
 void KvmfrSession::try_subscribe() {
-  if (!lgmp_.session_valid()) return disconnect(SessionState::agent_stopped, "the agent went away while we joined");
+  if (!lgmp_.session_valid())
+    return disconnect(SessionState::agent_stopped, "the agent went away while we joined");
   for (auto [queue_id, sub] : {std::pair{kQueueFrame, &frames_}, std::pair{kQueuePointer, &pointer_}}) {
     if (sub->active()) continue;
     const LgmpStatus s = lgmp_.subscribe(queue_id, sub);
     if (s == LgmpStatus::ok) continue;
     if (s == LgmpStatus::no_such_queue)  // the agent is still creating its queues
-      return retry_in(kRetryFastMs, SessionState::waiting_for_agent, "waiting for the agent to create its queues");
+      return retry_in(kRetryFastMs, SessionState::waiting_for_agent,
+                      "waiting for the agent to create its queues");
     if (s == LgmpStatus::queue_full)
-      return retry_in(kRetrySlowMs, SessionState::corrupted, "all 32 subscriber slots of the agent's queue are taken");
-    return disconnect(SessionState::corrupted, "the region is corrupt: " + lgmp_.last_error());
+      return retry_in(kRetryCorruptMs, SessionState::corrupted,
+                      "all 32 subscriber slots of the agent's queue are taken");
+    // Give back the queue already subscribed in this (still valid) session: dropping it
+    // would leave its slot taken by nobody.
+    const std::string why = lgmp_.last_error();
+    for (LgmpSubscription* active : {&frames_, &pointer_}) {
+      if (active->active()) (void)active->unsubscribe();
+    }
+    return disconnect(SessionState::corrupted, "the region is corrupt: " + why);
   }
   joined_ = false;
   ++counters_.sessions;
@@ -129,7 +147,8 @@ bool KvmfrSession::handle_queue_status(LgmpStatus status, LgmpSubscription& sub,
         ++counters_.resubscribes;
         return false;
       }
-      disconnect(SessionState::agent_stopped, "lost our subscription and could not subscribe again — reconnecting");
+      disconnect(SessionState::agent_stopped,
+                 "lost our subscription and could not subscribe again — reconnecting");
       return true;
     case LgmpStatus::invalid_session:
       disconnect(SessionState::agent_stopped, "the agent restarted or stopped — reconnecting");
@@ -157,7 +176,8 @@ Result<std::optional<ValidatedFrame>> KvmfrSession::receive_frame() {
     Result<ValidatedFrame> frame = validate_frame(region_, msg);
     if (!frame) {
       ++counters_.rejected_frames;
-      if (LgmpStatus d = frames_.message_done(); d != LgmpStatus::ok) handle_queue_status(d, frames_, kQueueFrame);
+      if (LgmpStatus d = frames_.message_done(); d != LgmpStatus::ok)
+        handle_queue_status(d, frames_, kQueueFrame);
       return Error{"rejected a frame from the agent: " + frame.error().message};
     }
     if (have_serial_ && frame->frame_serial == last_serial_) {  // a repeat for a new subscriber
@@ -235,7 +255,8 @@ Result<std::optional<CursorUpdate>> KvmfrSession::receive_cursor() {
     return std::optional<CursorUpdate>{};
   }
   Result<CursorUpdate> update = read_cursor(region_, msg);  // copies out, so release at once
-  if (LgmpStatus d = pointer_.message_done(); d != LgmpStatus::ok) handle_queue_status(d, pointer_, kQueuePointer);
+  if (LgmpStatus d = pointer_.message_done(); d != LgmpStatus::ok)
+    handle_queue_status(d, pointer_, kQueuePointer);
   if (!update) {
     ++counters_.rejected_cursors;
     return Error{update.error().message};
@@ -251,8 +272,8 @@ Result<void> KvmfrSession::set_cursor_position(std::int32_t x, std::int32_t y) {
   if (!can_set_cursor_position()) return Error{"the agent does not accept cursor moves"};
   const KvmfrSetCursorPos message{static_cast<std::uint32_t>(KvmfrMessageType::set_cursor_pos), x, y};
   std::uint32_t serial = 0;
-  const LgmpStatus s = pointer_.send_data(
-      {reinterpret_cast<const std::uint8_t*>(&message), sizeof message}, &serial);
+  const LgmpStatus s =
+      pointer_.send_data({reinterpret_cast<const std::uint8_t*>(&message), sizeof message}, &serial);
   if (s != LgmpStatus::ok) return Error{fmt::format("sending the cursor move failed: {}", to_string(s))};
   return {};
 }

@@ -1,7 +1,9 @@
 // The kagami-agent program: options, errors, a pattern run into a /dev/shm file read by a
 // KvmfrSession, and a clean SIGTERM exit.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 
 #include "agent_process.h"
@@ -57,8 +59,8 @@ TEST(AgentCli, PatternSizeIsExactlyWxH) {
 
 TEST(AgentCli, PublishesThePatternAndStopsOnSigterm) {
   ShmFile file(16 << 20);  // too small for 1920x1080: the log must say what is needed
-  kagami::testing::AgentProcess agent({"--shm", file.path(), "--capture", "pattern", "--pattern-size", "1920x1080"},
-                                      file.path() + ".log");
+  kagami::testing::AgentProcess agent(
+      {"--shm", file.path(), "--capture", "pattern", "--pattern-size", "1920x1080"}, file.path() + ".log");
   kagami::testing::Reader reader(file.bytes());
   auto frame = reader.next_frame(10s);
   ASSERT_TRUE(frame) << reader.session().status().message;
@@ -70,6 +72,30 @@ TEST(AgentCli, PublishesThePatternAndStopsOnSigterm) {
   const std::string text = agent.log();
   EXPECT_NE(text.find("too small for 1920x1080"), std::string::npos) << text;
   EXPECT_NE(text.find("32.0 MiB"), std::string::npos) << text;
+}
+
+TEST(AgentCli, ARegionTruncatedUnderTheAgentStopsItWithExitCode5) {
+  ShmFile file(32 << 20, "-shrink");
+  ASSERT_TRUE(file.ok());
+  kagami::testing::AgentProcess agent(
+      {"--shm", file.path(), "--capture", "pattern", "--pattern-size", "320x240"}, file.path() + ".log");
+  {
+    kagami::testing::Reader reader(file.bytes());
+    ASSERT_TRUE(reader.next_frame(10s)) << reader.session().status().message << agent.log();
+  }
+  // What `kagami-setup shm --size 16M` did to a region in use. (This test's own mapping is
+  // not touched past 16 MiB from here on.)
+  ASSERT_EQ(::truncate(file.path().c_str(), 16 << 20), 0);
+  const auto truncated = std::chrono::steady_clock::now();
+  const int status = agent.wait(5s);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - truncated).count();
+  EXPECT_EQ(agent.signal(), 0) << "killed by signal " << agent.signal() << "\n" << agent.log();
+  EXPECT_EQ(status, 5) << agent.log();
+  const std::string log = agent.log();
+  EXPECT_NE(log.find("shrank to 16.0 MiB under the agent (it was 32.0 MiB)"), std::string::npos) << log;
+  EXPECT_NE(log.find("kagami-setup shm --size 32M"), std::string::npos) << log;
+  std::printf("the agent stopped %.1f ms after the truncation\n", ms);
 }
 
 }  // namespace

@@ -281,7 +281,10 @@ TEST(AgentPattern, WipedRegionIsSetUpAgain) {
 
   // Something wipes the LGMP magic: the heartbeat reports LGMP_ERR_CORRUPTED, the agent starts
   // a new session, and the reader follows with correct frames.
-  std::memset(region.bytes().data(), 0, 4);
+  {
+    const testing::OtherProcess someone;
+    std::memset(region.bytes().data(), 0, 4);
+  }
   bool recovered = false;
   for (int i = 0; i < 200 && !recovered; ++i) {
     auto frame = reader.next_frame(100ms);

@@ -20,6 +20,12 @@
 
 namespace kagami::testing {
 
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+#ifdef KAGAMI_AGENT_PATH
 inline std::string agent_path() { return KAGAMI_AGENT_PATH; }  // from CMake
 
 // Runs the agent to completion; returns exit status and stdout+stderr. `prefix` goes before
@@ -32,11 +38,6 @@ inline std::pair<int, std::string> run_agent(const std::string& args, const std:
   while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
   const int status = ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // The agent as a child process with stdout+stderr in `log`; stop() sends SIGTERM and waits.
@@ -95,6 +96,8 @@ class AgentProcess {
   int status_ = 0;
   bool exited_ = false;
 };
+
+#endif  // KAGAMI_AGENT_PATH
 
 // A /dev/shm file of `size` bytes, mapped shared; removed at the end.
 class ShmFile {

@@ -381,7 +381,7 @@ TEST_F(ClientEndToEnd, StatusSaysWhatTheClientIsWaitingFor) {
   const std::string path = "/dev/shm/kagami-test-status-" + std::to_string(getpid());
   ClientProcess client(xvfb_->display(), path, 400, 200);
   ASSERT_TRUE(client.wait_for_log("no region at " + path)) << client.log();
-  EXPECT_NE(test::window_title(xvfb_->display()).find("no region at"), std::string::npos);
+  EXPECT_NE(test::wait_for_title(xvfb_->display(), "no region at").find("no region at"), std::string::npos);
 
   // Too small.
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -611,8 +611,8 @@ TEST_F(ClientEndToEnd, ARegionTruncatedUnderTheClientIsSurvivedAndReattached) {
     ASSERT_EQ(truncate(region.path().c_str(), 16 << 20), 0);
     ASSERT_TRUE(client.wait_for_log("the region shrank to 16 MiB (it was 32 MiB)", 5000)) << client.log();
     EXPECT_TRUE(client.alive()) << client.log();
-    EXPECT_NE(test::window_title(xvfb_->display()).find("the region shrank"), std::string::npos)
-        << test::window_title(xvfb_->display());
+    const std::string title = test::wait_for_title(xvfb_->display(), "the region shrank");
+    EXPECT_NE(title.find("the region shrank"), std::string::npos) << title;
     // The last image stays (the status is a banner low in the window; the top rows are the image).
     EXPECT_EQ(
         worst_match(400, 80,

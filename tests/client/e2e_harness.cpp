@@ -282,4 +282,14 @@ std::string window_title(const std::string& display) {
   return title;
 }
 
+std::string wait_for_title(const std::string& display, const std::string& text, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string title = window_title(display);
+  while (title.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    title = window_title(display);
+  }
+  return title;
+}
+
 }  // namespace kagami::client::test

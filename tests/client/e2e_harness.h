@@ -100,5 +100,8 @@ std::string client_binary();
 
 // Reads the window title (WM_NAME) of the first top-level window on the display.
 std::string window_title(const std::string& display);
+// Waits until that title contains `text` (the render thread sets it a moment after the frame
+// thread logs the status); returns the last title read either way.
+std::string wait_for_title(const std::string& display, const std::string& text, int timeout_ms = 3000);
 
 }  // namespace kagami::client::test
