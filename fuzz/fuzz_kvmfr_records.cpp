@@ -18,7 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size) std::memcpy(bytes.data(), data, size);
   const std::span<const std::byte> region(bytes);
 
-  (void)parse_udata(region);
+  if (auto info = parse_udata(region); info.ok() && info->output) {
+    // kagami's output record: what the validation promises a viewer.
+    const OutputInfo& o = *info->output;
+    if (o.index >= o.count || o.rect.width == 0 || o.rect.x < o.desktop.x ||
+        std::int64_t{o.rect.x} + o.rect.width > std::int64_t{o.desktop.x} + o.desktop.width)
+      __builtin_trap();
+  }
 
   const LgmpMessage whole{0, static_cast<std::uint32_t>(size), 0};
   if (auto frame = validate_frame(region, whole); frame.ok()) {

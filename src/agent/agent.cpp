@@ -260,7 +260,12 @@ void Agent::serve_new_subscribers(bool frame_pending) {
 Result<void> Agent::run(const std::atomic<bool>& stop) {
   {
     std::lock_guard lock(host_mutex_);
+    info_.output = backend_.output();
     if (auto r = setup_region(); !r) return r;
+  }
+  if (const auto& o = info_.output) {
+    spdlog::info("output {} ({} of {}): {}x{} at {},{} in a {}x{} desktop", o->name, o->index + 1, o->count,
+                 o->rect.width, o->rect.height, o->rect.x, o->rect.y, o->desktop.width, o->desktop.height);
   }
   spdlog::info("publishing into {} of shared memory, {} per frame buffer, capture: {}",
                mib(region_.bytes.size()), mib(host_.frame_capacity()), backend_.name());
@@ -321,6 +326,17 @@ Result<void> Agent::run(const std::atomic<bool>& stop) {
         else
           spdlog::warn("{} (retrying)", r.error().message);
         std::this_thread::sleep_for(kReinitRetry);
+      }
+      if (auto output = backend_.output(); output != info_.output) {
+        // The output moved or resized in the guest desktop: its record is written at setup, so
+        // viewers learn the new placement from a new session.
+        std::lock_guard lock(host_mutex_);
+        info_.output = output;
+        if (output)
+          spdlog::info("output {} is now {}x{} at {},{}: new session", output->name, output->rect.width,
+                       output->rect.height, output->rect.x, output->rect.y);
+        if (auto r = setup_region(); !r) return r;
+        have_posted_ = false;
       }
       pending = Pending{};
       continue;

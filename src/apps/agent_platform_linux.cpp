@@ -80,10 +80,15 @@ class LinuxPlatform final : public AgentPlatform {
                        "that starts, logged)")
         ->capture_default_str();
     app.add_option("--display", backend_.display, "x11: the X display to capture (default: $DISPLAY)");
+    app.add_option(
+        "--output", backend_.output,
+        "x11, drm, wlr: capture one output (a RandR monitor or connector name such as HDMI-1; x11 and drm "
+        "also take an index); repeat as --output A --shm X --output B --shm Y to serve several, each into "
+        "its own region");
     app.add_option("--wayland-display", backend_.wayland_display,
                    "wlr: the Wayland socket to capture (default: $WAYLAND_DISPLAY)");
     app.add_option("--wlr-output", backend_.output,
-                   "wlr: the output to capture by name (default: the first)");
+                   "wlr: the output to capture by name (default: the first); the same as --output");
     app.add_flag("--wlr-cursor", backend_.overlay_cursor, "wlr: paint the cursor into the frames");
     app.add_option("--portal-token-file", backend_.portal_token_file,
                    "portal: where the screen-cast permission (restore token) is kept (default: "

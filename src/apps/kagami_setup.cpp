@@ -11,6 +11,7 @@
 #include "setup/doctor.h"
 #include "setup/kvmfr_setup.h"
 #include "setup/libvirt_setup.h"
+#include "setup/outputs.h"
 #include "setup/qemu_args.h"
 #include "setup/shm_file_setup.h"
 #include "setup/size.h"
@@ -67,10 +68,16 @@ int fail(const kagami::Error& error) {
   return 1;
 }
 
-int run_size(const std::string& resolution, bool hdr) {
-  auto res = parse_resolution(resolution);
-  if (!res) return fail(res.error());
-  std::cout << explain_region_size(region_size_for(*res, hdr));
+// One resolution, or one per guest output (each output has a region of its own).
+int run_size(const std::vector<std::string>& resolutions, bool hdr) {
+  for (std::size_t i = 0; i < resolutions.size(); ++i) {
+    auto res = parse_resolution(resolutions[i]);
+    if (!res) return fail(res.error());
+    if (resolutions.size() > 1)
+      std::cout << fmt::format("{}Output {} ({}): region {}\n", i ? "\n" : "", i + 1, resolutions[i],
+                               output_region(kDefaultShm, static_cast<unsigned>(i)));
+    std::cout << explain_region_size(region_size_for(*res, hdr));
+  }
   return 0;
 }
 
@@ -176,6 +183,10 @@ struct LibvirtCommand {
         "a USB tablet, an exact absolute pointer without capturing the mouse");
     app.add_option("--xml", input, "Read the domain XML from this file instead of `virsh dumpxml`");
     app.add_option("--output", output, "Also write the changed XML to this file");
+    app.add_option("--outputs", request.wants.outputs,
+                   "Guest outputs (monitors): one <shmem> each, NAME, NAME-2, NAME-3, … (docs/setup.md)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, kMaxOutputs));
   }
 
   int run() {
@@ -208,17 +219,26 @@ struct QemuArgsCommand {
   std::string shm = kDefaultShm;
   SizeOptions size;
   std::uint16_t spice_port = 5900;
+  unsigned outputs = 1;
 
   void add_to(CLI::App& app) {
     app.add_option("--shm", shm, "The region: a /dev/shm file or /dev/kvmfr0")->capture_default_str();
     size.add_to(app);
     app.add_option("--spice-port", spice_port, "SPICE TCP port on 127.0.0.1")->capture_default_str();
+    app.add_option("--outputs", outputs,
+                   "Guest outputs (monitors): one region and ivshmem device each, --shm, then --shm with -2, "
+                   "-3, … appended")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, kMaxOutputs));
   }
 
   int run() const {
     auto bytes = size.bytes();
     if (!bytes) return fail(bytes.error());
-    std::cout << format_qemu_args(qemu_args({shm, *bytes, spice_port}));
+    if (outputs > 1 && shm.starts_with("/dev/kvmfr"))
+      return fail(
+          {"--outputs with /dev/kvmfrN is not supported yet: use /dev/shm regions for several outputs"});
+    std::cout << format_qemu_args(qemu_args({shm, *bytes, spice_port, outputs}));
     return 0;
   }
 };
@@ -226,6 +246,7 @@ struct QemuArgsCommand {
 struct DoctorCommand {
   DoctorOptions options;
   std::string resolution, domain;
+  unsigned outputs = 1;
 
   void add_to(CLI::App& app) {
     app.add_option("--shm", options.shm_path, "The region to check: a file or /dev/kvmfrN")
@@ -245,6 +266,10 @@ struct DoctorCommand {
                    "Who runs kagami-client (default: $SUDO_USER, else you)");
     app.add_option("--qemu-user", options.qemu_user,
                    "Who runs QEMU (default: libvirt-qemu or qemu, when such a user exists)");
+    app.add_option("--outputs", outputs,
+                   "Check one region per guest output: --shm, then --shm with -2, -3, …")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, kMaxOutputs));
   }
 
   int run() {
@@ -254,9 +279,17 @@ struct DoctorCommand {
       options.resolution = *res;
     }
     if (!domain.empty()) options.domain = domain;
-    auto findings = run_doctor(options);
-    std::cout << format_findings(findings);
-    return has_problems(findings) ? 1 : 0;
+    bool problems = false;
+    const std::string first = options.shm_path;
+    for (unsigned i = 0; i < outputs; ++i) {
+      options.shm_path = output_region(first, i);
+      if (outputs > 1)
+        std::cout << fmt::format("{}== output {}: {}\n", i ? "\n" : "", i + 1, options.shm_path);
+      auto findings = run_doctor(options);
+      std::cout << format_findings(findings);
+      problems |= has_problems(findings);
+    }
+    return problems ? 1 : 0;
   }
 };
 
@@ -272,11 +305,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Exit status: 0 when all went well; 1 on an error, or when `doctor` found a problem.");
 
-  std::string resolution;
+  std::vector<std::string> resolution;
   bool hdr = false;
   auto* size =
       app.add_subcommand("size", "Print the region size a guest resolution needs, with the arithmetic");
-  size->add_option("resolution", resolution, "Guest resolution WxH, e.g. 1920x1080")->required();
+  size->add_option("resolution", resolution,
+                   "Guest resolution WxH, e.g. 1920x1080; one per output for several monitors (each has its "
+                   "own region)")
+      ->required();
   size->add_flag("--hdr", hdr, "HDR frames (8 bytes per pixel instead of 4). Default: off");
 
   ShmCommand shm;

@@ -29,6 +29,7 @@ std::unique_ptr<CaptureBackend> make(const std::string& name, const BackendOptio
   if (name == "x11") {
     X11Config c;
     c.display = o.display;
+    c.output = o.output;
     c.poll_interval = o.poll_interval;
     return std::make_unique<X11Backend>(c);
   }
@@ -45,7 +46,7 @@ std::unique_ptr<CaptureBackend> make(const std::string& name, const BackendOptio
   }
 #endif
   if (name == "drm") {
-    DrmConfig c{o.drm_path, o.poll_interval, {}};
+    DrmConfig c{o.drm_path, o.poll_interval, o.output, {}};
 #ifdef KAGAMI_CAPTURE_DRM_EGL
     c.gpu_reader = make_egl_reader;
 #endif
@@ -106,6 +107,11 @@ AutoPlan auto_plan(const Session& session) {
 }
 
 Result<std::unique_ptr<CaptureBackend>> open_backend(const std::string& name, const BackendOptions& options) {
+  // Only x11, drm and wlr know several outputs; the others always show the one screen they have.
+  const auto knows_outputs = [](const std::string& n) { return n == "x11" || n == "drm" || n == "wlr"; };
+  if (!options.output.empty() && name != "auto" && !knows_outputs(name))
+    return Error{
+        fmt::format("capture {} has no outputs to choose from (--output needs x11, drm or wlr)", name)};
   if (name != "auto") {
     auto backend = make(name, options);
     if (!backend) {
@@ -121,6 +127,7 @@ Result<std::unique_ptr<CaptureBackend>> open_backend(const std::string& name, co
   for (const auto& n : plan.order) order += (order.empty() ? "" : ", ") + n;
   std::string attempts;
   for (const auto& n : plan.order) {
+    if (!options.output.empty() && !knows_outputs(n)) continue;
     auto backend = make(n, options);
     if (auto r = backend->start(); r) {
       spdlog::info("capture: {} (the first of [{}] that started; {})", n, order, plan.why);

@@ -13,7 +13,7 @@ namespace kagami::capture {
 struct BackendOptions {
   std::string display;                          // x11: empty = $DISPLAY
   std::string wayland_display;                  // wlr: empty = $WAYLAND_DISPLAY
-  std::string output;                           // wlr: output name; empty = the first
+  std::string output;  // x11, drm: a name or index; wlr: a name. One output of several; empty = the default
   bool overlay_cursor = false;                  // wlr: paint the cursor into the frames
   std::string portal_token_file;                // portal: restore token file; empty = the default
   std::string fb_path = "/dev/fb0";             // fb

@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "protocol/kvmfr_cursor.h"
 #include "protocol/kvmfr_layout.h"
+#include "protocol/kvmfr_output.h"
 
 namespace kagami::capture {
 
@@ -80,6 +81,10 @@ class CaptureBackend {
   virtual CaptureStatus read_pixels(const FrameTarget& target, std::span<const Rect> rects) = 0;
   // The client asked to move the guest cursor (guest desktop pixels). Optional.
   virtual void set_cursor_position(std::int32_t /*x*/, std::int32_t /*y*/) {}
+  // When the backend shows one of several guest outputs: which, and where it lies in the guest
+  // desktop (valid after start(); the agent writes it into the region's KVMFR output record).
+  // nullopt: the whole screen.
+  virtual std::optional<protocol::OutputInfo> output() const { return std::nullopt; }
   virtual std::string last_error() const = 0;
 };
 

@@ -33,7 +33,10 @@ struct KvmfrHeader {
 static_assert(sizeof(KvmfrHeader) == 48 && offsetof(KvmfrHeader, hostver) == 12 &&
               offsetof(KvmfrHeader, features) == 44);
 
-enum class KvmfrRecordType : std::uint8_t { vm_info = 1, os_info = 2 };
+// 1 and 2 are B7's. kagami_output is kagami's own: a B7 client skips record types it does not
+// know (kvmfr-v20.md §1), and the payload starts with kKagamiOutputTag so that another
+// program's record 0x80 is never read as ours.
+enum class KvmfrRecordType : std::uint8_t { vm_info = 1, os_info = 2, kagami_output = 0x80 };
 
 struct KvmfrRecordHeader {
   std::uint8_t type;
@@ -51,6 +54,22 @@ struct KvmfrVmInfo {  // followed by the NUL-terminated CPU model
 };
 static_assert(sizeof(KvmfrVmInfo) == 51 && offsetof(KvmfrVmInfo, capture) == 16 &&
               offsetof(KvmfrVmInfo, cpus) == 48);
+
+// kagami_output payload: which guest output this region shows and where it lies in the guest
+// desktop (all outputs' bounding box), so a viewer with one window per region can map pointer
+// positions into the desktop. Followed by the NUL-terminated output name (at most 63 chars).
+inline constexpr char kKagamiOutputTag[4] = {'K', 'G', 'M', 'O'};
+struct KvmfrKagamiOutput {
+  char tag[4];        // kKagamiOutputTag
+  std::int32_t x, y;  // the output's top-left in the guest desktop
+  std::uint32_t width, height;
+  std::int32_t desktop_x, desktop_y;  // the guest desktop: the bounding box of all outputs
+  std::uint32_t desktop_width, desktop_height;
+  std::uint16_t index;  // this output's index among `count`
+  std::uint16_t count;
+};
+static_assert(sizeof(KvmfrKagamiOutput) == 40 && offsetof(KvmfrKagamiOutput, x) == 4 &&
+              offsetof(KvmfrKagamiOutput, desktop_x) == 20 && offsetof(KvmfrKagamiOutput, index) == 36);
 
 enum class KvmfrOs : std::uint8_t { linux = 0, bsd = 1, osx = 2, windows = 3, other = 4 };
 

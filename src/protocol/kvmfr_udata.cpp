@@ -89,6 +89,7 @@ std::vector<std::byte> build_udata(const GuestInfo& info) {
     append(payload, info.os->name.c_str(), info.os->name.size() + 1);
     append_record(out, KvmfrRecordType::os_info, payload);
   }
+  if (info.output) append_record(out, KvmfrRecordType::kagami_output, encode_output(*info.output));
   return out;
 }
 
@@ -154,6 +155,17 @@ Result<GuestInfo> parse_udata(std::span<const std::byte> udata) {
         out.os = static_cast<std::uint8_t>(payload[0]);
         out.name = bounded_string(payload + 1, record.size - 1);
         info.os = std::move(out);
+        break;
+      }
+      case KvmfrRecordType::kagami_output: {
+        auto output = parse_output({payload, record.size});
+        if (!output) {
+          info.warnings.push_back(output.error().message + "; ignored");
+        } else if (info.output) {
+          info.warnings.push_back("a second output record; ignored");
+        } else {
+          info.output = std::move(*output);
+        }
         break;
       }
       default:

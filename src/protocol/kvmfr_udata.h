@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "protocol/kvmfr_layout.h"
+#include "protocol/kvmfr_output.h"
 
 namespace kagami::protocol {
 
@@ -33,13 +34,15 @@ struct GuestInfo {
   std::uint32_t features = 0;
   std::optional<VmInfo> vm;
   std::optional<OsInfo> os;
+  std::optional<OutputInfo> output;  // kagami's record: the region shows one of the guest's outputs
   std::vector<std::string> warnings;  // parser: records that were malformed and skipped
 };
 
 // "Linux", "BSD", "macOS", "Windows", "Other", or "Unknown" for values past the table.
 const char* os_name(std::uint8_t os);
 
-// The user data as the B7 host writes it: header, VMINFO (if any), OSINFO (if any).
+// The user data as the B7 host writes it: header, VMINFO (if any), OSINFO (if any); then
+// kagami's output record (if any), last, where a B7 client skips it.
 std::vector<std::byte> build_udata(const GuestInfo& info);
 
 // Parses untrusted user data. Errors say what is wrong in the user's terms, e.g.

@@ -7,6 +7,7 @@
 
 #include "setup/command.h"
 #include "setup/libvirt_kvmfr.h"
+#include "setup/outputs.h"
 #include "setup/temp_file.h"
 #include "setup/unified_diff.h"
 
@@ -41,9 +42,11 @@ std::string region_path(const DomainWants& wants) {
   return wants.kvmfr_device.empty() ? "/dev/shm/" + wants.shmem_name : wants.kvmfr_device;
 }
 
-// `sudo kagami-setup shm --path P <size>`: the region the domain now expects, owned by the user.
-std::string shm_command(const LibvirtRequest& request) {
-  std::vector<std::string> argv{"sudo", "kagami-setup", "shm", "--path", region_path(request.wants)};
+// `sudo kagami-setup shm --path P <size>`: the region the domain now expects (output `index`'s),
+// owned by the user.
+std::string shm_command(const LibvirtRequest& request, unsigned index = 0) {
+  std::vector<std::string> argv{"sudo", "kagami-setup", "shm", "--path",
+                                output_region(region_path(request.wants), index)};
   argv.insert(argv.end(), request.size_args.begin(), request.size_args.end());
   return shell_quote(argv);
 }
@@ -60,6 +63,8 @@ std::string apply_command(const LibvirtRequest& request) {
     argv.insert(argv.end(), {"--size", fmt::format("{}M", request.wants.shmem_bytes / (1024 * 1024))});
   }
   if (request.wants.gpu_only) argv.push_back("--gpu-only");
+  if (request.wants.outputs > 1)
+    argv.insert(argv.end(), {"--outputs", std::to_string(request.wants.outputs)});
   if (request.input) argv.insert(argv.end(), {"--xml", *request.input});
   argv.push_back("--apply");
   return shell_quote(argv);
@@ -131,9 +136,11 @@ Result<bool> setup_libvirt(const LibvirtRequest& request, std::ostream& out) {
       "{0}`).\n",
       request.domain);
   if (request.wants.kvmfr_device.empty()) {
-    out << fmt::format(
-        "libvirt creates /dev/shm/{} as QEMU's user: run `{}` so kagami-client may open it too.\n",
-        request.wants.shmem_name, shm_command(request));
+    for (unsigned i = 0; i < request.wants.outputs; ++i) {
+      out << fmt::format(
+          "libvirt creates /dev/shm/{} as QEMU's user: run `{}` so kagami-client may open it too.\n",
+          output_region(request.wants.shmem_name, i), shm_command(request, i));
+    }
   } else {
     out << kvmfr_libvirt_access_lines(request.wants.kvmfr_device);
   }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "setup/libvirt_kvmfr.h"
+#include "setup/outputs.h"
 #include "setup/size.h"
 #include "setup/xml_tree.h"
 
@@ -214,8 +215,16 @@ Result<DomainEdit> edit_domain_xml(const std::string& xml, const DomainWants& wa
   edit.original = serialise(doc.get());
   xmlNode* devices = child(root, "devices");
   if (!devices) devices = add(root, "devices", {});
+  if (wants.outputs < 1 || wants.outputs > kMaxOutputs)
+    return Error{fmt::format("--outputs {}: between 1 and {}", wants.outputs, kMaxOutputs)};
+  if (wants.outputs > 1 && !wants.kvmfr_device.empty())
+    return Error{"--outputs with /dev/kvmfrN is not supported yet: use /dev/shm regions for several outputs"};
   if (wants.kvmfr_device.empty()) {
-    want_shmem(devices, wants, edit.changes);
+    for (unsigned i = 0; i < wants.outputs; ++i) {
+      DomainWants one = wants;
+      one.shmem_name = output_region(wants.shmem_name, i);
+      want_shmem(devices, one, edit.changes);
+    }
   } else {
     want_kvmfr_commandline(root, wants.kvmfr_device, wants.shmem_bytes, edit.changes);
   }

@@ -19,6 +19,8 @@ struct DomainWants {
   // SPICE while captured) and <video><model type='none'/>, so the passed-through GPU is the
   // guest's only display.
   bool gpu_only = false;
+  // Guest outputs, one <shmem> each: shmem_name, then shmem_name-2, … (setup/outputs.h).
+  unsigned outputs = 1;
 };
 
 struct DomainEdit {

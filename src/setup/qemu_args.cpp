@@ -2,18 +2,30 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "setup/command.h"
+#include "setup/outputs.h"
 #include "setup/size.h"
 
 namespace kagami::setup {
 
 std::vector<QemuArgGroup> qemu_args(const QemuArgsRequest& request) {
   std::string size = fmt::format("{}M", request.size / kMiB);
-  return {
-      {"the shared memory kagami-agent writes and kagami-client reads (ivshmem BAR2)",
-       {"-object",
-        fmt::format("memory-backend-file,id=kagami-shm,share=on,mem-path={},size={}", request.shm_path, size),
-        "-device", "ivshmem-plain,memdev=kagami-shm"}},
+  std::vector<QemuArgGroup> groups;
+  for (unsigned i = 0; i < std::max(request.outputs, 1u); ++i) {
+    const std::string id = output_region("kagami-shm", i);
+    groups.push_back(
+        {request.outputs > 1
+             ? fmt::format("the shared memory of guest output {} (ivshmem BAR2; its own region and device)",
+                           i + 1)
+             : "the shared memory kagami-agent writes and kagami-client reads (ivshmem BAR2)",
+         {"-object",
+          fmt::format("memory-backend-file,id={},share=on,mem-path={},size={}", id,
+                      output_region(request.shm_path, i), size),
+          "-device", fmt::format("ivshmem-plain,memdev={}", id)}});
+  }
+  std::vector<QemuArgGroup> rest{
       {"SPICE on loopback only: keyboard, mouse, clipboard and audio for kagami-client",
        {"-spice", fmt::format("port={},addr=127.0.0.1,disable-ticketing=on", request.spice_port)}},
       {"an absolute pointer, so the guest cursor follows the client's",
@@ -25,6 +37,8 @@ std::vector<QemuArgGroup> qemu_args(const QemuArgsRequest& request) {
        {"-device", "virtio-serial-pci", "-chardev", "spicevmc,id=vdagent,name=vdagent", "-device",
         "virtserialport,chardev=vdagent,name=com.redhat.spice.0"}},
   };
+  groups.insert(groups.end(), rest.begin(), rest.end());
+  return groups;
 }
 
 std::string format_qemu_args(const std::vector<QemuArgGroup>& groups) {

@@ -10,6 +10,7 @@ struct QemuArgsRequest {
   std::string shm_path = "/dev/shm/looking-glass";  // a file, or /dev/kvmfrN
   std::uint64_t size = 32 * 1024 * 1024;
   std::uint16_t spice_port = 5900;
+  unsigned outputs = 1;  // guest outputs: one region and ivshmem device each (setup/outputs.h)
 };
 
 // One group of arguments with the reason it is there.

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "capture/drm/drm_formats.h"
+#include "capture/drm/drm_outputs.h"
 #include "capture/drm/scanout_plan.h"
 
 namespace kagami::capture {
@@ -74,9 +75,17 @@ Result<void> DrmBackend::start() {
                              std::strerror(errno))};
   }
   crtc_id_ = 0;
-  for (int i = 0; i < resources->count_crtcs && crtc_id_ == 0; ++i) {
-    std::unique_ptr<drmModeCrtc, CrtcDeleter> crtc(drmModeGetCrtc(fd_, resources->crtcs[i]));
-    if (crtc && crtc->mode_valid && crtc->buffer_id != 0) crtc_id_ = crtc->crtc_id;
+  output_.reset();
+  if (config_.output.empty()) {
+    for (int i = 0; i < resources->count_crtcs && crtc_id_ == 0; ++i) {
+      std::unique_ptr<drmModeCrtc, CrtcDeleter> crtc(drmModeGetCrtc(fd_, resources->crtcs[i]));
+      if (crtc && crtc->mode_valid && crtc->buffer_id != 0) crtc_id_ = crtc->crtc_id;
+    }
+  } else {
+    auto picked = pick_drm_output(fd_, *resources, config_.output);
+    if (!picked) return Error{fmt::format("{}: {}", config_.path, picked.error().message)};
+    crtc_id_ = picked->crtc_id;
+    output_ = picked->info;
   }
   if (crtc_id_ == 0) return Error{fmt::format("{}: no CRTC is showing a framebuffer", config_.path)};
   auto fb = current_fb();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "capture/drm/gpu_reader.h"
@@ -20,6 +21,9 @@ namespace kagami::capture {
 struct DrmConfig {
   std::string path = "/dev/dri/card0";
   std::chrono::milliseconds poll_interval{16};
+  // One of several outputs: the connector name ("Virtual-2") or the index among the active CRTCs.
+  // Empty: the first active CRTC (and no output record).
+  std::string output;
   GpuReaderFactory gpu_reader;  // empty: linear scanout buffers only (the static agent)
 };
 
@@ -30,6 +34,7 @@ class DrmBackend final : public PolledScreenBackend {
 
   std::string_view name() const override { return "drm"; }
   Result<void> start() override;
+  std::optional<protocol::OutputInfo> output() const override { return output_; }
 
  protected:
   CaptureStatus read_screen(std::vector<std::byte>& out, FrameFormat& format) override;
@@ -55,6 +60,7 @@ class DrmBackend final : public PolledScreenBackend {
   DrmConfig config_;
   int fd_ = -1;
   std::uint32_t crtc_id_ = 0;
+  std::optional<protocol::OutputInfo> output_;
   std::map<std::uint32_t, Mapping> mappings_;  // by framebuffer id
   std::unique_ptr<GpuReader> gpu_;             // made on the first tiled framebuffer
 };

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xcb/damage.h>
+#include <xcb/randr.h>
 #include <xcb/shm.h>
 #include <xcb/xcb.h>
 #include <xcb/xfixes.h>
@@ -15,12 +16,16 @@
 #include <memory>
 
 #include "capture/rects.h"
+#include "capture/x11/x11_outputs.h"
 
 namespace kagami::capture {
 
 namespace {
 
 constexpr std::uint32_t kBandBytes = 2u << 20;  // the write pointer moves after each ~2 MiB band
+// With an output: how often its placement is checked when no RandR event said it changed (a
+// server need not send one for `xrandr --setmonitor`).
+constexpr std::chrono::seconds kOutputCheck{1};
 
 template <class T>
 using Reply = std::unique_ptr<T, decltype(&std::free)>;
@@ -96,8 +101,13 @@ Result<void> X11Backend::start() {
     conn_ = conn;
     root_ = screen->root;
   }
-  width_ = screen->width_in_pixels;
-  height_ = screen->height_in_pixels;
+  width_ = root_width_ = screen->width_in_pixels;
+  height_ = root_height_ = screen->height_in_pixels;
+  {
+    std::lock_guard lock(conn_mutex_);
+    origin_x_ = origin_y_ = 0;
+  }
+  output_.reset();
 
   // Only 24/32-bit TrueColor with red in bits 16-23 maps to KVMFR BGRA without a conversion.
   bool bgra = false;
@@ -118,6 +128,17 @@ Result<void> X11Backend::start() {
         fmt::format("X server {}: unsupported root visual (depth {}); kagami captures 24/32-bit "
                     "TrueColor with 8-bit channels",
                     d, screen->root_depth)};
+  }
+
+  if (!config_.output.empty()) {
+    if (auto r = find_output(); !r) {
+      disconnect();
+      return r;
+    }
+    randr_event_ = xcb_get_extension_data(conn_, &xcb_randr_id)->first_event;
+    xcb_randr_select_input(conn_, root_,
+                           XCB_RANDR_NOTIFY_MASK_SCREEN_CHANGE | XCB_RANDR_NOTIFY_MASK_CRTC_CHANGE);
+    next_output_check_ = std::chrono::steady_clock::now() + kOutputCheck;
   }
 
   const std::uint32_t events = XCB_EVENT_MASK_STRUCTURE_NOTIFY;
@@ -160,6 +181,35 @@ Result<void> X11Backend::start() {
   return {};
 }
 
+Result<void> X11Backend::find_output() {
+  auto monitors = list_monitors(conn_, root_);
+  if (!monitors) return Error{monitors.error().message};
+  auto picked = pick_monitor(*monitors, config_.output, root_width_, root_height_);
+  if (!picked) return Error{picked.error().message};
+  output_ = std::move(*picked);
+  {
+    std::lock_guard lock(conn_mutex_);
+    origin_x_ = output_->rect.x;
+    origin_y_ = output_->rect.y;
+  }
+  width_ = output_->rect.width;
+  height_ = output_->rect.height;
+  check_output_ = false;
+  return {};
+}
+
+bool X11Backend::output_moved() {
+  auto monitors = list_monitors(conn_, root_);
+  if (!monitors) return true;
+  auto picked = pick_monitor(*monitors, config_.output, root_width_, root_height_);
+  return !picked || !(*picked == *output_);
+}
+
+bool X11Backend::on_output(std::int32_t x, std::int32_t y) const {
+  return x >= origin_x_ && y >= origin_y_ && std::int64_t{x} < std::int64_t{origin_x_} + width_ &&
+         std::int64_t{y} < std::int64_t{origin_y_} + height_;
+}
+
 void X11Backend::handle_events(bool* damaged, bool* cursor_changed) {
   while (xcb_generic_event_t* raw = xcb_poll_for_event(conn_)) {
     std::unique_ptr<xcb_generic_event_t, decltype(&std::free)> event(raw, &std::free);
@@ -168,6 +218,15 @@ void X11Backend::handle_events(bool* damaged, bool* cursor_changed) {
       *damaged = true;
     } else if (xfixes_ && type == xfixes_event_ + XCB_XFIXES_CURSOR_NOTIFY) {
       *cursor_changed = true;
+    } else if (output_ && type == randr_event_ + XCB_RANDR_SCREEN_CHANGE_NOTIFY) {
+      check_output_ = true;
+    } else if (output_ && type == XCB_CONFIGURE_NOTIFY) {
+      const auto* configure = reinterpret_cast<xcb_configure_notify_event_t*>(event.get());
+      if (configure->window == root_) {
+        root_width_ = configure->width;
+        root_height_ = configure->height;
+        check_output_ = true;
+      }
     } else if (type == XCB_CONFIGURE_NOTIFY) {
       const auto* configure = reinterpret_cast<xcb_configure_notify_event_t*>(event.get());
       if (configure->window == root_ && (configure->width != width_ || configure->height != height_)) {
@@ -186,11 +245,16 @@ bool X11Backend::fetch_damage(std::vector<Rect>* rects) {
   const xcb_rectangle_t* list = xcb_xfixes_fetch_region_rectangles(r.get());
   const int count = xcb_xfixes_fetch_region_rectangles_length(r.get());
   for (int i = 0; i < count; ++i) {
-    const Rect clipped =
-        clip(Rect{static_cast<std::uint32_t>(std::max<int>(list[i].x, 0)),
-                  static_cast<std::uint32_t>(std::max<int>(list[i].y, 0)), list[i].width, list[i].height},
-             width_, height_);
-    add_rect(*rects, clipped);
+    // Root coordinates -> frame coordinates (the output's origin), clipped to the frame.
+    const std::int64_t x0 = std::clamp<std::int64_t>(std::int64_t{list[i].x} - origin_x_, 0, width_);
+    const std::int64_t y0 = std::clamp<std::int64_t>(std::int64_t{list[i].y} - origin_y_, 0, height_);
+    const std::int64_t x1 =
+        std::clamp<std::int64_t>(std::int64_t{list[i].x} + list[i].width - origin_x_, 0, width_);
+    const std::int64_t y1 =
+        std::clamp<std::int64_t>(std::int64_t{list[i].y} + list[i].height - origin_y_, 0, height_);
+    if (x1 <= x0 || y1 <= y0) continue;  // damage on another output
+    add_rect(*rects, Rect{static_cast<std::uint32_t>(x0), static_cast<std::uint32_t>(y0),
+                          static_cast<std::uint32_t>(x1 - x0), static_cast<std::uint32_t>(y1 - y0)});
   }
   return true;
 }
@@ -230,11 +294,12 @@ bool X11Backend::fetch_cursor_shape(protocol::CursorUpdate* update) {
   hotspot_y_ = static_cast<std::int16_t>(image->yhot);
   update->has_position = true;
   // KVMFR (as DXGI, and as clients draw it) places the shape's top-left corner, not the hotspot.
-  update->x = static_cast<std::int16_t>(image->x - hotspot_x_);
-  update->y = static_cast<std::int16_t>(image->y - hotspot_y_);
-  // A hidden cursor (XFixesHideCursor, an empty cursor) has no opaque pixel.
+  update->x = static_cast<std::int16_t>(image->x - origin_x_ - hotspot_x_);
+  update->y = static_cast<std::int16_t>(image->y - origin_y_ - hotspot_y_);
+  // A hidden cursor (XFixesHideCursor, an empty cursor) has no opaque pixel; with an output,
+  // only the output that holds the pointer shows it.
   pointer_visible_ = any_visible;
-  update->visible = pointer_visible_;
+  update->visible = pointer_visible_ && on_output(image->x, image->y);
   pointer_x_ = image->x;
   pointer_y_ = image->y;
   have_pointer_ = true;
@@ -249,9 +314,9 @@ bool X11Backend::poll_pointer(protocol::CursorUpdate* update) {
   pointer_y_ = p->root_y;
   have_pointer_ = true;
   update->has_position = true;
-  update->x = static_cast<std::int16_t>(pointer_x_ - hotspot_x_);
-  update->y = static_cast<std::int16_t>(pointer_y_ - hotspot_y_);
-  update->visible = pointer_visible_ || !xfixes_;
+  update->x = static_cast<std::int16_t>(pointer_x_ - origin_x_ - hotspot_x_);
+  update->y = static_cast<std::int16_t>(pointer_y_ - origin_y_ - hotspot_y_);
+  update->visible = (pointer_visible_ || !xfixes_) && on_output(pointer_x_, pointer_y_);
   return true;
 }
 
@@ -263,6 +328,11 @@ CaptureStatus X11Backend::capture(std::chrono::milliseconds timeout, CaptureEven
     if (xcb_connection_has_error(conn_)) return lost("the X server closed the connection");
     handle_events(&damaged, &cursor_changed);
     const auto now = std::chrono::steady_clock::now();
+    if (output_ && (check_output_ || now >= next_output_check_)) {
+      check_output_ = false;
+      next_output_check_ = now + kOutputCheck;
+      if (output_moved()) return lost(fmt::format("output '{}' changed or went away", config_.output));
+    }
 
     protocol::CursorUpdate cursor;
     bool have_cursor = false;
@@ -354,7 +424,8 @@ CaptureStatus X11Backend::read_bands_shm(const FrameTarget& target, std::uint32_
   cookies.reserve(bands.size());
   for (const Rect& b : bands) {
     const std::uint64_t offset = (direct ? target.region_offset : 0) + std::uint64_t{b.y} * target.pitch;
-    cookies.push_back(xcb_shm_get_image(conn_, root_, 0, static_cast<std::int16_t>(b.y),
+    cookies.push_back(xcb_shm_get_image(conn_, root_, static_cast<std::int16_t>(origin_x_),
+                                        static_cast<std::int16_t>(origin_y_ + static_cast<std::int32_t>(b.y)),
                                         static_cast<std::uint16_t>(b.width),
                                         static_cast<std::uint16_t>(b.height), ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP,
                                         segment, static_cast<std::uint32_t>(offset)));
@@ -385,7 +456,8 @@ CaptureStatus X11Backend::read_bands_plain(const FrameTarget& target, const std:
     xcb_generic_error_t* err = nullptr;
     auto r = reply(xcb_get_image_reply(
         conn_,
-        xcb_get_image(conn_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, static_cast<std::int16_t>(b.y),
+        xcb_get_image(conn_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, static_cast<std::int16_t>(origin_x_),
+                      static_cast<std::int16_t>(origin_y_ + static_cast<std::int32_t>(b.y)),
                       static_cast<std::uint16_t>(b.width), static_cast<std::uint16_t>(b.height), ~0u),
         &err));
     if (!r) {
@@ -429,8 +501,9 @@ void X11Backend::set_cursor_position(std::int32_t x, std::int32_t y) {
   // xcb connections are thread-safe; this comes from the agent's timer thread.
   std::lock_guard lock(conn_mutex_);
   if (!conn_) return;
-  xcb_warp_pointer(conn_, XCB_NONE, root_, 0, 0, 0, 0, static_cast<std::int16_t>(x),
-                   static_cast<std::int16_t>(y));
+  // Output coordinates -> root coordinates.
+  xcb_warp_pointer(conn_, XCB_NONE, root_, 0, 0, 0, 0, static_cast<std::int16_t>(x + origin_x_),
+                   static_cast<std::int16_t>(y + origin_y_));
   xcb_flush(conn_);
 }
 

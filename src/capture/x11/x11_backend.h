@@ -7,10 +7,15 @@
 //   cursor  XFixes cursor-change events and images; the position is polled (QueryPointer).
 //   resize  the root window's ConfigureNotify (what a RandR screen resize sends): the next
 //           frame has the new format and full damage.
+//   output  with X11Config::output, one RandR monitor (x11_outputs.h) instead of the root: the
+//           frame is that rectangle of the root, damage is clipped to it and moved to its
+//           origin, the cursor is visible only while the pointer is on it. When the monitor
+//           moves or changes size, capture() returns reinit and start() looks it up again.
 // A lost connection returns CaptureStatus::reinit; start() connects again.
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "capture/capture.h"
@@ -21,6 +26,7 @@ namespace kagami::capture {
 
 struct X11Config {
   std::string display;  // empty: $DISPLAY
+  std::string output;   // a RandR monitor name or index; empty: the whole root window
   bool use_shm = true;
   bool use_damage = true;
   std::chrono::milliseconds poll_interval{16};  // cursor position polls (60 Hz); full frames without XDamage
@@ -37,6 +43,7 @@ class X11Backend final : public CaptureBackend {
   CaptureStatus read_pixels(const FrameTarget& target, std::span<const Rect> rects) override;
   void set_cursor_position(std::int32_t x, std::int32_t y) override;
   std::string last_error() const override { return error_; }
+  std::optional<protocol::OutputInfo> output() const override { return output_; }
 
   // What start() found, for logs and tests.
   bool using_shm() const { return shm_; }
@@ -44,6 +51,9 @@ class X11Backend final : public CaptureBackend {
 
  private:
   void disconnect();
+  Result<void> find_output();                            // sets output_, origin and size from config_.output
+  bool output_moved();                                   // the monitor is no longer where output_ says
+  bool on_output(std::int32_t x, std::int32_t y) const;  // a root position lies on the frame
   CaptureStatus lost(std::string why);
   void handle_events(bool* damaged, bool* cursor_changed);
   bool fetch_damage(std::vector<Rect>* rects);
@@ -62,7 +72,15 @@ class X11Backend final : public CaptureBackend {
   std::mutex conn_mutex_;
   xcb_connection_t* conn_ = nullptr;
   std::uint32_t root_ = 0;
-  std::uint32_t width_ = 0, height_ = 0;
+  std::uint32_t width_ = 0, height_ = 0;  // of the frame: the root, or the output
+  // With an output: its place on the root. origin_ is written under conn_mutex_ (capture thread)
+  // and read under it by set_cursor_position.
+  std::optional<protocol::OutputInfo> output_;
+  std::int32_t origin_x_ = 0, origin_y_ = 0;
+  std::uint32_t root_width_ = 0, root_height_ = 0;
+  std::chrono::steady_clock::time_point next_output_check_{};  // also without an event
+  bool check_output_ = false;  // the root or the RandR layout changed: look the output up again
+  std::uint8_t randr_event_ = 0;
   std::uint8_t damage_event_ = 0, xfixes_event_ = 0;
   bool shm_ = false;
   bool damage_ext_ = false;
