@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "client/layout.h"
+#include "protocol/lgmp_layout.h"
 #include "e2e_harness.h"
 #include "frame_builder.h"
 #include "renderer_backends.h"
@@ -433,10 +435,21 @@ TEST_F(ClientEndToEnd, StatusSaysWhatTheClientIsWaitingFor) {
     const std::size_t at = static_cast<std::size_t>(magic - begin) + 8;
     const std::uint32_t old_version = 19;
     std::memcpy(bytes.data() + at, &old_version, 4);
-    agent.start();  // setup rewrites it: patch again right after, before the client joins
-    std::memcpy(bytes.data() + at, &old_version, 4);
+    // An old agent's new session and heartbeat on that user data (our own agent repairs the patched
+    // version within one tick, so it cannot stand in for a B6 host; the new session ID makes a
+    // client that had joined the previous one read the user data again).
+    auto& header = *reinterpret_cast<protocol::LgmpHeader*>(bytes.data());
+    std::atomic_ref<std::uint32_t>(header.session_id).fetch_add(1);
+    std::atomic<bool> beating{true};
+    std::thread heartbeat([&] {
+      while (beating.load()) {
+        std::atomic_ref<std::uint64_t>(header.timestamp).fetch_add(10);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
     EXPECT_TRUE(client.wait_for_log("KVMFR 19")) << client.log();
-    agent.stop();
+    beating = false;
+    heartbeat.join();
 
     // A valid agent, then it stops: the client says so and keeps waiting.
     TestAgent valid(bytes);
