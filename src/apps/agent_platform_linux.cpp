@@ -68,8 +68,8 @@ class LinuxPlatform final : public AgentPlatform {
                        "Shared-memory file to publish into, e.g. /dev/shm/looking-glass (testing, or a "
                        "host-side run); /dev/kvmfrN for the kvmfr device");
     app.add_option("--device", device_,
-                   "ivshmem PCI device inside a VM: 'ivshmem' (the first 1af4:1110 device) or 'ivshmem:BDF' "
-                   "(e.g. ivshmem:0000:00:05.0)")
+                   "ivshmem PCI device inside a VM: 'ivshmem' (the first 1af4:1110 device, also what the agent "
+                   "uses without --shm or --device) or 'ivshmem:BDF' (e.g. ivshmem:0000:00:05.0)")
         ->excludes(shm_opt);
     std::string names;
     for (const auto& n : capture::backend_names()) names += n + ", ";
@@ -107,8 +107,6 @@ class LinuxPlatform final : public AgentPlatform {
   }
 
   Result<void> check_options() override {
-    if (shm_.empty() && device_.empty())
-      return Error{"no shared memory given: pass --device ivshmem inside a VM, or --shm PATH (see --help)"};
     if (!parse_size(pattern_size_, &backend_.pattern.size)) {
       return Error{fmt::format("--pattern-size {}: expected WxH, at least {}x{}", pattern_size_,
                                capture::kPatternMinWidth, capture::kPatternMinHeight)};
@@ -118,8 +116,18 @@ class LinuxPlatform final : public AgentPlatform {
     return {};
   }
 
+  // Neither --shm nor --device: inside a VM the first ivshmem device is the usual answer (as the
+  // Looking Glass host does), so a bare `kagami-agent` works there.
   Result<std::unique_ptr<shm::Region>> open_region() override {
-    return shm::open_region(shm_.empty() ? device_ : shm_);
+    if (!shm_.empty()) return shm::open_region(shm_);
+    if (!device_.empty()) return shm::open_region(device_);
+    auto region = shm::open_region("ivshmem");
+    if (!region)
+      return Error{fmt::format(
+          "no shared memory given, and none found: {}. Inside a VM add an ivshmem device; elsewhere "
+          "(testing, a host-side run) pass --shm PATH (see --help)",
+          region.error().message)};
+    return region;
   }
 
   // An exclusive flock on the region's file (the /dev/shm file, /dev/kvmfrN or the BAR's sysfs
