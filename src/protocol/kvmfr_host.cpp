@@ -9,6 +9,29 @@
 #include "protocol/shared_atomic.h"
 
 namespace kagami::protocol {
+namespace {
+
+// The KVMFRFrame header of a posted frame, every field from the description (the offset field is
+// set once at setup and repaired by process()).
+void write_frame_header(KvmfrFrame& f, const FrameDescription& d) {
+  f.format_ver = d.format_ver;
+  f.frame_serial = d.frame_serial;
+  f.type = d.type;
+  f.screen_width = d.screen_width;
+  f.screen_height = d.screen_height;
+  f.data_width = d.data_width;
+  f.data_height = d.data_height;
+  f.frame_width = d.frame_width;
+  f.frame_height = d.frame_height;
+  f.rotation = d.rotation;
+  f.stride = d.stride;
+  f.pitch = d.pitch;
+  f.damage_rects_count = static_cast<std::uint32_t>(d.damage.size());
+  std::copy(d.damage.begin(), d.damage.end(), f.damage_rects);
+  f.flags = d.flags;
+}
+
+}  // namespace
 
 FrameWrite::FrameWrite(std::byte* frame_buffer, std::uint64_t data_size, std::uint64_t pixels_offset,
                        std::uint32_t buffer_index)
@@ -97,21 +120,7 @@ Result<FrameWrite> KvmfrHost::post_frame(const FrameDescription& d) {
   const std::uint32_t buffer = next_buffer_;
   const LgmpAllocation& memory = frame_buffers_[buffer];
   auto* f = reinterpret_cast<KvmfrFrame*>(at(memory.offset));
-  f->format_ver = d.format_ver;
-  f->frame_serial = d.frame_serial;
-  f->type = d.type;
-  f->screen_width = d.screen_width;
-  f->screen_height = d.screen_height;
-  f->data_width = d.data_width;
-  f->data_height = d.data_height;
-  f->frame_width = d.frame_width;
-  f->frame_height = d.frame_height;
-  f->rotation = d.rotation;
-  f->stride = d.stride;
-  f->pitch = d.pitch;
-  f->damage_rects_count = static_cast<std::uint32_t>(d.damage.size());
-  std::copy(d.damage.begin(), d.damage.end(), f->damage_rects);
-  f->flags = d.flags;
+  write_frame_header(*f, d);
   last_description_ = d;
   last_description_.damage = {};  // the span is the caller's; a repost is announced whole anyway
 
@@ -134,20 +143,7 @@ Result<void> KvmfrHost::repost_last_frame() {
   const LgmpAllocation& memory = frame_buffers_[last_frame_];
   auto* f = reinterpret_cast<KvmfrFrame*>(at(memory.offset));
   const FrameDescription& d = last_description_;
-  f->format_ver = d.format_ver;
-  f->frame_serial = d.frame_serial;
-  f->type = d.type;
-  f->screen_width = d.screen_width;
-  f->screen_height = d.screen_height;
-  f->data_width = d.data_width;
-  f->data_height = d.data_height;
-  f->frame_width = d.frame_width;
-  f->frame_height = d.frame_height;
-  f->rotation = d.rotation;
-  f->stride = d.stride;
-  f->pitch = d.pitch;
-  f->damage_rects_count = 0;
-  f->flags = d.flags;
+  write_frame_header(*f, d);  // last_description_ carries no damage rects
   auto* wp =
       &reinterpret_cast<FrameBufferHeader*>(at(memory.offset + page_size_ - kFrameBufferHeaderSize))->wp;
   atomic_store(*wp, static_cast<std::uint32_t>(std::uint64_t{d.data_height} * d.pitch));
