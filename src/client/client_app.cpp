@@ -223,11 +223,11 @@ void ClientApp::check_input_note(std::uint64_t now_ns) {
   }
 }
 
-RedrawPolicy::Inputs ClientApp::redraw_inputs(std::uint64_t now_ns) const {
+RedrawPolicy::Inputs ClientApp::redraw_inputs() const {
   RedrawPolicy::Inputs in;
   in.hidden = hidden_;
   in.every_vblank = options_.present == PresentMode::every_vblank;
-  in.overlay_animating = overlay_->animating(now_ns);
+  in.overlay_redraw_ns = overlay_->redraw_at_ns();
   in.show_stats = options_.show_stats;
   return in;
 }
@@ -256,7 +256,7 @@ void ClientApp::render(std::uint64_t now_ns) {
   // Escape + O hides everything but the help (which shows while the escape key is held).
   const bool overlay_visible =
       (commands_.overlays() && (!snap_.connected || !have_image || !snap_.warning.empty() ||
-                                options_.show_stats || overlay_->animating(now_ns))) ||
+                                options_.show_stats || overlay_->showing_notice(now_ns))) ||
       keys_->escape_held();
   if (overlay_visible) {
     OverlayState o;
@@ -318,7 +318,7 @@ int ClientApp::run() {
     std::uint64_t now = monotonic_ns();
     // Sleeps until an event (X input, the frame thread's wake-up) or the next redraw deadline.
     SDL_Event e;
-    if (SDL_WaitEventTimeout(&e, redraw_.wait_ms(now, redraw_inputs(now)))) {
+    if (SDL_WaitEventTimeout(&e, redraw_.wait_ms(now, redraw_inputs()))) {
       handle_event(e);
       while (running_ && SDL_PollEvent(&e)) handle_event(e);
     }
@@ -327,7 +327,7 @@ int ClientApp::run() {
     if (render_requested_.exchange(false)) redraw_.changed();
     take_snapshot(now);
     check_input_note(now);
-    if (redraw_.needs_redraw(now, redraw_inputs(now))) render(now);
+    if (redraw_.needs_redraw(now, redraw_inputs())) render(now);
   }
   return 0;
 }

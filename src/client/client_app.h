@@ -39,7 +39,7 @@ class ClientApp {
   void render(std::uint64_t now_ns);
   void update_title();
   void update_intake_hidden();
-  RedrawPolicy::Inputs redraw_inputs(std::uint64_t now_ns) const;
+  RedrawPolicy::Inputs redraw_inputs() const;
 
   Options options_;
   std::unique_ptr<Window> window_;

@@ -81,8 +81,6 @@ void Overlay::notify(std::string text, std::uint64_t now_ns) {
   notice_until_ns_ = now_ns + 4'000'000'000ull;
 }
 
-bool Overlay::animating(std::uint64_t now_ns) const { return now_ns < notice_until_ns_ + 200'000'000ull; }
-
 ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns) {
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();

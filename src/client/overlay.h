@@ -46,8 +46,11 @@ class Overlay {
   void process_event(const SDL_Event& event);
   // A notice shown for a few seconds (e.g. "screenshot saved to ...").
   void notify(std::string text, std::uint64_t now_ns);
-  // True while something on screen needs to be redrawn to stay current (a notice is timing out).
-  bool animating(std::uint64_t now_ns) const;
+  // True while a notice is on screen (the overlay must be drawn).
+  bool showing_notice(std::uint64_t now_ns) const { return now_ns < notice_until_ns_; }
+  // When the screen must be drawn again for the overlay to stay current: the last notice's
+  // expiry (it is nothing to animate: one draw when it shows, one when it goes).
+  std::uint64_t redraw_at_ns() const { return notice_until_ns_; }
   // Lays out this frame's overlay; the draw data stays valid until the next build().
   ImDrawData* build(const OverlayState& state, std::uint64_t now_ns);
 

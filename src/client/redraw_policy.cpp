@@ -24,7 +24,9 @@ void RedrawPolicy::keep_drawing_until(std::uint64_t until_ns) {
 bool RedrawPolicy::needs_redraw(std::uint64_t now_ns, const Inputs& in) const {
   if (in.hidden) return false;
   if (in.every_vblank) return true;
-  if (dirty_ || settle_frames_ > 0 || now_ns < redraw_until_ns_ || in.overlay_animating) return true;
+  if (dirty_ || settle_frames_ > 0 || now_ns < redraw_until_ns_) return true;
+  if (in.overlay_redraw_ns && now_ns >= in.overlay_redraw_ns && last_present_ns_ < in.overlay_redraw_ns)
+    return true;
   if (cursor_moved_ && now_ns - last_present_ns_ >= kCursorRedrawNs) return true;
   return in.show_stats && now_ns - last_stats_draw_ns_ > kStatsRedrawNs;
 }
@@ -34,6 +36,7 @@ int RedrawPolicy::wait_ms(std::uint64_t now_ns, const Inputs& in) const {
   std::uint64_t next = now_ns + std::uint64_t{kMaxWaitMs} * 1'000'000;
   if (!in.hidden && cursor_moved_) next = std::min(next, last_present_ns_ + kCursorRedrawNs);
   if (!in.hidden && in.show_stats) next = std::min(next, last_stats_draw_ns_ + kStatsRedrawNs);
+  if (!in.hidden && in.overlay_redraw_ns > now_ns) next = std::min(next, in.overlay_redraw_ns);
   return next <= now_ns ? 0 : static_cast<int>((next - now_ns + 999'999) / 1'000'000);
 }
 

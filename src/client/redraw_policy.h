@@ -19,7 +19,7 @@ class RedrawPolicy {
   struct Inputs {
     bool hidden = false;
     bool every_vblank = false;       // --present every-vblank: draw each refresh
-    bool overlay_animating = false;  // a notice is timing out
+    std::uint64_t overlay_redraw_ns = 0;  // the overlay changes then (a notice goes); 0: never
     bool show_stats = false;         // the statistics move: 10 draws a second
   };
   bool needs_redraw(std::uint64_t now_ns, const Inputs& in) const;
