@@ -1,5 +1,5 @@
 #version 450
-// The cursor quad: the Vulkan twin of the GLES cursor pass (src/client/cursor_renderer.cpp).
+// The cursor quad: the Vulkan twin of the GLES cursor pass (src/client/gles/cursor_draw.cpp).
 layout(push_constant) uniform Push {
   vec4 dest;  // NDC: left, top, right, bottom
 } pc;
