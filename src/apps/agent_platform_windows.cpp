@@ -12,10 +12,15 @@ namespace {
 class WindowsPlatform final : public AgentPlatform {
  public:
   void add_options(CLI::App& app) override {
-    app.add_option("--shm", shm_,
-                   "Shared memory to publish into: 'ivshmem' (the first IVSHMEM device, as Looking Glass "
-                   "chooses), 'ivshmem:N' (the N-th), 'ivshmem:SIZE' (the one of that size, e.g. 64M), or "
-                   "a file to map (tests: Z:\\dev\\shm\\NAME under Wine)");
+    auto* shm_opt = app.add_option("--shm", shm_,
+                                   "A file to map (tests: Z:\\dev\\shm\\NAME under Wine); also takes the "
+                                   "--device spellings, as earlier versions did");
+    // The same option names as the Linux agent: --device for the device, --shm for a file.
+    app.add_option("--device", device_,
+                   "The IVSHMEM device: 'ivshmem' (the first, as Looking Glass chooses; also what the agent "
+                   "uses without --shm or --device), 'ivshmem:N' (the N-th) or 'ivshmem:SIZE' (the one of "
+                   "that size, e.g. 64M)")
+        ->excludes(shm_opt);
     app.add_option("--capture", capture_name_,
                    "Capture backend: dxgi (Desktop Duplication), gdi (BitBlt; slower, no secure desktop), "
                    "or auto (dxgi, else gdi; logged)")
@@ -29,14 +34,13 @@ class WindowsPlatform final : public AgentPlatform {
                    "is on another adapter (default: any adapter that is not a virtual display)");
   }
 
-  Result<void> check_options() override {
-    if (shm_.empty())
-      return Error{
-          "no shared memory given: pass --shm ivshmem (the IVSHMEM device) or --shm FILE (see --help)"};
-    return {};
-  }
+  Result<void> check_options() override { return {}; }
 
-  Result<std::unique_ptr<shm::Region>> open_region() override { return shm::open_region(shm_); }
+  // Neither --shm nor --device: the first IVSHMEM device, as the Looking Glass host does.
+  Result<std::unique_ptr<shm::Region>> open_region() override {
+    if (!shm_.empty()) return shm::open_region(shm_);
+    return shm::open_region(device_.empty() ? "ivshmem" : device_);
+  }
 
   Result<std::unique_ptr<capture::CaptureBackend>> open_capture() override {
     return agent::make_windows_capture(capture_name_, dxgi_);
@@ -48,6 +52,7 @@ class WindowsPlatform final : public AgentPlatform {
 
  private:
   std::string shm_;
+  std::string device_;
   std::string capture_name_ = "auto";
   capture::DxgiOptions dxgi_;
 };

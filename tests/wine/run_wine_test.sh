@@ -87,12 +87,19 @@ case "$scenario" in
     step "--help names the Windows options; usage errors are exit code 2"
     run_agent help --help
     [ "$rc" -eq 0 ] || fail "--help exited with $rc"
-    for option in --shm ivshmem --capture dxgi gdi --output --gpu --fps-max; do
+    for option in --shm --device ivshmem --capture dxgi gdi --output --gpu --fps-max; do
       grep -q -- "$option" "$work/help.log" || fail "--help does not mention $option"
     done
+    step "neither --shm nor --device: the first IVSHMEM device, and there is none under Wine"
     run_agent no_shm --capture gdi
-    [ "$rc" -eq 2 ] || fail "no --shm: exit code $rc, expected 2"
-    grep -q "no shared memory given" "$work/no_shm.log" || fail "no --shm: message"
+    [ "$rc" -eq 3 ] || fail "no --shm: exit code $rc, expected 3"
+    grep -q "no IVSHMEM device found: install the virtio-win IVSHMEM driver" "$work/no_shm.log" || fail "no --shm: message"
+    run_agent both --shm 'Z:\dev\shm\x' --device ivshmem --capture gdi
+    [ "$rc" -eq 2 ] || fail "--shm with --device: exit code $rc, expected 2"
+    step "--device ivshmem without a device (the Linux agent's option name)"
+    run_agent device --device ivshmem --capture gdi
+    [ "$rc" -eq 3 ] || fail "--device ivshmem: exit code $rc, expected 3"
+    grep -q "no IVSHMEM device found: install the virtio-win IVSHMEM driver" "$work/device.log" || fail "--device message"
     run_agent bad_capture --shm ivshmem --capture x11
     [ "$rc" -eq 2 ] || fail "--capture x11: exit code $rc, expected 2"
 
