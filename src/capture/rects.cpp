@@ -84,6 +84,15 @@ std::vector<RowBand> row_bands(std::span<const Rect> rects, std::uint32_t frame_
   return bands;
 }
 
+std::vector<Rect> rects_to_copy(std::span<const Rect> rects, std::uint32_t width, std::uint32_t height,
+                                std::uint32_t rows) {
+  std::vector<Rect> todo(rects.begin(), rects.end());
+  if (todo.empty()) todo.push_back(Rect{0, 0, width, height});
+  for (Rect& r : todo) r = clip(r, width, rows);
+  std::erase_if(todo, [](const Rect& r) { return r.width == 0; });  // clip empties both sizes
+  return todo;
+}
+
 void copy_rects_in_order(std::vector<Rect> rects, std::uint32_t pitch, std::uint32_t rows_total,
                          const std::function<void(const Rect&)>& copy,
                          const std::function<void(std::uint64_t)>& progress) {

@@ -31,6 +31,11 @@ struct RowBand {
 };
 std::vector<RowBand> row_bands(std::span<const Rect> rects, std::uint32_t frame_height);
 
+// What read_pixels copies: the damage rects (none = the whole width x height frame), clipped to
+// the `rows` a frame slot holds, empty ones dropped.
+std::vector<Rect> rects_to_copy(std::span<const Rect> rects, std::uint32_t width, std::uint32_t height,
+                                std::uint32_t rows);
+
 // Copies rects in order of their top row and reports progress the way the write pointer needs it:
 // after each rect, every row above the next rect's top is final (`copy` is called per rect,
 // `progress` with a byte count = rows * pitch, increasing). The last call reports rows_total.

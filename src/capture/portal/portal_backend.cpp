@@ -330,12 +330,8 @@ CaptureStatus PortalBackend::read_pixels(const FrameTarget& target, std::span<co
   }
   const auto rows = static_cast<std::uint32_t>(
       std::min<std::uint64_t>(format_.height, target.pixels.size() / target.pitch));
-  std::vector<Rect> todo(rects.begin(), rects.end());
-  if (todo.empty()) todo.push_back(Rect{0, 0, format_.width, format_.height});
-  for (Rect& r : todo) r = clip(r, format_.width, rows);
-  std::erase_if(todo, [](const Rect& r) { return r.width == 0 || r.height == 0; });
   copy_rects_in_order(
-      std::move(todo), target.pitch, rows,
+      rects_to_copy(rects, format_.width, format_.height, rows), target.pitch, rows,
       [&](const Rect& r) {
         for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
           std::memcpy(target.pixels.data() + std::size_t{y} * target.pitch + std::size_t{r.x} * 4,

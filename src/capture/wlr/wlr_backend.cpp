@@ -400,12 +400,8 @@ CaptureStatus WlrBackend::read_pixels(const FrameTarget& target, std::span<const
   const std::uint32_t bpp = source_format_info(source_).bytes_per_pixel;
   const auto rows = static_cast<std::uint32_t>(
       std::min<std::uint64_t>(format_.height, target.pixels.size() / target.pitch));
-  std::vector<Rect> todo(rects.begin(), rects.end());
-  if (todo.empty()) todo.push_back(Rect{0, 0, format_.width, format_.height});
-  for (Rect& r : todo) r = clip(r, format_.width, rows);
-  std::erase_if(todo, [](const Rect& r) { return r.width == 0 || r.height == 0; });
   copy_rects_in_order(
-      std::move(todo), target.pitch, rows,
+      rects_to_copy(rects, format_.width, format_.height, rows), target.pitch, rows,
       [&](const Rect& r) {
         for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
           const std::uint32_t from = current_->y_invert ? format_.height - 1 - y : y;
