@@ -5,6 +5,7 @@
 #include <xcb/xcb.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 
@@ -153,11 +154,20 @@ TEST(AgentX11, CursorWarpsWhileTheBackendRestarts) {
   timer.join();
   XDraw x(xvfb.display());
   backend.set_cursor_position(123, 45);
-  auto* p = xcb_query_pointer_reply(x.c(), xcb_query_pointer(x.c(), x.root()), nullptr);
-  ASSERT_TRUE(p);
-  EXPECT_EQ(p->root_x, 123);
-  EXPECT_EQ(p->root_y, 45);
-  std::free(p);
+  // The warp travels on the backend's own connection: this one may ask before it has arrived.
+  std::int16_t px = -1, py = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  do {
+    auto* p = xcb_query_pointer_reply(x.c(), xcb_query_pointer(x.c(), x.root()), nullptr);
+    ASSERT_TRUE(p);
+    px = p->root_x;
+    py = p->root_y;
+    std::free(p);
+    if (px == 123 && py == 45) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(px, 123);
+  EXPECT_EQ(py, 45);
 }
 
 }  // namespace
