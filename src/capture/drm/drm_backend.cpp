@@ -10,6 +10,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -101,7 +102,17 @@ Result<std::uint32_t> DrmBackend::current_fb() {
   std::unique_ptr<drmModeCrtc, CrtcDeleter> crtc(drmModeGetCrtc(fd_, crtc_id_));
   if (!crtc) return Error{fmt::format("{}: CRTC {} went away", config_.path, crtc_id_)};
   if (crtc->buffer_id == 0) return Error{fmt::format("{}: CRTC {} shows nothing", config_.path, crtc_id_)};
+  viewport_ = {crtc->x, crtc->y, crtc->mode.hdisplay, crtc->mode.vdisplay};
   return crtc->buffer_id;
+}
+
+Rect DrmBackend::visible(const Mapping& m) const {
+  if (config_.output.empty()) return {0, 0, m.width, m.height};
+  // The kernel checks that the viewport fits the buffer at modeset; clip anyway, so that a
+  // buffer swapped under us can never make us read past the mapping.
+  const std::uint32_t x = std::min(viewport_.x, m.width);
+  const std::uint32_t y = std::min(viewport_.y, m.height);
+  return {x, y, std::min(viewport_.width, m.width - x), std::min(viewport_.height, m.height - y)};
 }
 
 Result<DrmBackend::Mapping> DrmBackend::map_fb(std::uint32_t fb_id) {
@@ -229,25 +240,37 @@ CaptureStatus DrmBackend::read_screen(std::vector<std::byte>& out, FrameFormat& 
     it = mappings_.emplace(*fb, *mapping).first;
   }
   const Mapping& m = it->second;
+  const Rect view = visible(m);
+  if (view.width == 0 || view.height == 0) {
+    set_error(fmt::format("{}: CRTC {} shows an empty part of framebuffer {}", config_.path, crtc_id_, *fb));
+    return CaptureStatus::reinit;
+  }
   if (!m.gpu.planes.empty()) {
+    // The GPU reads the whole buffer; the viewport's rows are then moved to the front.
     format = FrameFormat{};
     format.type = protocol::FrameType::bgra;
-    format.width = m.width;
-    format.height = m.height;
-    format.pitch = m.width * 4;
-    out.resize(std::size_t{format.pitch} * format.height);
-    if (auto r = gpu_->read(m.gpu, out.data(), format.pitch); !r) {
+    format.width = view.width;
+    format.height = view.height;
+    format.pitch = view.width * 4;
+    out.resize(std::size_t{m.width} * 4 * m.height);
+    if (auto r = gpu_->read(m.gpu, out.data(), m.width * 4); !r) {
       set_error(fmt::format("{}: {}", config_.path, r.error().message));
       return CaptureStatus::error;
     }
+    for (std::uint32_t y = 0; y < view.height; ++y) {
+      std::memmove(out.data() + std::size_t{y} * format.pitch,
+                   out.data() + (std::size_t{view.y} + y) * m.width * 4 + std::size_t{view.x} * 4,
+                   format.pitch);
+    }
+    out.resize(std::size_t{format.pitch} * format.height);
     return CaptureStatus::ok;
   }
   const SourceFormatInfo info = source_format_info(m.format);
   format = FrameFormat{};
   format.type = info.frame_type;
-  format.width = m.width;
-  format.height = m.height;
-  format.pitch = m.width * 4;
+  format.width = view.width;
+  format.height = view.height;
+  format.pitch = view.width * 4;
   out.resize(std::size_t{format.pitch} * format.height);
 
   dma_buf_sync sync{};
@@ -255,10 +278,11 @@ CaptureStatus DrmBackend::read_screen(std::vector<std::byte>& out, FrameFormat& 
     sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
     ::ioctl(m.dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync);
   }
-  const auto* base = static_cast<const std::byte*>(m.data) + m.offset;
-  for (std::uint32_t y = 0; y < m.height; ++y) {
+  const auto* base = static_cast<const std::byte*>(m.data) + m.offset + std::size_t{view.y} * m.pitch +
+                     std::size_t{view.x} * info.bytes_per_pixel;
+  for (std::uint32_t y = 0; y < view.height; ++y) {
     convert_row(m.format, base + std::size_t{y} * m.pitch, out.data() + std::size_t{y} * format.pitch,
-                m.width);
+                view.width);
   }
   if (m.dmabuf_fd >= 0) {
     sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;

@@ -5,6 +5,8 @@
 // (or CAP_SYS_ADMIN) to get buffer handles. Linear buffers are mapped and copied; tiled or
 // compressed ones (a GPU's usual scanout) go through `gpu_reader` (EGL import + GL readback;
 // drm/scanout_plan.h decides), and fail with a message saying so when there is none.
+// With --output the frame is the CRTC's viewport of its buffer (crtc x, y and mode size): Xorg
+// scans every monitor out of one desktop-wide buffer, each CRTC at its own offset.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -49,7 +51,11 @@ class DrmBackend final : public PolledScreenBackend {
     SourceFormat format = SourceFormat::xrgb8888;
     DmabufImage gpu;  // tiled/compressed: its planes' dma-buf fds (owned), read by gpu_
   };
+  // The CRTC's framebuffer now; also updates viewport_.
   Result<std::uint32_t> current_fb();
+  // The part of `m` this output shows: the CRTC's viewport clipped to the buffer with --output,
+  // else the whole buffer.
+  Rect visible(const Mapping& m) const;
   Result<Mapping> map_fb(std::uint32_t fb_id);
   Result<Mapping> export_planes(std::uint32_t fb_id, const ScanoutDescription& fb,
                                 const std::uint32_t handles[4], const std::uint32_t pitches[4],
@@ -60,6 +66,7 @@ class DrmBackend final : public PolledScreenBackend {
   DrmConfig config_;
   int fd_ = -1;
   std::uint32_t crtc_id_ = 0;
+  Rect viewport_;  // the CRTC's source rectangle in its framebuffer (x, y, mode size)
   std::optional<protocol::OutputInfo> output_;
   std::map<std::uint32_t, Mapping> mappings_;  // by framebuffer id
   std::unique_ptr<GpuReader> gpu_;             // made on the first tiled framebuffer

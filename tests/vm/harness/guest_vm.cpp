@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -115,17 +116,22 @@ Result<void> GuestVm::boot() {
   if (mkdtemp(dir_template) == nullptr) return Error{std::string("mkdtemp in /tmp: ") + std::strerror(errno)};
   work_dir_ = dir_template;
 
-  // A unique shared-memory file per VM, so tests can run in parallel.
+  // Unique shared-memory files per VM, so tests can run in parallel.
   remove_stale_shm_files();
-  shm_path_ = "/dev/shm/" + fs::path(work_dir_).filename().string();
-  const int fd = open(shm_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Error{"cannot create " + shm_path_ + ": " + std::strerror(errno)};
-  const bool sized = ftruncate(fd, static_cast<off_t>(options_.shm_size)) == 0;
-  void* map =
-      sized ? mmap(nullptr, options_.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
-  close(fd);
-  if (map == MAP_FAILED) return Error{"cannot size or map " + shm_path_ + ": " + std::strerror(errno)};
-  shm_map_ = map;
+  if (options_.shm_regions == 0 || options_.shm_regions > 8) return Error{"shm_regions must be 1..8"};
+  for (std::size_t i = 0; i < options_.shm_regions; ++i) {
+    std::string path = "/dev/shm/" + fs::path(work_dir_).filename().string();
+    if (i > 0) path += "-" + std::to_string(i);
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Error{"cannot create " + path + ": " + std::strerror(errno)};
+    shm_paths_.push_back(path);
+    const bool sized = ftruncate(fd, static_cast<off_t>(options_.shm_size)) == 0;
+    void* map =
+        sized ? mmap(nullptr, options_.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (map == MAP_FAILED) return Error{"cannot size or map " + path + ": " + std::strerror(errno)};
+    shm_maps_.push_back(map);
+  }
 
   auto port = free_loopback_port();
   if (!port) return port.error();
@@ -181,6 +187,12 @@ Result<void> GuestVm::build_initrd(const std::string& path) {
                            30000);
 }
 
+std::string GuestVm::shm_bdf(std::size_t i) {
+  char bdf[16];
+  std::snprintf(bdf, sizeof(bdf), "0000:00:%02zx.0", 0x10 + i);
+  return bdf;
+}
+
 std::vector<std::string> GuestVm::qemu_command(const std::string& initrd) const {
   const std::string mode = std::to_string(options_.width) + "x" + std::to_string(options_.height);
   // Option and value pairs on one line read better.
@@ -191,13 +203,9 @@ std::vector<std::string> GuestVm::qemu_command(const std::string& initrd) const 
       "-m", std::to_string(options_.memory_mb),
       "-kernel", options_.assets_dir + "/vmlinux",
       "-initrd", initrd,
-      "-append", "console=ttyS0 quiet panic=-1 video=Virtual-1:" + mode,
+      "-append", "console=ttyS0 quiet panic=-1 video=Virtual-1:" + mode + " " + options_.kernel_args,
       "-no-reboot",  // with panic=-1 a guest panic ends QEMU instead of hanging the test
-      "-vga", "std",
       "-device", "qemu-xhci", "-device", "usb-tablet", "-device", "usb-kbd",
-      "-object", "memory-backend-file,id=kagami-shm,mem-path=" + shm_path_ +
-                 ",size=" + std::to_string(options_.shm_size) + ",share=on",
-      "-device", "ivshmem-plain,memdev=kagami-shm",
       "-spice", "port=" + std::to_string(spice_port_) + ",addr=127.0.0.1,disable-ticketing=on",
       "-serial", "file:" + work_dir_ + "/console.log",
       "-chardev", "socket,id=control,path=" + work_dir_ + "/control.sock,server=on,wait=off",
@@ -205,6 +213,14 @@ std::vector<std::string> GuestVm::qemu_command(const std::string& initrd) const 
       "-qmp", "unix:" + work_dir_ + "/qmp.sock,server=on,wait=off",
   };
   // clang-format on
+  args.insert(args.end(), options_.display_args.begin(), options_.display_args.end());
+  for (std::size_t i = 0; i < shm_paths_.size(); ++i) {
+    const std::string id = "kagami-shm" + std::to_string(i);
+    args.insert(args.end(), {"-object",
+                             "memory-backend-file,id=" + id + ",mem-path=" + shm_paths_[i] +
+                                 ",size=" + std::to_string(options_.shm_size) + ",share=on",
+                             "-device", "ivshmem-plain,memdev=" + id + ",addr=" + shm_bdf(i).substr(8, 2)});
+  }
   args.insert(args.end(), options_.extra_qemu_args.begin(), options_.extra_qemu_args.end());
   return args;
 }
@@ -284,9 +300,11 @@ Result<CommandResult> GuestVm::run_until(std::string_view command, std::string_v
   }
 }
 
-Result<void> GuestVm::screendump(const std::string& ppm_path) {
+Result<void> GuestVm::screendump(const std::string& ppm_path, const std::string& device, int head) {
+  const std::string which =
+      device.empty() ? "" : R"(,"device":)" + json_quote(device) + R"(,"head":)" + std::to_string(head);
   auto reply = qmp_.execute(
-      R"({"execute":"screendump","arguments":{"filename":)" + json_quote(ppm_path) + "}}", 10000);
+      R"({"execute":"screendump","arguments":{"filename":)" + json_quote(ppm_path) + which + "}}", 10000);
   if (!reply) return reply.error();
   return {};
 }
@@ -303,9 +321,9 @@ void GuestVm::stop() {
     (void)qmp_.execute(R"({"execute":"quit"})", kQuitTimeoutMs);
     qemu_.wait_or_kill(kQuitTimeoutMs);
   }
-  if (shm_map_ != nullptr) munmap(shm_map_, options_.shm_size);
-  shm_map_ = nullptr;
-  if (!shm_path_.empty()) unlink(shm_path_.c_str());
+  for (void* map : shm_maps_) munmap(map, options_.shm_size);
+  shm_maps_.clear();
+  for (const std::string& path : shm_paths_) unlink(path.c_str());
   if (!work_dir_.empty() && !keep_work_dir_) {
     std::error_code ignored;
     fs::remove_all(work_dir_, ignored);

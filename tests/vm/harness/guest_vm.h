@@ -1,8 +1,9 @@
 #pragma once
 // GuestVm: one QEMU guest for a test, booted from the Debian kernel and the busybox initramfs
-// that the vm.assets test prepares (see docs/vm-tests.md). It has what kagami needs: an
-// ivshmem-plain device on a fresh /dev/shm file, standard VGA (bochs DRM, /dev/fb0), a USB
-// tablet and keyboard, and SPICE on 127.0.0.1. The test talks to it through:
+// that the vm.assets test prepares (see docs/vm-tests.md). It has what kagami needs: one or more
+// ivshmem-plain devices, each on a fresh /dev/shm file, standard VGA (bochs DRM, /dev/fb0) or
+// another display device, a USB tablet and keyboard, and SPICE on 127.0.0.1. The test talks to
+// it through:
 //   - the console log (ttyS0): progress lines "kagami-vm: <event> <uptime>";
 //   - the control port (ttyS1): run() executes a shell command in the guest;
 //   - QMP: screendump() and monitor() commands.
@@ -29,7 +30,14 @@ struct GuestFile {
 struct VmOptions {
   std::string assets_dir;            // holds vmlinux and base.cpio (the vm.assets fixture's output)
   std::vector<GuestFile> files;      // added to the initramfs
-  std::size_t shm_size = 32u << 20;  // the ivshmem region; a power of two
+  std::size_t shm_size = 32u << 20;  // each ivshmem region; a power of two
+  // How many ivshmem devices (one /dev/shm file each); device i sits at PCI slot 0x10 + i, so the
+  // guest finds it as ivshmem:<shm_bdf(i)>.
+  std::size_t shm_regions = 1;
+  // The display device; e.g. {"-vga", "none", "-device", "virtio-gpu-pci,max_outputs=2"}.
+  std::vector<std::string> display_args = {"-vga", "std"};
+  // Appended to the kernel command line, e.g. "video=Virtual-2:1024x768e" (force a connector on).
+  std::string kernel_args;
   unsigned memory_mb = 512;
   unsigned width = 1280;  // the guest's display mode, set on the kernel command line
   unsigned height = 720;
@@ -68,8 +76,9 @@ class GuestVm {
   // Runs `command` again every 50 ms until its output contains `text` (e.g. a line in a log
   // a background program writes); returns that run's result, or an error after the timeout.
   Result<CommandResult> run_until(std::string_view command, std::string_view text, int timeout_ms);
-  // Writes what the guest's display shows to a PPM file (QEMU's screendump).
-  Result<void> screendump(const std::string& ppm_path);
+  // Writes what the guest's display shows to a PPM file (QEMU's screendump); with several
+  // outputs, `device` (the display device's QEMU id) and `head` pick one.
+  Result<void> screendump(const std::string& ppm_path, const std::string& device = "", int head = 0);
   // A human monitor command, e.g. "info spice"; returns its output.
   Result<std::string> monitor(std::string_view command);
   // A QMP command object, e.g. {"execute":"input-send-event",...}; returns the reply line.
@@ -77,9 +86,13 @@ class GuestVm {
   // Asks QEMU to quit, then kills it; idempotent.
   void stop();
 
-  // The host's mapping of the ivshmem region (the /dev/shm file QEMU shares with the guest).
-  std::span<std::byte> shm() const { return {static_cast<std::byte*>(shm_map_), options_.shm_size}; }
-  const std::string& shm_path() const { return shm_path_; }
+  // The host's mapping of ivshmem region `i` (the /dev/shm file QEMU shares with the guest).
+  std::span<std::byte> shm(std::size_t i = 0) const {
+    return {static_cast<std::byte*>(shm_maps_.at(i)), options_.shm_size};
+  }
+  const std::string& shm_path(std::size_t i = 0) const { return shm_paths_.at(i); }
+  // The guest's PCI address of ivshmem device `i`, e.g. "0000:00:10.0".
+  static std::string shm_bdf(std::size_t i);
   int spice_port() const { return spice_port_; }
   const std::string& work_dir() const { return work_dir_; }
   const std::string& accel() const { return accel_; }
@@ -100,8 +113,8 @@ class GuestVm {
   VmOptions options_;
   std::string accel_;
   std::string work_dir_;
-  std::string shm_path_;
-  void* shm_map_ = nullptr;
+  std::vector<std::string> shm_paths_;
+  std::vector<void*> shm_maps_;
   int spice_port_ = 0;
   ChildProcess qemu_;
   std::chrono::steady_clock::time_point started_;
