@@ -26,9 +26,11 @@ class WindowsPlatform final : public AgentPlatform {
                    "or auto (dxgi, else gdi; logged)")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "dxgi", "gdi"}));
-    app.add_option("--output", dxgi_.output,
-                   "dxgi: the output to capture: an index, a device name (\\\\.\\DISPLAY2) or part of the "
-                   "adapter's name (default: the primary display)");
+    app.add_option(
+        "--output", dxgi_.output,
+        "The output to capture: an index or a device name (\\\\.\\DISPLAY2); dxgi also takes part of "
+        "the adapter's name (default: the primary display). Repeat as --output A --shm X --output B "
+        "--shm Y to serve several, each into its own region (with its output record)");
     app.add_option("--gpu", dxgi_.expected_gpu,
                    "dxgi: part of the passed-through GPU's name; a warning says when the captured output "
                    "is on another adapter (default: any adapter that is not a virtual display)");

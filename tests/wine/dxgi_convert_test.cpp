@@ -171,6 +171,39 @@ TEST(DxgiOutput, NoOutputsTellsAboutTheDummyPlug) {
   EXPECT_NE(none.error().message.find("dummy plug"), std::string::npos);
 }
 
+// The record a region carries: the output's place in the Windows desktop (left of the primary:
+// negative x), the box around all attached outputs, and an encoding the viewer accepts.
+TEST(DxgiOutput, RecordPlacesTheOutputInTheVirtualDesktop) {
+  const auto outputs = vm_with_gpu(true);  // QXL at -1024,0 1024x768; the GPU primary 1920x1080
+  auto left = output_record(outputs, 0);
+  ASSERT_TRUE(left) << left.error().message;
+  EXPECT_EQ(left->name, "\\\\.\\DISPLAY1");
+  EXPECT_EQ(left->rect, (protocol::OutputRect{-1024, 0, 1024, 768}));
+  EXPECT_EQ(left->desktop, (protocol::OutputRect{-1024, 0, 2944, 1080}));
+  EXPECT_EQ(left->index, 0u);
+  EXPECT_EQ(left->count, 2u);
+  auto primary = output_record(outputs, 1);
+  ASSERT_TRUE(primary);
+  EXPECT_EQ(primary->rect, (protocol::OutputRect{0, 0, 1920, 1080}));
+  EXPECT_EQ(primary->index, 1u);
+  auto parsed = protocol::parse_output(protocol::encode_output(*left));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(*parsed, *left);
+}
+
+TEST(DxgiOutput, RecordLeavesOutDetachedOutputsAndRefusesAnEmptyOne) {
+  auto outputs = vm_with_gpu(true);
+  outputs[0].attached = false;  // still listed, not part of the desktop
+  auto primary = output_record(outputs, 1);
+  ASSERT_TRUE(primary);
+  EXPECT_EQ(primary->desktop, (protocol::OutputRect{0, 0, 1920, 1080}));
+  outputs[0].desktop = {0, 0, 0, 0};
+  auto empty = output_record(outputs, 0);
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message.find("is it attached"), std::string::npos) << empty.error().message;
+  EXPECT_FALSE(output_record(outputs, 2));
+}
+
 TEST(DxgiOutput, VirtualAdapters) {
   EXPECT_TRUE(is_virtual_adapter("Red Hat QXL controller"));
   EXPECT_TRUE(is_virtual_adapter("Microsoft Basic Display Adapter"));

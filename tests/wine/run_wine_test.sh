@@ -7,7 +7,10 @@
 # documented error and exit code 3), service (install/start/stop/uninstall, registry, the agent
 # launched by the service publishes, restart after a crash), installer (the NSIS installer,
 # silent install and uninstall), dxgi (dxgi_wine_test.exe: the dxgi backend in the agent loop
-# against a scripted IDXGIOutputDuplication on real D3D11 textures; tests/wine/windows).
+# against a scripted IDXGIOutputDuplication on real D3D11 textures; tests/wine/windows), multimon
+# (two monitors: Xvfb split with `xrandr --setmonitor`, Wine told to read them through Xinerama;
+# one agent serves --output 0 and --output \\.\DISPLAY2 into two regions, each pixel-exact against
+# its monitor's part of the X root, with its output record and the pointer relative to it).
 # Every run: a fresh WINEPREFIX under WORK_DIR, WINEDEBUG=-all, `timeout` on each wine call,
 # `wineserver -k` and removal of the prefix, the Xvfb and the /dev/shm file at the end.
 set -euo pipefail
@@ -23,7 +26,7 @@ cleanup() {
   set +e
   [ -d "$work/prefix" ] && timeout 30 wineserver -k 2>/dev/null
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
-  rm -rf "$work" "$shm_file" "$shm_file-small"
+  rm -rf "$work" "$shm_file" "$shm_file-small" "$shm_file-2"
 }
 trap cleanup EXIT
 
@@ -35,7 +38,9 @@ fail() {
 step() { echo "--- $*"; }
 
 # A private X server: -displayfd picks a free display number.
-Xvfb -displayfd 3 -screen 0 640x480x24 -noreset -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+screen=640x480x24
+[ "$scenario" = multimon ] && screen=1600x600x24
+Xvfb -displayfd 3 -screen 0 "$screen" -noreset -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
 xvfb_pid=$!
 for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
 [ -s "$work/display" ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
@@ -185,6 +190,40 @@ case "$scenario" in
     cat "$work/dxgi.log"
     [ "$rc" -eq 0 ] || fail "dxgi_wine_test.exe exited with $rc"
     grep -q "^PASS" "$work/dxgi.log" || fail "no PASS line"
+    ;;
+
+  multimon)
+    # Wine 8 reads monitors from RandR outputs and CRTCs, and Xvfb has one of each, so monitors
+    # made with --setmonitor stay invisible to it (EnumDisplayMonitors: one). Told not to use
+    # RandR, Wine asks Xinerama, which the X server answers with the RandR monitors: two.
+    step "two monitors: LEFT 1000x600 at 0,0 (primary) and RIGHT 600x400 at 1000,0"
+    xrandr --setmonitor LEFT 1000/260x600/160+0+0 screen >/dev/null || fail "xrandr --setmonitor LEFT"
+    xrandr --setmonitor RIGHT 600/160x400/110+1000+0 none >/dev/null || fail "xrandr --setmonitor RIGHT"
+    timeout 30 wine reg add 'HKCU\Software\Wine\X11 Driver' /v UseXRandR /t REG_SZ /d N /f >/dev/null 2>&1 \
+      || fail "wine reg add UseXRandR"
+    timeout 30 wineserver -k || true
+    timeout 30 wineserver -w || true
+
+    step "an output that does not exist: the error lists the two monitors Wine reports"
+    run_agent missing_output --shm "$shm_wine" --capture gdi --output 5
+    [ "$rc" -eq 1 ] || fail "--output 5 exited with $rc, expected 1"
+    grep -q 'there is no output #5' "$work/missing_output.log" || fail "no 'there is no output' message"
+    grep -q '#0 \\\\.\\DISPLAY1' "$work/missing_output.log" || fail "DISPLAY1 not listed"
+    grep -q '#1 \\\\.\\DISPLAY2' "$work/missing_output.log" || fail "DISPLAY2 not listed"
+
+    step "one agent, two outputs (by index and by device name), each into its own region"
+    truncate -s 32M "$shm_file-2"
+    timeout 120 wine "$agent" --capture gdi --output 0 --shm "$shm_wine" \
+      --output '\\.\DISPLAY2' --shm "$shm_wine-2" >"$work/multi.log" 2>&1 &
+    agent_pid=$!
+    "$reader" "$shm_file" --crop 0,0,1000,600 --changes 1 --timeout 40 --expect-capture gdi --pointer 500,100 \
+      --expect-output '\\.\DISPLAY1 0 0 1000 600 0 2 0 0 1600 600' || { cat "$work/multi.log"; fail "reader (output 0)"; }
+    "$reader" "$shm_file-2" --crop 1000,0,600,400 --changes 1 --timeout 40 --expect-capture gdi --pointer 1300,200 \
+      --expect-output '\\.\DISPLAY2 1000 0 600 400 1 2 0 0 1600 600' || { cat "$work/multi.log"; fail "reader (output 1)"; }
+    kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
+    cat "$work/multi.log"
+    grep -q 'serving 2 outputs' "$work/multi.log" || fail "the agent did not serve two outputs"
+    grep -q 'gdi: capturing monitor \\\\.\\DISPLAY2 (600x400 at 1000,0)' "$work/multi.log" || fail "no DISPLAY2 log line"
     ;;
 
   *) fail "unknown scenario $scenario" ;;

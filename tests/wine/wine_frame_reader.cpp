@@ -5,9 +5,14 @@
 // its damage rects covering every pixel that changed.
 //
 //   wine_frame_reader SHM_PATH [--changes N] [--timeout S] [--expect-capture NAME]
-//                     [--pointer X,Y] [--expect-truncated]
+//                     [--pointer X,Y] [--expect-truncated] [--crop X,Y,W,H]
+//                     [--expect-output "NAME X Y W H INDEX COUNT DX DY DW DH"]
 // With --expect-truncated the region is too small for the screen: every frame must be flagged
 // TRUNCATED and carry fewer rows than the screen has, and those rows are compared.
+// With --crop the region shows one monitor of the screen (the agent's --output): frames are
+// compared with that rectangle of the root, the painted window lies inside it, and the pointer
+// (--pointer, in root coordinates) is expected relative to its corner. --expect-output checks the
+// region's kagami output record: name, rectangle, index, count and the desktop's box.
 // (The cursor shape is not checked: under Wine, GetIconInfo of another process's cursor fails
 // with ERROR_INVALID_CURSOR_HANDLE, so the agent sees positions only; shapes are unit-tested.)
 // DISPLAY selects the X server. Exit 0 when every stage matched.
@@ -22,6 +27,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -43,15 +49,20 @@ int fail(const std::string& message) {
   return 1;
 }
 
-// The X server's own image of the root window.
-Image grab_root(xcb_connection_t* x, const xcb_screen_t* screen) {
+struct Crop {
+  std::int16_t x = 0, y = 0;
+  std::uint16_t width = 0, height = 0;  // 0: the whole root
+};
+
+// The X server's own image of the root window, or of its `crop` rectangle.
+Image grab_root(xcb_connection_t* x, const xcb_screen_t* screen, const Crop& crop) {
   Image image;
-  image.width = screen->width_in_pixels;
-  image.height = screen->height_in_pixels;
+  image.width = crop.width != 0 ? crop.width : screen->width_in_pixels;
+  image.height = crop.height != 0 ? crop.height : screen->height_in_pixels;
   auto* reply = xcb_get_image_reply(
       x,
-      xcb_get_image(x, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, 0, 0, static_cast<std::uint16_t>(image.width),
-                    static_cast<std::uint16_t>(image.height), ~0u),
+      xcb_get_image(x, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, crop.x, crop.y,
+                    static_cast<std::uint16_t>(image.width), static_cast<std::uint16_t>(image.height), ~0u),
       nullptr);
   if (!reply) return {};
   const std::uint8_t* data = xcb_get_image_data(reply);
@@ -112,6 +123,8 @@ int main(int argc, char** argv) {
   std::string expect_capture;
   std::int16_t pointer_x = 321, pointer_y = 123;
   bool expect_truncated = false;
+  Crop crop;
+  std::string expect_output;
   for (int i = 2; i < argc; i += 2) {
     const std::string arg = argv[i];
     if (arg == "--expect-truncated") {
@@ -130,6 +143,14 @@ int main(int argc, char** argv) {
       timeout_s = std::stoi(argv[i + 1]);
     else if (arg == "--expect-capture")
       expect_capture = argv[i + 1];
+    else if (arg == "--crop") {
+      int cx = 0, cy = 0, cw = 0, ch = 0;
+      if (std::sscanf(argv[i + 1], "%d,%d,%d,%d", &cx, &cy, &cw, &ch) != 4 || cw <= 0 || ch <= 0)
+        return fail("--crop wants X,Y,W,H");
+      crop = {static_cast<std::int16_t>(cx), static_cast<std::int16_t>(cy), static_cast<std::uint16_t>(cw),
+              static_cast<std::uint16_t>(ch)};
+    } else if (arg == "--expect-output")
+      expect_output = argv[i + 1];
     else
       return fail("unknown option " + arg);
   }
@@ -139,7 +160,7 @@ int main(int argc, char** argv) {
   const xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(x)).data;
   if (screen->root_depth != 24) return fail("the test needs a 24-bit Xvfb screen");
   // An override-redirect window: placed exactly where asked, no window manager involved.
-  const std::int16_t win_x = 40, win_y = 30;
+  const auto win_x = static_cast<std::int16_t>(crop.x + 40), win_y = static_cast<std::int16_t>(crop.y + 30);
   const std::uint16_t win_w = 240, win_h = 160;
   const xcb_window_t window = xcb_generate_id(x);
   const std::uint32_t values[] = {screen->black_pixel, 1};
@@ -178,13 +199,26 @@ int main(int argc, char** argv) {
     return fail("the VM record names capture '" + (guest.vm ? guest.vm->capture : std::string("?")) +
                 "', expected '" + expect_capture + "'");
   }
+  if (!expect_output.empty()) {
+    std::istringstream fields(expect_output);
+    protocol::OutputInfo want;
+    fields >> want.name >> want.rect.x >> want.rect.y >> want.rect.width >> want.rect.height >> want.index >>
+        want.count >> want.desktop.x >> want.desktop.y >> want.desktop.width >> want.desktop.height;
+    if (!fields) return fail("--expect-output wants \"NAME X Y W H INDEX COUNT DX DY DW DH\"");
+    if (!guest.output) return fail("the region carries no output record");
+    const protocol::OutputInfo& got = *guest.output;
+    std::printf("output record: %s %ux%u+%d+%d, %u of %u, desktop %ux%u+%d+%d\n", got.name.c_str(),
+                got.rect.width, got.rect.height, got.rect.x, got.rect.y, got.index, got.count,
+                got.desktop.width, got.desktop.height, got.desktop.x, got.desktop.y);
+    if (!(got == want)) return fail("the output record is not the expected \"" + expect_output + "\"");
+  }
 
   Image previous;  // the root image the last stage matched
   for (int stage = 0; stage <= changes; ++stage) {
     if (stage > 0) paint(x, screen, window, gc, win_w, win_h, stage);
     // Re-grabbed after each frame that differs: other clients (Wine's windows) may still be
     // drawing; a frame must equal the X server's image of the same moment.
-    Image root = grab_root(x, screen);
+    Image root = grab_root(x, screen, crop);
     if (root.bgrx.empty()) return fail("xcb_get_image of the root failed");
     std::vector<protocol::FrameDamageRect> damage;  // every rect since the last match
     bool whole = false;
@@ -222,7 +256,7 @@ int main(int argc, char** argv) {
       damage.insert(damage.end(), frame.info.damage.begin(), frame.info.damage.end());
       std::size_t differ = differing_pixels(frame, root);
       if (differ != 0) {
-        root = grab_root(x, screen);
+        root = grab_root(x, screen, crop);
         differ = differing_pixels(frame, root);
       }
       best = std::min(best, differ);
@@ -272,7 +306,8 @@ int main(int argc, char** argv) {
       if ((*update)->has_position) position = std::pair<int, int>((*update)->x, (*update)->y);
     }
     const int hx = shape ? shape->hotspot_x : 0, hy = shape ? shape->hotspot_y : 0;
-    if (position && position->first == pointer_x - hx && position->second == pointer_y - hy) {
+    if (position && position->first == pointer_x - crop.x - hx &&
+        position->second == pointer_y - crop.y - hy) {
       break;
     }
     if (timed_out()) {

@@ -42,6 +42,7 @@ class InputDesktopCapture final : public capture::CaptureBackend {
     backend_->set_cursor_position(x, y);
   }
   std::string last_error() const override { return backend_->last_error(); }
+  std::optional<protocol::OutputInfo> output() const override { return backend_->output(); }
 
  private:
   std::unique_ptr<capture::CaptureBackend> backend_;
@@ -63,7 +64,9 @@ std::unique_ptr<capture::CaptureBackend> on_input_desktop(std::unique_ptr<captur
 Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::string_view name,
                                                                       const capture::DxgiOptions& dxgi) {
   if (name == "dxgi") return started(capture::make_dxgi_capture(dxgi));
-  if (name == "gdi") return started(capture::make_gdi_capture());
+  capture::GdiOptions gdi;
+  gdi.output = dxgi.output;
+  if (name == "gdi") return started(capture::make_gdi_capture(gdi));
   if (name != "auto")
     return Error{"unknown capture backend '" + std::string(name) + "': use auto, dxgi or gdi"};
 
@@ -74,7 +77,7 @@ Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::strin
   }
   spdlog::warn("capture: dxgi unavailable ({}); falling back to gdi (slower, no secure desktop)",
                best.error().message);
-  auto fallback = started(capture::make_gdi_capture());
+  auto fallback = started(capture::make_gdi_capture(gdi));
   if (fallback) spdlog::info("capture: using gdi");
   return fallback;
 }

@@ -17,6 +17,7 @@ namespace kagami::agent {
 // returns; the Wine tests wrap their own dxgi backend with it).
 std::unique_ptr<capture::CaptureBackend> on_input_desktop(std::unique_ptr<capture::CaptureBackend> backend);
 
+// `dxgi.output` (--output) picks the output for gdi too (one of its monitors).
 Result<std::unique_ptr<capture::CaptureBackend>> make_windows_capture(std::string_view name,
                                                                       const capture::DxgiOptions& dxgi = {});
 

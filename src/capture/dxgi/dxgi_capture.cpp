@@ -123,6 +123,12 @@ class DxgiCapture final : public CaptureBackend {
     }
     auto& [adapter, output] = handles[choice->index];
     desktop_origin_ = {infos[choice->index].desktop.left, infos[choice->index].desktop.top};
+    output_.reset();
+    if (!options_.output.empty()) {  // one of several outputs: the region says which (KGMO)
+      auto record = dxgi::output_record(infos, choice->index);
+      if (!record) return fail(record.error().message);
+      output_ = std::move(*record);
+    }
 
     static const D3D_FEATURE_LEVEL kLevels[] = {D3D_FEATURE_LEVEL_11_1, D3D_FEATURE_LEVEL_11_0,
                                                 D3D_FEATURE_LEVEL_10_1, D3D_FEATURE_LEVEL_10_0};
@@ -256,6 +262,7 @@ class DxgiCapture final : public CaptureBackend {
   }
 
   std::string last_error() const override { return error_; }
+  std::optional<protocol::OutputInfo> output() const override { return output_; }
 
  private:
   // What the acquired surface is; a change of any of these is a new frame format.
@@ -454,6 +461,7 @@ class DxgiCapture final : public CaptureBackend {
   std::string error_;
   bool announced_ = false;
   POINT desktop_origin_{0, 0};
+  std::optional<protocol::OutputInfo> output_;  // with --output: the duplicated output's place
   ComPtr<ID3D11Device> device_;
   ComPtr<ID3D11DeviceContext> context_;
   ComPtr<IDXGIOutputDuplication> duplication_;

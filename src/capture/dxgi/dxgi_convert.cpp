@@ -132,6 +132,41 @@ std::optional<protocol::CursorUpdate> pointer_update(const PointerPosition& posi
   return update;
 }
 
+Result<protocol::OutputInfo> output_record(const std::vector<OutputInfo>& outputs, std::size_t index) {
+  if (index >= outputs.size()) return Error{fmt::format("there is no output #{}", index)};
+  const auto in_range = [](const DxRect& r) {
+    const auto fits = [](std::int32_t v) {
+      return v >= -protocol::kMaxDesktopCoordinate && v <= protocol::kMaxDesktopCoordinate;
+    };
+    return r.right > r.left && r.bottom > r.top && fits(r.left) && fits(r.top) && fits(r.right) &&
+           fits(r.bottom);
+  };
+  const OutputInfo& chosen = outputs[index];
+  if (!in_range(chosen.desktop)) {
+    return Error{fmt::format("{} has no usable place in the desktop ({},{} to {},{}): is it attached?",
+                             describe(chosen), chosen.desktop.left, chosen.desktop.top, chosen.desktop.right,
+                             chosen.desktop.bottom)};
+  }
+  DxRect box = chosen.desktop;
+  for (const OutputInfo& o : outputs) {
+    if (!o.attached || !in_range(o.desktop)) continue;
+    box = {std::min(box.left, o.desktop.left), std::min(box.top, o.desktop.top),
+           std::max(box.right, o.desktop.right), std::max(box.bottom, o.desktop.bottom)};
+  }
+  const auto rect = [](const DxRect& r) {
+    return protocol::OutputRect{r.left, r.top, static_cast<std::uint32_t>(r.right - r.left),
+                                static_cast<std::uint32_t>(r.bottom - r.top)};
+  };
+  protocol::OutputInfo record;
+  record.name = chosen.device_name;
+  record.rect = rect(chosen.desktop);
+  record.desktop = rect(box);
+  record.index = static_cast<std::uint16_t>(std::min<std::size_t>(index, protocol::kMaxOutputs - 1));
+  record.count =
+      static_cast<std::uint16_t>(std::clamp<std::size_t>(outputs.size(), 1, protocol::kMaxOutputs));
+  return record;
+}
+
 bool is_virtual_adapter(std::string_view adapter) {
   static constexpr std::string_view kVirtual[] = {"qxl",   "virtio",      "basic display", "basic render",
                                                   "bochs", "vmware svga", "hyper-v video", "standard vga"};

@@ -12,6 +12,7 @@
 #include "capture/capture.h"
 #include "common/result.h"
 #include "protocol/kvmfr_cursor.h"
+#include "protocol/kvmfr_output.h"
 
 namespace kagami::capture::dxgi {
 
@@ -105,6 +106,13 @@ struct OutputChoice {
 // virtual display (QXL, virtio, Basic Display/Render, Bochs, VMware) counts as expected.
 Result<OutputChoice> choose_output(const std::vector<OutputInfo>& outputs, std::string_view wanted,
                                    std::string_view expected_gpu);
+
+// The region's output record (KGMO) for outputs[index]: its device name, its rectangle in the
+// Windows virtual desktop (the primary at 0,0; others may lie at negative coordinates), the box
+// around every attached output, its index in `outputs` and their count. An error for an output
+// whose rectangle is empty (detached) or beyond what the record carries. The GDI backend uses it
+// too, with one OutputInfo per monitor.
+Result<protocol::OutputInfo> output_record(const std::vector<OutputInfo>& outputs, std::size_t index);
 
 // QXL, virtio-gpu, Microsoft Basic Display/Render, Bochs, VMware SVGA: displays of the VM itself.
 bool is_virtual_adapter(std::string_view adapter);

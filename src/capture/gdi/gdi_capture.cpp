@@ -5,11 +5,13 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <initializer_list>
 #include <thread>
 #include <vector>
 
+#include "capture/dxgi/dxgi_convert.h"
 #include "capture/gdi/cursor_bitmap.h"
 #include "capture/gdi/tile_diff.h"
 
@@ -40,6 +42,38 @@ std::vector<std::uint8_t> read_bitmap(HDC dc, HBITMAP bitmap, std::uint32_t widt
   return bits;
 }
 
+// Every monitor of the virtual desktop, in EnumDisplayMonitors order, in the shape the DXGI
+// backend uses for its outputs, so both choose and describe outputs alike.
+std::vector<dxgi::OutputInfo> list_monitors() {
+  std::vector<dxgi::OutputInfo> monitors;
+  EnumDisplayMonitors(
+      nullptr, nullptr,
+      [](HMONITOR monitor, HDC, LPRECT, LPARAM data) -> BOOL {
+        MONITORINFOEXA info{};
+        info.cbSize = sizeof(info);
+        if (!GetMonitorInfoA(monitor, &info)) return TRUE;
+        auto& list = *reinterpret_cast<std::vector<dxgi::OutputInfo>*>(data);
+        dxgi::OutputInfo o;
+        o.output_index = static_cast<std::uint32_t>(list.size());
+        o.device_name = info.szDevice;
+        o.attached = true;
+        o.desktop = {info.rcMonitor.left, info.rcMonitor.top, info.rcMonitor.right, info.rcMonitor.bottom};
+        list.push_back(std::move(o));
+        return TRUE;
+      },
+      reinterpret_cast<LPARAM>(&monitors));
+  return monitors;
+}
+
+// What a change of makes a restart (reinit): the primary's size and the virtual desktop's box and
+// monitor count.
+std::array<int, 7> desktop_layout() {
+  return {GetSystemMetrics(SM_CXSCREEN),        GetSystemMetrics(SM_CYSCREEN),
+          GetSystemMetrics(SM_XVIRTUALSCREEN),  GetSystemMetrics(SM_YVIRTUALSCREEN),
+          GetSystemMetrics(SM_CXVIRTUALSCREEN), GetSystemMetrics(SM_CYVIRTUALSCREEN),
+          GetSystemMetrics(SM_CMONITORS)};
+}
+
 class GdiCapture final : public CaptureBackend {
  public:
   explicit GdiCapture(const GdiOptions& options) : options_(options) {}
@@ -49,8 +83,26 @@ class GdiCapture final : public CaptureBackend {
 
   Result<void> start() override {
     release();
+    layout_ = desktop_layout();
+    origin_ = {0, 0};
     width_ = static_cast<std::uint32_t>(GetSystemMetrics(SM_CXSCREEN));
     height_ = static_cast<std::uint32_t>(GetSystemMetrics(SM_CYSCREEN));
+    output_.reset();
+    if (!options_.output.empty()) {
+      const auto monitors = list_monitors();
+      auto choice = dxgi::choose_output(monitors, options_.output, "");
+      if (!choice) return fail(choice.error().message);
+      auto record = dxgi::output_record(monitors, choice->index);
+      if (!record) return fail(record.error().message);
+      output_ = std::move(*record);
+      origin_ = {output_->rect.x, output_->rect.y};
+      width_ = output_->rect.width;
+      height_ = output_->rect.height;
+      if (!announced_)
+        spdlog::info("gdi: capturing monitor {} ({}x{} at {},{})", output_->name, width_, height_, origin_.x,
+                     origin_.y);
+      announced_ = true;
+    }
     if (width_ == 0 || height_ == 0) return fail("GetSystemMetrics reports no primary screen");
     screen_dc_ = GetDC(nullptr);
     if (!screen_dc_) return fail("GetDC(screen) failed");
@@ -94,12 +146,10 @@ class GdiCapture final : public CaptureBackend {
         if (Clock::now() >= deadline) return CaptureStatus::timeout;
         continue;
       }
-      if (static_cast<std::uint32_t>(GetSystemMetrics(SM_CXSCREEN)) != width_ ||
-          static_cast<std::uint32_t>(GetSystemMetrics(SM_CYSCREEN)) != height_) {
-        return CaptureStatus::reinit;  // resolution changed
-      }
-      if (!BitBlt(memory_dc_, 0, 0, static_cast<int>(width_), static_cast<int>(height_), screen_dc_, 0, 0,
-                  SRCCOPY | CAPTUREBLT)) {
+      if (desktop_layout() != layout_) return CaptureStatus::reinit;  // a resolution or monitor changed
+      // The screen DC spans the virtual desktop, the primary's corner at 0,0.
+      if (!BitBlt(memory_dc_, 0, 0, static_cast<int>(width_), static_cast<int>(height_), screen_dc_,
+                  origin_.x, origin_.y, SRCCOPY | CAPTUREBLT)) {
         error_ = fmt::format("BitBlt from the screen failed (error {}): desktop switch?", GetLastError());
         return CaptureStatus::reinit;
       }
@@ -142,9 +192,13 @@ class GdiCapture final : public CaptureBackend {
     return CaptureStatus::ok;
   }
 
-  void set_cursor_position(std::int32_t x, std::int32_t y) override { SetCursorPos(x, y); }
+  // Positions are the frame's: the monitor's origin is added back.
+  void set_cursor_position(std::int32_t x, std::int32_t y) override {
+    SetCursorPos(x + origin_.x, y + origin_.y);
+  }
 
   std::string last_error() const override { return error_; }
+  std::optional<protocol::OutputInfo> output() const override { return output_; }
 
  private:
   Result<void> fail(std::string message) {
@@ -188,15 +242,19 @@ class GdiCapture final : public CaptureBackend {
     CURSORINFO info{};
     info.cbSize = sizeof(info);
     if (!GetCursorInfo(&info)) return;
-    const bool visible = (info.flags & CURSOR_SHOWING) != 0;
+    // With one monitor captured, a pointer on another monitor is not on this frame.
+    const bool on_output = info.ptScreenPos.x >= origin_.x && info.ptScreenPos.y >= origin_.y &&
+                           info.ptScreenPos.x < origin_.x + static_cast<LONG>(width_) &&
+                           info.ptScreenPos.y < origin_.y + static_cast<LONG>(height_);
+    const bool visible = (info.flags & CURSOR_SHOWING) != 0 && on_output;
     std::optional<protocol::CursorShape> shape;
     if (info.hCursor != cursor_handle_ && info.hCursor) {
       cursor_handle_ = info.hCursor;
       shape = read_cursor_shape(info.hCursor);
     }
     // KVMFR (as DXGI) places the shape's top-left corner: the hotspot position minus the hotspot.
-    const LONG x = info.ptScreenPos.x - static_cast<LONG>(hotspot_x_);
-    const LONG y = info.ptScreenPos.y - static_cast<LONG>(hotspot_y_);
+    const LONG x = info.ptScreenPos.x - origin_.x - static_cast<LONG>(hotspot_x_);
+    const LONG y = info.ptScreenPos.y - origin_.y - static_cast<LONG>(hotspot_y_);
     if (!shape && visible == cursor_visible_ && x == cursor_x_ && y == cursor_y_) return;
     cursor_visible_ = visible;
     cursor_x_ = x;
@@ -266,7 +324,11 @@ class GdiCapture final : public CaptureBackend {
   HGDIOBJ old_bitmap_ = nullptr;
   std::byte* pixels_ = nullptr;  // the DIB section's bits, top-down BGRX
   std::uint32_t width_ = 0, height_ = 0, pitch_ = 0;
-  std::vector<std::byte> previous_;  // the last grab that was reported, for the diff
+  POINT origin_{0, 0};                          // the captured rectangle's corner in the virtual desktop
+  std::optional<protocol::OutputInfo> output_;  // with options_.output: the monitor's record
+  std::array<int, 7> layout_{};                 // desktop_layout() at start()
+  bool announced_ = false;                      // the monitor was logged (once, not per restart)
+  std::vector<std::byte> previous_;             // the last grab that was reported, for the diff
   bool have_previous_ = false;
   Clock::time_point next_grab_;  // the next screen grab
   Clock::time_point next_poll_;  // the next cursor poll (every interval, even while grabs back off)
