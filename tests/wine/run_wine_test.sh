@@ -10,7 +10,8 @@
 # against a scripted IDXGIOutputDuplication on real D3D11 textures; tests/wine/windows), multimon
 # (two monitors: Xvfb split with `xrandr --setmonitor`, Wine told to read them through Xinerama;
 # one agent serves --output 0 and --output \\.\DISPLAY2 into two regions, each pixel-exact against
-# its monitor's part of the X root, with its output record and the pointer relative to it).
+# its monitor's part of the X root, with its output record and the pointer relative to it; then
+# dxgi_wine_test.exe --second-output: the dxgi backend's record and pointer for output 1).
 # Every run: a fresh WINEPREFIX under WORK_DIR, WINEDEBUG=-all, `timeout` on each wine call,
 # `wineserver -k` and removal of the prefix, the Xvfb and the /dev/shm file at the end.
 set -euo pipefail
@@ -224,6 +225,14 @@ case "$scenario" in
     cat "$work/multi.log"
     grep -q 'serving 2 outputs' "$work/multi.log" || fail "the agent did not serve two outputs"
     grep -q 'gdi: capturing monitor \\\\.\\DISPLAY2 (600x400 at 1000,0)' "$work/multi.log" || fail "no DISPLAY2 log line"
+
+    step "dxgi --output 1 (dxgi_wine_test.exe; Wine cannot duplicate, so FakeDesktop's duplication): the record"
+    test_exe="$(dirname "$agent")/../../tests/wine/windows/dxgi_wine_test.exe"
+    rc=0
+    timeout 120 wine "$test_exe" --second-output >"$work/dxgi.log" 2>&1 || rc=$?
+    cat "$work/dxgi.log"
+    [ "$rc" -eq 0 ] || fail "dxgi_wine_test.exe --second-output exited with $rc"
+    grep -q "^PASS" "$work/dxgi.log" || fail "no PASS line"
     ;;
 
   *) fail "unknown scenario $scenario" ;;

@@ -5,6 +5,9 @@
 // reads. Only the IDXGIOutputDuplication comes from the test (FakeDesktop), because Wine's
 // DuplicateOutput is E_NOTIMPL; its desktop image is a real D3D11 texture (wined3d, llvmpipe).
 // Every case runs in one process, one agent run and so one Wine prefix. Exit 0 when all pass.
+// `dxgi_wine_test.exe --second-output` (ctest wine.multimon, on a desktop of two monitors): the
+// backend with --output 1 duplicates the second output, the region carries its output record,
+// and the client's pointer position lands on that output.
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -386,12 +389,81 @@ int run() {
   return 0;
 }
 
+// wine.multimon's desktop: \\.\DISPLAY1 1000x600 at 0,0, \\.\DISPLAY2 600x400 at 1000,0.
+int run_second_output() {
+  const std::size_t size = 32u << 20;
+  auto* memory =
+      static_cast<std::byte*>(VirtualAlloc(nullptr, size, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE));
+  check(memory != nullptr, "VirtualAlloc");
+  const std::span<std::byte> region(memory, size);
+
+  FakeDesktop desktop(make_mode(600, 400, DXGI_FORMAT_B8G8R8A8_UNORM, 1));
+  capture::DxgiOptions options;
+  options.output = "1";
+  auto backend = agent::on_input_desktop(capture::dxgi::make_dxgi_capture(options, desktop.factory()));
+  std::atomic<bool> stop{false};
+  std::string agent_error;
+  std::thread agent_thread([&] {
+    if (auto r = backend->start(); !r) {
+      agent_error = r.error().message;
+      spdlog::error("{}", agent_error);
+      return;
+    }
+    agent::Agent loop(agent::AgentRegion{region, -1}, *backend,
+                      agent::windows_guest_info("kagami test", "dxgi"));
+    if (auto r = loop.run(stop); !r) agent_error = r.error().message;
+  });
+  struct Join {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Join() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } join{stop, agent_thread};
+
+  Viewer viewer(region);
+  std::printf("--- --output 1: the region carries the second output's record\n");
+  viewer.connect(kWait);
+  const auto& output = viewer.session().guest().output;
+  check(output.has_value(), "no output record");
+  std::printf("    %s %ux%u at %d,%d, %u of %u, desktop %ux%u at %d,%d\n", output->name.c_str(),
+              output->rect.width, output->rect.height, output->rect.x, output->rect.y, output->index,
+              output->count, output->desktop.width, output->desktop.height, output->desktop.x,
+              output->desktop.y);
+  check(output->name == "\\\\.\\DISPLAY2", "the record names " + output->name);
+  check(output->rect == protocol::OutputRect{1000, 0, 600, 400}, "the record's rectangle");
+  check(output->desktop == protocol::OutputRect{0, 0, 1600, 600}, "the record's desktop");
+  check(output->index == 1 && output->count == 2, "the record's index and count");
+  expect_image(viewer, desktop, {protocol::FrameType::bgra, 0});
+
+  std::printf("--- the client's pointer position is the output's: SetCursorPos adds its origin\n");
+  check(viewer.session().set_cursor_position(77, 66).ok(), "set_cursor_position");
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  POINT at{};
+  while (GetCursorPos(&at) && !(at.x == 1077 && at.y == 66)) {
+    check(std::chrono::steady_clock::now() < deadline,
+          "the pointer is at " + std::to_string(at.x) + "," + std::to_string(at.y) + ", not 1077,66");
+    viewer.frames_during(milliseconds(10));
+  }
+  std::printf("    GetCursorPos: 1077,66\n");
+  stop = true;
+  agent_thread.join();
+  check(agent_error.empty(), "the agent failed: " + agent_error);
+  return 0;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::info);
+  const bool second_output = argc == 2 && std::strcmp(argv[1], "--second-output") == 0;
   try {
-    run();
+    if (second_output) {
+      run_second_output();
+    } else {
+      run();
+    }
   } catch (const Failure& f) {
     std::printf("FAIL: %s\n", f.what());
     std::fflush(stdout);
