@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "guest_suite.h"
 #include "guest_vm.h"
+#include "multimon_guest.h"
 #include "ppm_image.h"
 #include "protocol/kvmfr_frame.h"
 #include "protocol/kvmfr_session.h"
@@ -34,23 +35,12 @@ using protocol::KvmfrSession;
 using protocol::ValidatedFrame;
 using Clock = std::chrono::steady_clock;
 
-// What the guest shows: the two virtio-gpu outputs side by side, as kagami-vm-drm-heads lights
-// them and as the drm backend places them (CRTC order, top-aligned).
-struct Head {
-  const char* name;
-  std::uint32_t width, height;
-  std::int32_t x;
-};
-constexpr Head kHeads[2] = {{"Virtual-1", 1280, 720, 0}, {"Virtual-2", 1024, 768, 1280}};
-constexpr std::uint32_t kDesktopWidth = 2304, kDesktopHeight = 768;
-
-constexpr char kGpu[] = "gpu";  // the QEMU id of the display device (screendump per head)
-constexpr char kStartHeads[] =
-    "mkfifo /tmp/heads 2>/dev/null; kagami-vm-drm-heads --fifo /tmp/heads 1 2 >/tmp/heads.log 2>&1 &";
-// Output 0 by index and output 1 by connector name: both ways of naming one.
-const std::string kStartAgent =
-    "kagami-agent --capture drm --poll-ms 10 --output 0 --device ivshmem:" + GuestVm::shm_bdf(0) +
-    " --output Virtual-2 --device ivshmem:" + GuestVm::shm_bdf(1) + " >>/tmp/agent.log 2>&1 &";
+using multimon::kDesktopHeight;
+using multimon::kDesktopWidth;
+using multimon::kGpu;
+using multimon::kHeads;
+using multimon::kStartHeads;
+using Head = multimon::Head;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -92,15 +82,8 @@ std::size_t wrong_pixels(std::span<std::byte> region, const ValidatedFrame& fram
 class VmMultimon : public GuestSuite {
  protected:
   static void SetUpTestSuite() {
-    VmOptions options;
-    options.assets_dir = KAGAMI_VM_ASSETS;
-    options.files = {{KAGAMI_VM_PROGRAM_KAGAMI_VM_DRM_HEADS, "/bin/kagami-vm-drm-heads"},
-                     {KAGAMI_VM_PROGRAM_KAGAMI_AGENT_STATIC, "/bin/kagami-agent"}};
-    options.shm_regions = 2;
-    options.display_args = {"-vga", "none", "-device",
-                            std::string("virtio-gpu-pci,id=") + kGpu + ",max_outputs=2,xres=1280,yres=720"};
-    options.kernel_args = "video=Virtual-2:1024x768e";
-    boot(std::move(options));
+    boot(multimon::guest_options({{KAGAMI_VM_PROGRAM_KAGAMI_VM_DRM_HEADS, "/bin/kagami-vm-drm-heads"},
+                                  {KAGAMI_VM_PROGRAM_KAGAMI_AGENT_STATIC, "/bin/kagami-agent"}}));
   }
   static void TearDownTestSuite() {
     for (auto& s : sessions_) s.reset();
@@ -232,7 +215,7 @@ TEST_F(VmMultimon, GuestShowsADifferentPictureOnEachOutput) {
 
 TEST_F(VmMultimon, OneAgentPublishesEachOutputIntoItsOwnRegion) {
   const auto start = Clock::now();
-  auto started = vm().run(kStartAgent);
+  auto started = vm().run(multimon::start_agent_command());
   ASSERT_TRUE(started) << started.error().message;
   for (std::size_t i = 0; i < 2; ++i) {
     std::string detail;

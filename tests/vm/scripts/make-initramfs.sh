@@ -14,10 +14,10 @@ output=$3
 
 # What the guest needs, as module names: the bochs DRM driver (-vga std -> /dev/fb0, /dev/dri/card0),
 # the USB host controller and HID stack (-device usb-tablet, usb-kbd), evdev (/dev/input/event*),
-# and virtio-gpu (-device virtio-gpu-pci,max_outputs=2: the two-monitor test), after bochs so that
-# bochs stays /dev/dri/card0 where both are present.
+# virtio-gpu (-device virtio-gpu-pci,max_outputs=2: the two-monitor test), after bochs so that
+# bochs stays /dev/dri/card0 where both are present, and virtio_console (the SPICE agent port).
 # ivshmem needs no driver: the guest maps the PCI BAR through sysfs.
-modules=(bochs xhci-pci usbhid hid-generic evdev virtio-pci virtio-gpu)
+modules=(bochs xhci-pci usbhid hid-generic evdev virtio-pci virtio-gpu virtio_console)
 
 busybox=$(command -v busybox) || { echo "make-initramfs: busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 # The guest has no libc: busybox must be the static build (ldd says so for a static binary).
