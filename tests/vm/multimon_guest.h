@@ -10,7 +10,7 @@
 
 namespace kagami::vm_test::multimon {
 
-// What the guest shows: the two outputs side by side, as kagami-vm-drm-heads lights them and as
+// What the guest shows (with the default second mode): the two outputs side by side, as kagami-vm-drm-heads lights them and as
 // the drm backend places them (CRTC order, top-aligned).
 struct Head {
   const char* name;
@@ -31,15 +31,16 @@ inline std::string start_agent_command() {
          " --output Virtual-2 --device ivshmem:" + GuestVm::shm_bdf(1) + " >>/tmp/agent.log 2>&1 &";
 }
 
-// The guest: `files` must hold kagami-vm-drm-heads and kagami-agent.
-inline VmOptions guest_options(std::vector<GuestFile> files) {
+// The guest: `files` must hold kagami-vm-drm-heads and kagami-agent. The first head is 1280x720,
+// the second `second_mode` (kHeads: 1024x768; a client test wants two windows of one size).
+inline VmOptions guest_options(std::vector<GuestFile> files, const std::string& second_mode = "1024x768") {
   VmOptions options;
   options.assets_dir = KAGAMI_VM_ASSETS;
   options.files = std::move(files);
   options.shm_regions = 2;
   options.display_args = {"-vga", "none", "-device",
                           std::string("virtio-gpu-pci,id=") + kGpu + ",max_outputs=2,xres=1280,yres=720"};
-  options.kernel_args = "video=Virtual-2:1024x768e";
+  options.kernel_args = "video=Virtual-2:" + second_mode + "e";
   return options;
 }
 
