@@ -220,6 +220,7 @@ case "$scenario" in
     "$reader" "$shm_file" --crop 0,0,1000,600 --changes 1 --timeout 40 --expect-capture gdi --pointer 500,100 \
       --expect-output '\\.\DISPLAY1 0 0 1000 600 0 2 0 0 1600 600' || { cat "$work/multi.log"; fail "reader (output 0)"; }
     "$reader" "$shm_file-2" --crop 1000,0,600,400 --changes 1 --timeout 40 --expect-capture gdi --pointer 1300,200 \
+      --move-pointer 77,66 \
       --expect-output '\\.\DISPLAY2 1000 0 600 400 1 2 0 0 1600 600' || { cat "$work/multi.log"; fail "reader (output 1)"; }
     kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
     cat "$work/multi.log"

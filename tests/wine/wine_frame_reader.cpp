@@ -6,13 +6,15 @@
 //
 //   wine_frame_reader SHM_PATH [--changes N] [--timeout S] [--expect-capture NAME]
 //                     [--pointer X,Y] [--expect-truncated] [--crop X,Y,W,H]
-//                     [--expect-output "NAME X Y W H INDEX COUNT DX DY DW DH"]
+//                     [--expect-output "NAME X Y W H INDEX COUNT DX DY DW DH"] [--move-pointer X,Y]
 // With --expect-truncated the region is too small for the screen: every frame must be flagged
 // TRUNCATED and carry fewer rows than the screen has, and those rows are compared.
 // With --crop the region shows one monitor of the screen (the agent's --output): frames are
 // compared with that rectangle of the root, the painted window lies inside it, and the pointer
 // (--pointer, in root coordinates) is expected relative to its corner. --expect-output checks the
 // region's kagami output record: name, rectangle, index, count and the desktop's box.
+// --move-pointer asks the agent to move the guest pointer to X,Y of the frame (what a client does
+// when its window gains the pointer) and expects the X pointer there: the crop's corner + X,Y.
 // (The cursor shape is not checked: under Wine, GetIconInfo of another process's cursor fails
 // with ERROR_INVALID_CURSOR_HANDLE, so the agent sees positions only; shapes are unit-tested.)
 // DISPLAY selects the X server. Exit 0 when every stage matched.
@@ -125,6 +127,7 @@ int main(int argc, char** argv) {
   bool expect_truncated = false;
   Crop crop;
   std::string expect_output;
+  std::optional<std::pair<int, int>> move_pointer;
   for (int i = 2; i < argc; i += 2) {
     const std::string arg = argv[i];
     if (arg == "--expect-truncated") {
@@ -149,6 +152,10 @@ int main(int argc, char** argv) {
         return fail("--crop wants X,Y,W,H");
       crop = {static_cast<std::int16_t>(cx), static_cast<std::int16_t>(cy), static_cast<std::uint16_t>(cw),
               static_cast<std::uint16_t>(ch)};
+    } else if (arg == "--move-pointer") {
+      int mx = 0, my = 0;
+      if (std::sscanf(argv[i + 1], "%d,%d", &mx, &my) != 2) return fail("--move-pointer wants X,Y");
+      move_pointer = std::pair<int, int>(mx, my);
     } else if (arg == "--expect-output")
       expect_output = argv[i + 1];
     else
@@ -328,6 +335,36 @@ int main(int argc, char** argv) {
                 static_cast<unsigned>(shape->type), shape->hotspot_x, shape->hotspot_y);
   }
   std::printf("\n");
+  if (move_pointer) {
+    // The client message travels to the agent's timer thread, which calls SetCursorPos.
+    const int want_x = crop.x + move_pointer->first, want_y = crop.y + move_pointer->second;
+    if (!session.set_cursor_position(move_pointer->first, move_pointer->second))
+      return fail("the agent does not take set-cursor-position messages");
+    int at_x = -1, at_y = -1;
+    while (at_x != want_x || at_y != want_y) {
+      if (timed_out()) {
+        return fail("--move-pointer " + std::to_string(move_pointer->first) + "," +
+                    std::to_string(move_pointer->second) + ": the X pointer is at " + std::to_string(at_x) +
+                    "," + std::to_string(at_y) + ", expected " + std::to_string(want_x) + "," +
+                    std::to_string(want_y));
+      }
+      usleep(10000);
+      session.poll();
+      if (auto frame = session.receive_frame(); frame.ok() && *frame) session.frame_done();
+      while (true) {
+        auto update = session.receive_cursor();
+        if (!update || !*update) break;
+      }
+      auto* reply = xcb_query_pointer_reply(x, xcb_query_pointer(x, screen->root), nullptr);
+      if (reply != nullptr) {
+        at_x = reply->root_x;
+        at_y = reply->root_y;
+        free(reply);
+      }
+    }
+    std::printf("move-pointer: %d,%d of the frame put the X pointer at %d,%d\n", move_pointer->first,
+                move_pointer->second, at_x, at_y);
+  }
   xcb_disconnect(x);
   std::printf("PASS\n");  // the session unsubscribes on destruction: the mapping stays until exit
   return 0;
