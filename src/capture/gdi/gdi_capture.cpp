@@ -65,7 +65,7 @@ std::vector<dxgi::OutputInfo> list_monitors() {
   return monitors;
 }
 
-// What a change of makes a restart (reinit): the primary's size and the virtual desktop's box and
+// A change of any of these makes a restart (reinit): the primary's size, the virtual desktop's box and
 // monitor count.
 std::array<int, 7> desktop_layout() {
   return {GetSystemMetrics(SM_CXSCREEN),        GetSystemMetrics(SM_CYSCREEN),
