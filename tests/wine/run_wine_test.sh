@@ -10,8 +10,9 @@
 # against a scripted IDXGIOutputDuplication on real D3D11 textures; tests/wine/windows), multimon
 # (two monitors: Xvfb split with `xrandr --setmonitor`, Wine told to read them through Xinerama;
 # one agent serves --output 0 and --output \\.\DISPLAY2 into two regions, each pixel-exact against
-# its monitor's part of the X root, with its output record and the pointer relative to it; then
-# dxgi_wine_test.exe --second-output: the dxgi backend's record and pointer for output 1).
+# its monitor's part of the X root, with its output record and the pointer relative to it; the
+# same for a monitor left of the primary (negative coordinates); then dxgi_wine_test.exe
+# --second-output: the dxgi backend's record and pointer for output 1).
 # Every run: a fresh WINEPREFIX under WORK_DIR, WINEDEBUG=-all, `timeout` on each wine call,
 # `wineserver -k` and removal of the prefix, the Xvfb and the /dev/shm file at the end.
 set -euo pipefail
@@ -234,6 +235,18 @@ case "$scenario" in
     cat "$work/dxgi.log"
     [ "$rc" -eq 0 ] || fail "dxgi_wine_test.exe --second-output exited with $rc"
     grep -q "^PASS" "$work/dxgi.log" || fail "no PASS line"
+
+    step "RIGHT made the primary: Wine puts LEFT at -1000,0; its region shows it, its record says so"
+    xrandr --delmonitor RIGHT >/dev/null || fail "xrandr --delmonitor RIGHT"
+    xrandr --setmonitor '*RIGHT' 600/160x400/110+1000+0 none >/dev/null || fail "xrandr --setmonitor *RIGHT"
+    timeout 30 wineserver -k || true
+    timeout 30 wineserver -w || true
+    timeout 120 wine "$agent" --capture gdi --output '\\.\DISPLAY2' --shm "$shm_wine" >"$work/left.log" 2>&1 &
+    agent_pid=$!
+    "$reader" "$shm_file" --crop 0,0,1000,600 --changes 1 --timeout 40 --pointer 500,100 --move-pointer 77,66 \
+      --expect-output '\\.\DISPLAY2 -1000 0 1000 600 1 2 -1000 0 1600 600' || { cat "$work/left.log"; fail "reader (left of the primary)"; }
+    kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
+    cat "$work/left.log"
     ;;
 
   *) fail "unknown scenario $scenario" ;;
