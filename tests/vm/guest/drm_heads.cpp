@@ -1,13 +1,15 @@
 // Guest program: lights every connected DRM connector (up to two) on a CRTC of its own and shows a
 // different test picture on each, as a guest with two monitors would. It stays running, since the
 // kernel's console takes the CRTCs back when the last DRM master goes away, and redraws one head
-// on each "HEAD SEED" line written to the --fifo file.
+// on each "HEAD SEED" line written to the --fifo file ("off HEAD" / "on HEAD" turn its CRTC off
+// and on again; "shared SEED0 SEED1" moves both heads to one new desktop-wide buffer).
 //
 // Usage: kagami-vm-drm-heads [--shared-fb] [--fifo PATH] SEED0 [SEED1]
 //   default:     each head scans out a dumb buffer of its own mode's size (Wayland compositors);
 //   --shared-fb: one dumb buffer holds both heads side by side and each CRTC scans out its part
 //                at an x offset (what Xorg's modesetting driver does), so a capture must crop.
-// Prints "head I: NAME crtc ID WxH at X,0" per head, then "ready"; "drew head I seed S" per redraw.
+// Prints "head I: NAME crtc ID WxH at X,0" per head, then "ready"; "drew head I seed S" per redraw,
+// "head I off" / "head I on" per switch, "shared buffer, seeds S0 S1" after the move.
 // virtio-gpu only shows what was drawn after the dirty-fb ioctl, so every draw ends with one.
 #include <fcntl.h>
 #include <linux/kd.h>
@@ -17,11 +19,13 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -38,8 +42,9 @@ struct Head {
   std::string name;
   std::uint32_t connector_id = 0, crtc_id = 0;
   drmModeModeInfo mode{};
-  std::uint32_t x = 0;       // where this head starts in its buffer (--shared-fb) and in the desktop
-  Buffer* buffer = nullptr;  // the buffer this head's CRTC scans out
+  std::uint32_t desktop_x = 0;  // where this head lies in the desktop (side by side)
+  std::uint32_t x = 0;          // where this head starts in its buffer (desktop_x in a shared one)
+  Buffer* buffer = nullptr;     // the buffer this head's CRTC scans out
 };
 
 [[noreturn]] void fail(const char* what) {
@@ -101,6 +106,28 @@ std::uint32_t free_crtc(int fd, const drmModeRes& res, const drmModeConnector& c
   return 0;
 }
 
+// Gives every head a new buffer (one each, or with `shared` one for the whole desktop), draws
+// the picture of its seed in it and points its CRTC at it. Buffers live as long as the program.
+void show(int fd, std::vector<Head>& heads, bool shared, const std::vector<std::uint32_t>& seeds,
+          std::deque<Buffer>& buffers) {
+  std::uint32_t desktop_width = 0, desktop_height = 0;
+  for (const Head& head : heads) {
+    desktop_width = std::max<std::uint32_t>(desktop_width, head.desktop_x + head.mode.hdisplay);
+    desktop_height = std::max<std::uint32_t>(desktop_height, head.mode.vdisplay);
+  }
+  if (shared) buffers.push_back(make_buffer(fd, desktop_width, desktop_height));
+  for (std::size_t i = 0; i < heads.size(); ++i) {
+    Head& head = heads[i];
+    if (!shared) buffers.push_back(make_buffer(fd, head.mode.hdisplay, head.mode.vdisplay));
+    head.buffer = &buffers.back();
+    head.x = shared ? head.desktop_x : 0;
+    draw(fd, head, seeds[i]);
+    if (drmModeSetCrtc(fd, head.crtc_id, head.buffer->fb_id, head.x, 0, &head.connector_id, 1, &head.mode) !=
+        0)
+      fail("set the CRTC");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,7 +157,7 @@ int main(int argc, char** argv) {
   if (res == nullptr) fail("get DRM resources");
 
   std::vector<Head> heads;
-  std::uint32_t desktop_width = 0, desktop_height = 0;
+  std::uint32_t desktop_width = 0;
   for (int c = 0; c < res->count_connectors && heads.size() < seeds.size(); ++c) {
     drmModeConnector* conn = drmModeGetConnector(fd, res->connectors[c]);
     if (conn == nullptr) continue;
@@ -154,10 +181,9 @@ int main(int argc, char** argv) {
         if (found) break;
       }
       head.crtc_id = free_crtc(fd, *res, *conn, heads);
-      head.x = desktop_width;
+      head.desktop_x = desktop_width;
       if (head.crtc_id != 0) {
         desktop_width += head.mode.hdisplay;
-        desktop_height = std::max<std::uint32_t>(desktop_height, head.mode.vdisplay);
         heads.push_back(head);
       }
     }
@@ -169,26 +195,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::vector<Buffer> buffers;
-  buffers.reserve(heads.size());
-  if (shared_fb) buffers.push_back(make_buffer(fd, desktop_width, desktop_height));
-  for (Head& head : heads) {
-    if (!shared_fb) {
-      buffers.push_back(make_buffer(fd, head.mode.hdisplay, head.mode.vdisplay));
-      head.x = 0;
-    }
-    head.buffer = &buffers.back();
-  }
-  std::uint32_t desktop_x = 0;
+  std::deque<Buffer> buffers;
+  show(fd, heads, shared_fb, seeds, buffers);
   for (std::size_t i = 0; i < heads.size(); ++i) {
-    Head& head = heads[i];
-    draw(fd, head, seeds[i]);
-    if (drmModeSetCrtc(fd, head.crtc_id, head.buffer->fb_id, head.x, 0, &head.connector_id, 1, &head.mode) !=
-        0)
-      fail("set the CRTC");
-    std::printf("head %zu: %s crtc %u %ux%u at %u,0\n", i, head.name.c_str(), head.crtc_id,
-                head.mode.hdisplay, head.mode.vdisplay, desktop_x);
-    desktop_x += head.mode.hdisplay;
+    std::printf("head %zu: %s crtc %u %ux%u at %u,0\n", i, heads[i].name.c_str(), heads[i].crtc_id,
+                heads[i].mode.hdisplay, heads[i].mode.vdisplay, heads[i].desktop_x);
   }
   std::printf("ready\n");
   std::fflush(stdout);
@@ -199,15 +210,34 @@ int main(int argc, char** argv) {
   // Read and write, so the fifo never reports end-of-file when a writer closes it.
   FILE* commands = std::fopen(fifo, "r+");
   if (commands == nullptr) fail("open the fifo");
-  unsigned index = 0, seed = 0;
-  while (std::fscanf(commands, "%u %u", &index, &seed) == 2) {
-    if (index >= heads.size()) {
-      std::printf("no head %u\n", index);
-    } else {
+  char line[64];
+  while (std::fgets(line, sizeof(line), commands) != nullptr) {
+    unsigned index = 0, seed = 0;
+    char word[8] = {};
+    if (std::sscanf(line, "%7s %u", word, &index) == 2 &&
+        (std::strcmp(word, "off") == 0 || std::strcmp(word, "on") == 0)) {
+      if (index >= heads.size()) {
+        std::printf("no head %u\n", index);
+        continue;
+      }
+      // Off: the CRTC shows nothing (a monitor switched off in the display settings); on: back.
+      Head& head = heads[index];
+      const bool on = word[1] == 'n';
+      const int r = on ? drmModeSetCrtc(fd, head.crtc_id, head.buffer->fb_id, head.x, 0, &head.connector_id,
+                                        1, &head.mode)
+                       : drmModeSetCrtc(fd, head.crtc_id, 0, 0, 0, nullptr, 0, nullptr);
+      if (r != 0) fail(on ? "set the CRTC" : "turn the CRTC off");
+      std::printf("head %u %s\n", index, word);
+    } else if (unsigned seed1 = 0;
+               std::sscanf(line, "shared %u %u", &seed, &seed1) == 2 && heads.size() == 2) {
+      show(fd, heads, true, {seed, seed1}, buffers);  // both heads move to one desktop-wide buffer
+      std::printf("shared buffer, seeds %u %u\n", seed, seed1);
+    } else if (std::sscanf(line, "%u %u", &index, &seed) == 2 && index < heads.size()) {
       draw(fd, heads[index], seed);
       std::printf("drew head %u seed %u\n", index, seed);
+    } else {
+      std::printf("not a command: %s", line);
     }
-    std::fflush(stdout);
   }
   return 0;
 }
