@@ -95,7 +95,7 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
          "per region (one per guest output)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->type_name("PATH")
+      ->type_name("TEXT")
       ->default_str(o.shm);
   app.add_option("--width", o.width, "initial window width (16 to 16384)")
       ->check(CLI::Range(16u, 16384u).description(""))
