@@ -9,7 +9,8 @@
 
 namespace kagami::client {
 
-ClientDisplay::ClientDisplay(const WindowOptions& window, const DisplayShared& shared, std::uint32_t wake_event)
+ClientDisplay::ClientDisplay(const WindowOptions& window, const DisplayShared& shared,
+                             std::uint32_t wake_event)
     : shared_(shared), shm_(window.shm), wake_event_(wake_event) {}
 
 Result<std::unique_ptr<ClientDisplay>> ClientDisplay::open(const WindowOptions& window,
@@ -91,8 +92,9 @@ void ClientDisplay::update_title() {
   // (visible in a task bar, and checkable by tests through the X server). With several windows
   // the output's name tells them apart.
   const std::string& title = shared_.options.title;
-  const std::string name =
-      snap_.guest && snap_.guest->output && snap_.guest->output->count > 1 ? " " + snap_.guest->output->name : "";
+  const std::string name = snap_.guest && snap_.guest->output && snap_.guest->output->count > 1
+                               ? " " + snap_.guest->output->name
+                               : "";
   const bool showing = snap_.connected && image_width_ > 0;
   window_->set_title(showing ? fmt::format("{}{} - {}x{}", title, name, image_width_, image_height_)
                              : title + name + " - " + shown_status_);

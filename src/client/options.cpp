@@ -187,11 +187,11 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
                       o.request_activation));
 }
 
-
 // `name = value` from the config file through the option `--name` itself: the same parser and
 // checks as on the command line, the file and key in front of any error. An array is allowed for
 // a repeatable option (shm = ["/dev/shm/a", "/dev/shm/b"]).
-Result<void> apply_key(CLI::App& app, const std::string& name, const toml::node& node, const std::string& where) {
+Result<void> apply_key(CLI::App& app, const std::string& name, const toml::node& node,
+                       const std::string& where) {
   CLI::Option* option = is_setting(name) ? app.get_option_no_throw("--" + name) : nullptr;
   if (!option) return Error{fmt::format("{} is not an option (see kagami-client --help)", where)};
   const bool flag = option->get_expected_min() == 0;
@@ -252,9 +252,10 @@ Result<std::vector<DisplayOptions>> read_display_tables(const toml::node& node, 
       const std::string name(key.str());
       const std::string where = fmt::format("{}: [[display]] {}: \"{}\"", file, i + 1, name);
       if (std::find(std::begin(kDisplayKeys), std::end(kDisplayKeys), name) == std::end(kDisplayKeys))
-        return Error{fmt::format("{} is not a [[display]] key (those are shm, x, y, width, height, fullscreen)",
-                                 where)};
-      if (name == "shm" && !value.is_string()) return Error{fmt::format("{} must be one region (a string)", where)};
+        return Error{fmt::format(
+            "{} is not a [[display]] key (those are shm, x, y, width, height, fullscreen)", where)};
+      if (name == "shm" && !value.is_string())
+        return Error{fmt::format("{} must be one region (a string)", where)};
       if (auto applied = apply_key(app, name, value, where); !applied) return applied.error();
       if (name == "shm") d.shm = scratch.shm;
       if (name == "x") d.x = scratch.x;

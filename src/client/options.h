@@ -29,8 +29,8 @@ struct Options {
   std::string shm = "/dev/shm/looking-glass";
   std::vector<std::string> shm_more;
   std::vector<DisplayOptions> displays;  // the config file's [[display]] tables (see windows())
-  std::string config;                          // config file actually read ("" = none)
-  std::uint32_t width = 1280;                  // initial window size
+  std::string config;                    // config file actually read ("" = none)
+  std::uint32_t width = 1280;            // initial window size
   std::uint32_t height = 720;
   int x = -1;  // window position; -1 = centred
   int y = -1;

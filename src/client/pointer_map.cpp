@@ -17,8 +17,10 @@ bool window_to_desktop(const FrameGeometry& g, const Layout& layout, const Deskt
                        double wy, int& desktop_x, int& desktop_y) {
   double gx = 0, gy = 0;
   const bool inside = client::window_to_guest(g, layout, wx, wy, gx, gy);
-  desktop_x = offset.x + std::clamp(static_cast<int>(gx), 0, static_cast<int>(std::max(g.screen_width, 1u)) - 1);
-  desktop_y = offset.y + std::clamp(static_cast<int>(gy), 0, static_cast<int>(std::max(g.screen_height, 1u)) - 1);
+  desktop_x =
+      offset.x + std::clamp(static_cast<int>(gx), 0, static_cast<int>(std::max(g.screen_width, 1u)) - 1);
+  desktop_y =
+      offset.y + std::clamp(static_cast<int>(gy), 0, static_cast<int>(std::max(g.screen_height, 1u)) - 1);
   return inside;
 }
 

@@ -34,8 +34,8 @@ void fill(const std::string& display, int x, int y, int w, int h, std::uint32_t 
 
 // A RandR monitor without outputs, through the xrandr program (as tests/agent does it).
 bool set_monitor(const std::string& display, const char* name, int x) {
-  return std::system(fmt::format("DISPLAY={} xrandr --setmonitor {} {}/{}x{}/{}+{}+0 none", display, name, kWidth,
-                                 kWidth / 4, kHeight, kHeight / 4, x)
+  return std::system(fmt::format("DISPLAY={} xrandr --setmonitor {} {}/{}x{}/{}+{}+0 none", display, name,
+                                 kWidth, kWidth / 4, kHeight, kHeight / 4, x)
                          .c_str()) == 0;
 }
 
@@ -51,13 +51,17 @@ class MultiWindow : public ::testing::Test {
     fill(guest_.display(), kWidth + 200, 80, 60, 20, 0x00FF00);  // and one on RIGHT
   }
 
-  std::vector<std::string> agent_args(const std::vector<std::pair<const char*, const std::string*>>& outputs) {
-    std::vector<std::string> args = {"--capture", "x11", "--display", guest_.display(), "--log-level", "warn"};
+  std::vector<std::string> agent_args(
+      const std::vector<std::pair<const char*, const std::string*>>& outputs) {
+    std::vector<std::string> args = {"--capture",      "x11",         "--display",
+                                     guest_.display(), "--log-level", "warn"};
     for (const auto& [name, shm] : outputs) args.insert(args.end(), {"--output", name, "--shm", *shm});
     return args;
   }
   // The monitor as the guest shows it, and as window `index` (0 or 1) of the client shows it.
-  test::XImage monitor(int index) { return test::read_root(guest_.display(), index * kWidth, 0, kWidth, kHeight); }
+  test::XImage monitor(int index) {
+    return test::read_root(guest_.display(), index * kWidth, 0, kWidth, kHeight);
+  }
   // Waits until window `index` shows exactly what its monitor shows now.
   bool window_shows_its_monitor(int index, int timeout_ms = 10000) {
     const test::XImage want = monitor(index);
@@ -67,14 +71,14 @@ class MultiWindow : public ::testing::Test {
     return got.pixels == want.pixels;
   }
 
-  test::Xvfb guest_{2 * kWidth, kHeight};  // the guest's screen, two monitors
+  test::Xvfb guest_{2 * kWidth, kHeight};      // the guest's screen, two monitors
   test::Xvfb host_{2 * kWidth, kHeight + 40};  // where the client's windows are
   test::ShmRegion left_{32u << 20}, right_{32u << 20};
 };
 
 TEST_F(MultiWindow, TwoOutputsOfOneAgentShowPixelExactInTwoWindowsOfOneClient) {
-  auto agent = std::make_unique<test::AgentProcess>(
-      agent_args({{"LEFT", &left_.path()}, {"RIGHT", &right_.path()}}));
+  auto agent =
+      std::make_unique<test::AgentProcess>(agent_args({{"LEFT", &left_.path()}, {"RIGHT", &right_.path()}}));
   // The harness puts the first window at 0,0; the second --shm opens a second window beside it.
   test::ClientProcess client(host_.display(), left_.path(), kWidth, kHeight,
                              {"--shm", right_.path(), "--no-show-cursor"});

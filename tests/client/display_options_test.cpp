@@ -114,7 +114,8 @@ TEST_F(DisplayOptionsTest, BadTablesAreErrorsNamingTheTableAndKey) {
   EXPECT_NE(error("[[display]]\nshm = \"/dev/shm/a\"\n[[display]]\nx = 3\n").find("[[display]] 2 has no shm"),
             std::string::npos);
   EXPECT_NE(error("display = 3\n").find("[[display]] tables"), std::string::npos);
-  EXPECT_NE(error("[[display]]\nshm = [\"/dev/shm/a\", \"/dev/shm/b\"]\n").find("one region"), std::string::npos);
+  EXPECT_NE(error("[[display]]\nshm = [\"/dev/shm/a\", \"/dev/shm/b\"]\n").find("one region"),
+            std::string::npos);
   EXPECT_NE(error("[[display]]\nshm = \"/dev/shm/a\"\nfullscreen = \"yes\"\n").find("true or false"),
             std::string::npos);
   // An array for a key that is not repeatable is still an error.
