@@ -82,7 +82,9 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
   app.formatter(std::make_shared<HelpFormatter>());
   app.add_option("--config", config_path,
                  "TOML config file; its keys are the long option names without the dashes (e.g. shm = "
-                 "\"/dev/kvmfr0\", fullscreen = true). A missing default file is fine")
+                 "\"/dev/kvmfr0\", fullscreen = true); [[display]] tables open one window per region "
+                 "(docs/usage.md). A "
+                 "missing default file is fine")
       ->default_str("$XDG_CONFIG_HOME/kagami/client.toml");
   // Repeatable: one window per region. Given at all, the regions replace the config file's.
   app.add_option_function<std::vector<std::string>>(
