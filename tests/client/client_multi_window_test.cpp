@@ -2,7 +2,8 @@
 // monitors -> one real kagami-agent with two `--output X --shm Y` pairs (x11 capture per monitor)
 // -> two regions -> one real kagami-client with two --shm on a second Xvfb -> two windows, each
 // read back with GetImage and compared pixel for pixel with its monitor. Then one output's agent
-// goes away and comes back while the other window keeps taking new frames.
+// goes away and comes back while the other window keeps taking new frames. Once per renderer
+// backend: the windows share the render thread, each with its own GL (or Vulkan) and ImGui context.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <xcb/xcb.h>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "e2e_harness.h"
+#include "renderer_backends.h"
 #include "xvfb.h"
 
 namespace kagami::client {
@@ -39,7 +41,7 @@ bool set_monitor(const std::string& display, const char* name, int x) {
                          .c_str()) == 0;
 }
 
-class MultiWindow : public ::testing::Test {
+class MultiWindow : public ::testing::TestWithParam<test::RendererBackend> {
  protected:
   void SetUp() override {
     ASSERT_EQ(std::system("command -v xrandr >/dev/null"), 0) << "xrandr is needed (scripts/deps/x11.txt)";
@@ -76,13 +78,34 @@ class MultiWindow : public ::testing::Test {
   test::ShmRegion left_{32u << 20}, right_{32u << 20};
 };
 
-TEST_F(MultiWindow, TwoOutputsOfOneAgentShowPixelExactInTwoWindowsOfOneClient) {
+TEST_P(MultiWindow, TwoOutputsOfOneAgentShowPixelExactInTwoWindowsOfOneClient) {
   auto agent =
       std::make_unique<test::AgentProcess>(agent_args({{"LEFT", &left_.path()}, {"RIGHT", &right_.path()}}));
   // The harness puts the first window at 0,0; the second --shm opens a second window beside it.
-  test::ClientProcess client(host_.display(), left_.path(), kWidth, kHeight,
-                             {"--shm", right_.path(), "--no-show-cursor"});
+  const test::RendererBackend& backend = GetParam();
+  std::vector<std::string> args = backend.client_args();
+  args.insert(args.end(), {"--shm", right_.path(), "--no-show-cursor"});
+  if (backend.gles_upload.empty())
+    unsetenv("KAGAMI_GLES_UPLOAD");
+  else
+    setenv("KAGAMI_GLES_UPLOAD", backend.gles_upload.c_str(), 1);
+  test::ClientProcess client(host_.display(), left_.path(), kWidth, kHeight, args);
+  unsetenv("KAGAMI_GLES_UPLOAD");
   ASSERT_TRUE(client.wait_for_log("2 windows, one per region")) << client.log();
+  // Both windows on the backend asked for, neither on a fallback.
+  for (const std::string* shm : {&left_.path(), &right_.path()})
+    EXPECT_TRUE(client.wait_for_log(*shm + ": renderer: ")) << client.log();
+  {
+    const std::string log = client.log();
+    std::size_t lines = 0;
+    for (std::size_t at = log.find(": renderer: "); at != std::string::npos;
+         at = log.find(": renderer: ", at + 1)) {
+      const std::string line = log.substr(at, log.find('\n', at) - at);
+      EXPECT_NE(line.find(backend.expect_in_describe), std::string::npos) << line;
+      ++lines;
+    }
+    EXPECT_EQ(lines, 2u) << log;
+  }
 
   // 1. Each window shows its own monitor, pixel for pixel.
   EXPECT_TRUE(window_shows_its_monitor(0)) << client.log();
@@ -112,6 +135,9 @@ TEST_F(MultiWindow, TwoOutputsOfOneAgentShowPixelExactInTwoWindowsOfOneClient) {
   EXPECT_TRUE(window_shows_its_monitor(0)) << client.log();
   EXPECT_TRUE(client.alive());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, MultiWindow, ::testing::ValuesIn(test::renderer_backends()),
+                         [](const auto& p) { return p.param.name; });
 
 }  // namespace
 }  // namespace kagami::client
