@@ -50,6 +50,7 @@ ClientApp::~ClientApp() {
   // Each display stops its frame thread before its renderer goes (client_display.cpp).
   displays_.clear();
   input_.reset();
+  if (events_started_) SDL_QuitSubSystem(SDL_INIT_EVENTS);
 }
 
 Result<void> ClientApp::start() {
@@ -58,6 +59,11 @@ Result<void> ClientApp::start() {
   keys_.emplace(*escape);
   // Redrawing every refresh only makes sense when the swap waits for the refresh.
   options_.vsync = options_.vsync || options_.present == PresentMode::every_vblank;
+  // SDL's event queue outlives every window (a renderer fallback closes and reopens one, which
+  // would otherwise stop and restart the queue under the frame threads' wake-ups).
+  if (SDL_InitSubSystem(SDL_INIT_EVENTS) != 0)
+    return Error{fmt::format("cannot start SDL: {}", SDL_GetError())};
+  events_started_ = true;
   wake_event_ = SDL_RegisterEvents(1);
   const std::vector<WindowOptions> windows = client::windows(options_);
   const DisplayShared shared{options_, commands_, *keys_, input_note_, windows.size() > 1};

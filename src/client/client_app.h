@@ -48,6 +48,7 @@ class ClientApp {
   std::uint32_t wake_event_ = 0;  // the frame threads' wake-up; its windowID names the display
   std::vector<std::unique_ptr<ClientDisplay>> displays_;  // in the order of the options
   std::uint32_t focused_window_ = 0;
+  bool events_started_ = false;  // SDL_INIT_EVENTS, for the app's lifetime
   bool screensaver_blocked_ = false;
   bool running_ = true;
 };
