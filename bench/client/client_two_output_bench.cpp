@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -119,7 +120,7 @@ RunResult run(const std::string& display, std::size_t outputs,
               const std::vector<std::vector<std::byte>>& frames) {
   std::vector<std::unique_ptr<ShmRegion>> regions;
   std::vector<std::unique_ptr<TestAgent>> agents;
-  std::vector<std::string> extra = {"--log-level", "info"};
+  std::vector<std::string> extra = {"--log-level", std::getenv("KAGAMI_BENCH_LOG") ? "debug" : "info"};
   for (std::size_t i = 0; i < outputs; ++i) {
     regions.push_back(std::make_unique<ShmRegion>(32u << 20));
     agents.push_back(std::make_unique<TestAgent>(regions.back()->bytes()));
@@ -188,6 +189,7 @@ RunResult run(const std::string& display, std::size_t outputs,
   }
   for (auto& t : publishers) t.join();
   r.cpu_percent = (cpu_seconds(pid) - cpu0) / (static_cast<double>(monotonic_ns() - t0) / 1e9) * 100.0;
+  if (std::getenv("KAGAMI_BENCH_LOG")) std::fputs(client.log().c_str(), stderr);  // per-second timings
   for (std::size_t i = 0; i < outputs; ++i) {
     r.windows[i].seen = static_cast<std::uint32_t>(seen[i].size());
     for (const auto& [frame, ms] : seen[i]) r.windows[i].latencies_ms.push_back(ms);

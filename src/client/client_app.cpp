@@ -207,7 +207,8 @@ int ClientApp::run() {
       screensaver ? SDL_DisableScreenSaver() : SDL_EnableScreenSaver();
     }
     check_input_note(now);
-    for (auto& d : displays_) d->render_if_needed(now);
+    // Each its own "now": a display's draw time must not include the draw of the one before it.
+    for (auto& d : displays_) d->render_if_needed(monotonic_ns());
   }
   return 0;
 }

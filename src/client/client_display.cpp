@@ -292,10 +292,10 @@ void ClientDisplay::render(std::uint64_t now_ns) {
         return n ? static_cast<double>(ns) / 1e6 / static_cast<double>(n) : 0.0;
       };
       spdlog::debug(
-          "last second: {} frames, {} draws; per frame: upload {:.2f} ms (CPU copy {:.2f} ms); per draw: "
+          "{}last second: {} frames, {} draws; per frame: upload {:.2f} ms (CPU copy {:.2f} ms); per draw: "
           "draw + "
           "present {:.2f} ms",
-          timings_.frames, timings_.draws, per(timings_.upload_ns, timings_.frames),
+          log_prefix(), timings_.frames, timings_.draws, per(timings_.upload_ns, timings_.frames),
           per(timings_.upload_cpu_ns, timings_.frames), per(timings_.draw_ns, timings_.draws));
     }
     timings_ = {};
