@@ -6,10 +6,14 @@
 // backend: the windows share the render thread, each with its own GL (or Vulkan) and ImGui context.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <xcb/xcb.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <thread>
 
 #include "e2e_harness.h"
 #include "renderer_backends.h"
@@ -41,7 +45,46 @@ bool set_monitor(const std::string& display, const char* name, int x) {
                          .c_str()) == 0;
 }
 
-class MultiWindow : public ::testing::TestWithParam<test::RendererBackend> {
+// Asks the client's top-level window at screen x `x` to close, as a window manager's close button
+// does (WM_PROTOCOLS / WM_DELETE_WINDOW); false when there is no such window.
+bool close_window_at(const std::string& display, int x) {
+  xcb_connection_t* c = xcb_connect(display.c_str(), nullptr);
+  const xcb_window_t root = xcb_setup_roots_iterator(xcb_get_setup(c)).data->root;
+  const auto atom = [c](const char* name) {
+    auto* reply = xcb_intern_atom_reply(
+        c, xcb_intern_atom(c, 0, static_cast<std::uint16_t>(std::strlen(name)), name), nullptr);
+    const xcb_atom_t a = reply ? reply->atom : xcb_atom_t{XCB_ATOM_NONE};
+    std::free(reply);
+    return a;
+  };
+  bool sent = false;
+  auto* tree = xcb_query_tree_reply(c, xcb_query_tree(c, root), nullptr);
+  for (int i = 0; tree && i < xcb_query_tree_children_length(tree) && !sent; ++i) {
+    const xcb_window_t w = xcb_query_tree_children(tree)[i];
+    auto* geometry = xcb_get_geometry_reply(c, xcb_get_geometry(c, w), nullptr);
+    auto* attributes = xcb_get_window_attributes_reply(c, xcb_get_window_attributes(c, w), nullptr);
+    if (geometry && attributes && geometry->x == x && geometry->y == 0 &&
+        attributes->map_state == XCB_MAP_STATE_VIEWABLE && geometry->width == kWidth) {
+      xcb_client_message_event_t event{};
+      event.response_type = XCB_CLIENT_MESSAGE;
+      event.format = 32;
+      event.window = w;
+      event.type = atom("WM_PROTOCOLS");
+      event.data.data32[0] = atom("WM_DELETE_WINDOW");
+      event.data.data32[1] = XCB_CURRENT_TIME;
+      xcb_send_event(c, 0, w, XCB_EVENT_MASK_NO_EVENT, reinterpret_cast<const char*>(&event));
+      sent = true;
+    }
+    std::free(geometry);
+    std::free(attributes);
+  }
+  std::free(tree);
+  std::free(xcb_get_input_focus_reply(c, xcb_get_input_focus(c), nullptr));  // delivered
+  xcb_disconnect(c);
+  return sent;
+}
+
+class TwoMonitors : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(std::system("command -v xrandr >/dev/null"), 0) << "xrandr is needed (scripts/deps/x11.txt)";
@@ -77,6 +120,8 @@ class MultiWindow : public ::testing::TestWithParam<test::RendererBackend> {
   test::Xvfb host_{2 * kWidth, kHeight + 40};  // where the client's windows are
   test::ShmRegion left_{32u << 20}, right_{32u << 20};
 };
+
+class MultiWindow : public TwoMonitors, public ::testing::WithParamInterface<test::RendererBackend> {};
 
 TEST_P(MultiWindow, TwoOutputsOfOneAgentShowPixelExactInTwoWindowsOfOneClient) {
   auto agent =
@@ -134,6 +179,26 @@ TEST_P(MultiWindow, TwoOutputsOfOneAgentShowPixelExactInTwoWindowsOfOneClient) {
   fill(guest_.display(), 20, 300, 100, 40, 0x778899);
   EXPECT_TRUE(window_shows_its_monitor(0)) << client.log();
   EXPECT_TRUE(client.alive());
+}
+
+// Closing one window ends that display only; closing the last ends the client (exit 0).
+TEST_F(TwoMonitors, ClosingOneWindowLeavesTheOtherAndTheLastEndsTheClient) {
+  test::AgentProcess agent(agent_args({{"LEFT", &left_.path()}, {"RIGHT", &right_.path()}}));
+  test::ClientProcess client(host_.display(), left_.path(), kWidth, kHeight,
+                             {"--shm", right_.path(), "--no-show-cursor"});
+  ASSERT_TRUE(window_shows_its_monitor(0)) << client.log();
+  ASSERT_TRUE(window_shows_its_monitor(1)) << client.log();
+
+  ASSERT_TRUE(close_window_at(host_.display(), kWidth));
+  ASSERT_TRUE(client.wait_for_log("window for " + right_.path() + " closed")) << client.log();
+  fill(guest_.display(), 30, 30, 100, 100, 0x123456);
+  EXPECT_TRUE(window_shows_its_monitor(0)) << client.log();
+  EXPECT_TRUE(client.alive());
+
+  ASSERT_TRUE(close_window_at(host_.display(), 0));
+  for (int i = 0; i < 100 && client.alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(client.alive()) << client.log();
+  EXPECT_TRUE(WIFEXITED(client.status()) && WEXITSTATUS(client.status()) == 0) << client.log();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MultiWindow, ::testing::ValuesIn(test::renderer_backends()),
