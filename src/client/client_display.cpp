@@ -106,13 +106,13 @@ void ClientDisplay::update_intake_hidden() {
   intake_->set_hidden(hidden_ || !shared_.commands.video());
 }
 
-bool ClientDisplay::handle_event(const SDL_Event& e) {
+void ClientDisplay::handle_event(const SDL_Event& e) {
   if (e.type == wake_event_) {
     wake_pending_.store(false);
-    return false;  // the snapshot is read after the events
+    return;  // the snapshot is read after the events
   }
   overlay_->process_event(e);
-  if (e.type != SDL_WINDOWEVENT) return true;
+  if (e.type != SDL_WINDOWEVENT) return;
   switch (e.window.event) {
     case SDL_WINDOWEVENT_HIDDEN:
     case SDL_WINDOWEVENT_MINIMIZED:
@@ -132,7 +132,6 @@ bool ClientDisplay::handle_event(const SDL_Event& e) {
     default:
       break;
   }
-  return true;
 }
 
 CommandContext ClientDisplay::command_context(GuestInput& input, std::uint64_t now_ns) {

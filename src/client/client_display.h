@@ -50,13 +50,12 @@ class ClientDisplay {
 
   std::uint32_t window_id() const { return window_id_.load(); }
   const std::string& shm() const { return shm_; }
-  Window& window() { return *window_; }
 
   // Makes this display's GL context and ImGui context current (every method below does).
   void activate();
-  // An event for this window (by SDL window id): the overlay sees it, window events change the
-  // hidden state and the redraw policy. Returns false for the wake-up (nothing else to do).
-  bool handle_event(const SDL_Event& e);
+  // An event for this window (by SDL window id), or its frame thread's wake-up: the overlay sees
+  // it, window events change the hidden state and the redraw policy.
+  void handle_event(const SDL_Event& e);
   // A client command or the escape key changed what is drawn.
   void changed() { redraw_.changed(3); }
   // Video off (escape key + V) or the window hidden: frames are consumed but not uploaded.
