@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -90,6 +91,7 @@ struct Measured {
   double animating_cpu = 0, static_cpu = 0, idle_cpu = 0;
   double compositor_cpu = -1;  // the compositor's process while animating (sway), -1 if not measured
   std::size_t frames = 0;
+  std::map<std::uint64_t, std::uint64_t> arrived_ns;  // frame number -> when it was complete in the region
 };
 
 // Runs the agent loop on `backend` with a reader while `draw(frame_number)` animates at 60 Hz.
@@ -131,6 +133,7 @@ Measured measure(capture::CaptureBackend& backend, const std::function<void(std:
                                          frame->info.frame_height, 0, 0);
       if (marker && seen.insert(marker->frame).second && now > marker->timestamp_ns) {
         latencies.push_back(static_cast<double>(now - marker->timestamp_ns) / 1e6);
+        m.arrived_ns[marker->frame] = now;
       }
     }
   });
@@ -183,7 +186,7 @@ std::string load_average() {
 
 void print(const char* name, const Measured& m, double memcpy_ms) {
   std::printf(
-      "%-4s 60 fps animation: %5.1f fps received (%zu frames), commit -> region p50 %.2f ms, p90 %.2f ms "
+      "%s\n     60 fps animation: %5.1f fps received (%zu frames), commit -> region p50 %.2f ms, p90 %.2f ms "
       "(one frame interval %.2f ms; p50 = %.1f x a frame memcpy)\n",
       name, m.fps, m.frames, m.p50_ms, m.p90_ms, 1000.0 / 60, m.p50_ms / memcpy_ms);
   std::printf(
@@ -194,6 +197,134 @@ void print(const char* name, const Measured& m, double memcpy_ms) {
                 100 * m.compositor_cpu);
   }
   std::printf("     (load average now: %s)\n", load_average().c_str());
+}
+
+// The wlr backend, seen from the agent's thread: for each frame read_pixels wrote into the
+// region, its marker's frame number, the compositor's output commit it came from (screen-copy's
+// `ready` time), when the backend read that `ready`, and when the slot was written.
+class TimedWlr final : public capture::CaptureBackend {
+ public:
+  struct Times {
+    std::uint64_t output_commit_ns = 0, received_ns = 0, written_ns = 0;
+  };
+  explicit TimedWlr(capture::WlrBackend& backend) : backend_(backend) {}
+  std::string_view name() const override { return backend_.name(); }
+  Result<void> start() override { return backend_.start(); }
+  capture::CaptureStatus capture(std::chrono::milliseconds timeout, capture::CaptureEvent* event) override {
+    return backend_.capture(timeout, event);
+  }
+  capture::CaptureStatus read_pixels(const capture::FrameTarget& target,
+                                     std::span<const capture::Rect> rects) override {
+    const auto status = backend_.read_pixels(target, rects);
+    const std::uint64_t written = monotonic_ns();
+    const auto marker =
+        capture::decode_latency_marker(target.pixels.data(), target.pitch, 4, kWidth,
+                                       static_cast<std::uint32_t>(target.pixels.size() / target.pitch), 0, 0);
+    if (marker)
+      times_.try_emplace(marker->frame,
+                         Times{backend_.frame_commit_ns(), backend_.frame_received_ns(), written});
+    return status;
+  }
+  std::string last_error() const override { return backend_.last_error(); }
+  // Read after the agent's thread ended.
+  const std::map<std::uint64_t, Times>& times() const { return times_; }
+
+ private:
+  capture::WlrBackend& backend_;
+  std::map<std::uint64_t, Times> times_;
+};
+
+std::string ms_percentiles(const std::vector<double>& v) {
+  char text[96];
+  std::snprintf(text, sizeof text, "p50 %.2f ms, p90 %.2f ms", percentile(v, 0.5), percentile(v, 0.9));
+  return text;
+}
+
+double ms_between(std::uint64_t from, std::uint64_t to) {
+  return (static_cast<double>(to) - static_cast<double>(from)) / 1e6;
+}
+
+// Where the wlr path's frames and milliseconds go, frame by frame (the painter's marker numbers):
+// the client's commits; which ones sway replaced by a later commit before compositing them
+// (wp_presentation `discarded`); the output commits sway made (screen-copy `ready` times) and
+// their spacing; and for each frame the agent published: client commit -> output commit ->
+// agent has the copy -> slot written -> the reader has it.
+void print_wlr_breakdown(const testing::WaylandPainter& painter, const TimedWlr& timed, const Measured& m) {
+  const auto& commits = painter.presentations();
+  if (commits.size() < 2) return;
+  std::vector<double> intervals, to_output, to_agent, to_slot, to_reader, output_to_region, output_spacing;
+  std::size_t discarded = 0;
+  for (std::size_t i = 0; i < commits.size(); ++i) {
+    if (commits[i].discarded) ++discarded;
+    if (i > 0) intervals.push_back(ms_between(commits[i - 1].commit_ns, commits[i].commit_ns));
+  }
+  std::uint64_t last_output = 0;
+  for (const auto& [frame, t] : timed.times()) {
+    if (frame >= commits.size() || t.output_commit_ns == 0) continue;
+    to_output.push_back(ms_between(commits[frame].commit_ns, t.output_commit_ns));
+    to_agent.push_back(ms_between(t.output_commit_ns, t.received_ns));
+    to_slot.push_back(ms_between(t.received_ns, t.written_ns));
+    if (last_output) output_spacing.push_back(ms_between(last_output, t.output_commit_ns));
+    last_output = t.output_commit_ns;
+    const auto arrived = m.arrived_ns.find(frame);
+    if (arrived == m.arrived_ns.end()) continue;
+    to_reader.push_back(ms_between(t.written_ns, arrived->second));
+    output_to_region.push_back(ms_between(t.output_commit_ns, arrived->second));
+  }
+  const double seconds = ms_between(commits.front().commit_ns, commits.back().commit_ns) / 1e3;
+  std::printf(
+      "     client: %zu commits (%.1f/s), interval %s; sway replaced %zu of them before compositing "
+      "(wp_presentation discarded)\n",
+      commits.size(), static_cast<double>(commits.size() - 1) / seconds, ms_percentiles(intervals).c_str(),
+      discarded);
+  std::printf("     sway output commits with a new frame: every %s\n",
+              ms_percentiles(output_spacing).c_str());
+  std::printf("     agent published %zu of the %zu composited frames\n", timed.times().size(),
+              commits.size() - discarded);
+  std::printf("     client commit -> sway output commit  %s\n", ms_percentiles(to_output).c_str());
+  std::printf("     output commit -> agent has the copy  %s (sway copies the output, then the socket)\n",
+              ms_percentiles(to_agent).c_str());
+  std::printf("     agent has it  -> slot written        %s\n", ms_percentiles(to_slot).c_str());
+  std::printf("     slot written  -> reader has it       %s (its 1 ms poll and its copy)\n",
+              ms_percentiles(to_reader).c_str());
+  std::printf("     output commit -> frame in the region %s (target: one frame interval)\n",
+              ms_percentiles(output_to_region).c_str());
+}
+
+// One wlr measurement on a fresh sway whose HEADLESS-1 runs at `refresh_hz` (0: default).
+int run_wlr(const char* label, std::uint32_t refresh_hz, int queued_copies, double memcpy_ms) {
+  testing::SwaySession sway(kWidth, kHeight, refresh_hz);
+  if (!sway.error().empty()) {
+    std::printf("wlr: skipped: %s\n", sway.error().c_str());
+    return 0;
+  }
+  testing::WaylandPainter painter(sway.socket_path());
+  capture::WlrConfig config{sway.socket_path(), "HEADLESS-1", false};
+  config.queued_copies = queued_copies;
+  capture::WlrBackend wlr(config);
+  TimedWlr backend(wlr);
+  if (!painter.show([](std::uint32_t, std::uint32_t) { return 0x000000u; })) {
+    std::printf("wlr: the animating window failed: %s\n", painter.error().c_str());
+    return 1;
+  }
+  if (auto r = backend.start(); !r) {
+    std::printf("wlr: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  const Measured m = measure(
+      backend,
+      [&](std::uint64_t i) {
+        painter.commit_frame(static_cast<std::uint32_t>(i * 0x010203u) & 0xffffff,
+                             [&](std::uint32_t* pixels) {
+                               capture::draw_latency_marker(
+                                   {i, monotonic_ns()}, reinterpret_cast<std::byte*>(pixels), kPitch, 0, 0);
+                             });
+      },
+      sway.pid());
+  painter.settle(500);
+  print(label, m, memcpy_ms);
+  print_wlr_breakdown(painter, backend, m);
+  return 0;
 }
 
 class XDraw {
@@ -244,35 +375,13 @@ int main() {
   const double memcpy_ms = percentile(copies, 0.5);
   std::printf("memcpy of one frame: %.3f ms (%.0f frames/s)\n", memcpy_ms, 1000 / memcpy_ms);
 
+  // wlr three times: sway's default 60 Hz headless output with the backend as it was (one copy
+  // in flight) and as it is (two queued), then a 120 Hz headless output, whose frame clock keeps
+  // up with a 60 fps client (see print_wlr_breakdown's "output commits" line).
   int status = 0;
-  {
-    testing::SwaySession sway(kWidth, kHeight);
-    if (!sway.error().empty()) {
-      std::printf("wlr: skipped: %s\n", sway.error().c_str());
-    } else {
-      testing::WaylandPainter painter(sway.socket_path());
-      capture::WlrBackend backend(capture::WlrConfig{sway.socket_path(), "HEADLESS-1", false});
-      if (!painter.show([](std::uint32_t, std::uint32_t) { return 0x000000u; })) {
-        std::printf("wlr: the animating window failed: %s\n", painter.error().c_str());
-        status = 1;
-      } else if (auto r = backend.start(); !r) {
-        std::printf("wlr: %s\n", r.error().message.c_str());
-        status = 1;
-      } else {
-        const Measured m = measure(
-            backend,
-            [&](std::uint64_t i) {
-              painter.commit_frame(
-                  static_cast<std::uint32_t>(i * 0x010203u) & 0xffffff, [&](std::uint32_t* pixels) {
-                    capture::draw_latency_marker({i, monotonic_ns()}, reinterpret_cast<std::byte*>(pixels),
-                                                 kPitch, 0, 0);
-                  });
-            },
-            sway.pid());
-        print("wlr", m, memcpy_ms);
-      }
-    }
-  }
+  status |= run_wlr("wlr  (sway 60 Hz, one copy in flight, before)", 0, 1, memcpy_ms);
+  status |= run_wlr("wlr  (sway 60 Hz, two copies queued)", 0, 2, memcpy_ms);
+  status |= run_wlr("wlr  (sway 120 Hz, two copies queued)", 120, 2, memcpy_ms);
   {
     testing::Xvfb xvfb(kWidth, kHeight);
     if (xvfb.display().empty()) {
@@ -289,7 +398,7 @@ int main() {
     }
     const Measured m =
         measure(backend, [&](std::uint64_t i) { draw.frame(i, static_cast<std::uint32_t>(i * 0x010203u)); });
-    print("x11", m, memcpy_ms);
+    print("x11  (Xvfb)", m, memcpy_ms);
   }
   return status;
 }
