@@ -35,6 +35,7 @@
 #include "capture/wlr/wlr_backend.h"
 #include "capture/x11/x11_backend.h"
 #include "common/clock.h"
+#include "portal_stack.h"
 #include "reader.h"
 #include "sway_session.h"
 #include "test_region.h"
@@ -86,6 +87,20 @@ double process_cpu_seconds(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// CPU seconds of the processes of process group `group` except `skip` (a portal session's bus,
+// PipeWire, WirePlumber and portals, without the agent).
+double group_cpu_seconds(pid_t group, pid_t skip) {
+  double total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == skip || ::getpgid(pid) != group) continue;
+    if (const double s = process_cpu_seconds(pid); s > 0) total += s;
+  }
+  return total;
+}
+
 struct Measured {
   double fps = 0, p50_ms = 0, p90_ms = 0;
   double animating_cpu = 0, static_cpu = 0, idle_cpu = 0;
@@ -94,25 +109,23 @@ struct Measured {
   std::map<std::uint64_t, std::uint64_t> arrived_ns;  // frame number -> when it was complete in the region
 };
 
-// Runs the agent loop on `backend` with a reader while `draw(frame_number)` animates at 60 Hz.
-// `skip` lists threads of this process that are not the agent's (a client's, besides ours).
-Measured measure(capture::CaptureBackend& backend, const std::function<void(std::uint64_t)>& draw,
-                 pid_t compositor = -1) {
+// Measures an agent publishing into `region` while `draw(frame_number)` animates at 60 Hz: a
+// reader decodes each frame's marker. `agent_cpu(bench_threads)` is the agent's CPU seconds so
+// far, not counting `bench_threads` (this process's own threads, when the agent runs in it).
+// `nudge` is called while no frame came yet (casts that send only changes).
+Measured measure_region(std::span<std::byte> region,
+                        const std::function<double(const std::vector<pid_t>& bench_threads)>& agent_cpu,
+                        const std::function<void(std::uint64_t)>& draw, pid_t compositor,
+                        const std::function<void()>& nudge = {}) {
   Measured m;
-  testing::TestRegion region(32 << 20);
-  agent::Agent agent(agent::AgentRegion{region.bytes(), region.fd()}, backend,
-                     agent::collect_guest_info(backend.name()));
-  std::atomic<bool> stop{false};
-  std::thread agent_thread([&] { (void)agent.run(stop); });
   const pid_t main_tid = gettid();
 
   // Idle: no reader (after start-up, which touches every page of the region).
   std::this_thread::sleep_for(1s);
-  double cpu0 = cpu_seconds_without({main_tid});
+  double cpu0 = agent_cpu({main_tid});
   auto t0 = Steady::now();
   std::this_thread::sleep_for(2s);
-  m.idle_cpu =
-      (cpu_seconds_without({main_tid}) - cpu0) / std::chrono::duration<double>(Steady::now() - t0).count();
+  m.idle_cpu = (agent_cpu({main_tid}) - cpu0) / std::chrono::duration<double>(Steady::now() - t0).count();
 
   std::atomic<bool> reading{true}, animating{false};
   std::atomic<pid_t> reader_tid{0}, animator_tid{0};
@@ -121,7 +134,7 @@ Measured measure(capture::CaptureBackend& backend, const std::function<void(std:
   std::atomic<std::uint64_t> received{0};
   std::thread reader_thread([&] {
     reader_tid = gettid();
-    testing::Reader reader(region.bytes());
+    testing::Reader reader(region);
     while (reading) {
       auto frame = reader.next_frame(100ms);
       if (!frame) continue;
@@ -137,7 +150,10 @@ Measured measure(capture::CaptureBackend& backend, const std::function<void(std:
       }
     }
   });
-  while (received == 0) std::this_thread::sleep_for(10ms);
+  for (int i = 0; received == 0 && i < 1000; ++i) {
+    std::this_thread::sleep_for(10ms);
+    if (nudge && i % 50 == 49) nudge();
+  }
 
   animating = true;
   std::thread animator([&] {
@@ -149,31 +165,43 @@ Measured measure(capture::CaptureBackend& backend, const std::function<void(std:
     }
   });
   while (animator_tid == 0) std::this_thread::sleep_for(1ms);
-  cpu0 = cpu_seconds_without({main_tid, reader_tid, animator_tid});
+  cpu0 = agent_cpu({main_tid, reader_tid, animator_tid});
   const double compositor0 = process_cpu_seconds(compositor);
   t0 = Steady::now();
   animator.join();
   const double seconds = std::chrono::duration<double>(Steady::now() - t0).count();
-  m.animating_cpu = (cpu_seconds_without({main_tid, reader_tid, animator_tid}) - cpu0) / seconds;
+  m.animating_cpu = (agent_cpu({main_tid, reader_tid, animator_tid}) - cpu0) / seconds;
   if (compositor0 >= 0) m.compositor_cpu = (process_cpu_seconds(compositor) - compositor0) / seconds;
   std::this_thread::sleep_for(300ms);  // the last frames arrive
   animating = false;
 
   // Static screen, reader connected.
-  cpu0 = cpu_seconds_without({main_tid, reader_tid, animator_tid});
+  cpu0 = agent_cpu({main_tid, reader_tid, animator_tid});
   t0 = Steady::now();
   std::this_thread::sleep_for(2s);
-  m.static_cpu = (cpu_seconds_without({main_tid, reader_tid, animator_tid}) - cpu0) /
+  m.static_cpu = (agent_cpu({main_tid, reader_tid, animator_tid}) - cpu0) /
                  std::chrono::duration<double>(Steady::now() - t0).count();
   reading = false;
   reader_thread.join();
-  stop = true;
-  agent_thread.join();
 
   m.frames = seen.size();
   m.fps = static_cast<double>(seen.size()) / seconds;
   m.p50_ms = percentile(latencies, 0.5);
   m.p90_ms = percentile(latencies, 0.9);
+  return m;
+}
+
+// The agent loop on `backend` in this process (its threads' CPU told apart from the benchmark's).
+Measured measure(capture::CaptureBackend& backend, const std::function<void(std::uint64_t)>& draw,
+                 pid_t compositor = -1) {
+  testing::TestRegion region(32 << 20);
+  agent::Agent agent(agent::AgentRegion{region.bytes(), region.fd()}, backend,
+                     agent::collect_guest_info(backend.name()));
+  std::atomic<bool> stop{false};
+  std::thread agent_thread([&] { (void)agent.run(stop); });
+  const Measured m = measure_region(region.bytes(), cpu_seconds_without, draw, compositor);
+  stop = true;
+  agent_thread.join();
   return m;
 }
 
@@ -327,6 +355,63 @@ int run_wlr(const char* label, std::uint32_t refresh_hz, int queued_copies, doub
   return 0;
 }
 
+// The portal on a fresh sway (120 Hz headless output, as the last wlr run): the real kagami-agent
+// --capture portal as its own process under the session's D-Bus with PipeWire, WirePlumber and
+// xdg-desktop-portal-wlr (tests/capture/portal_stack.h), the same animation, read from its region.
+int run_portal(double memcpy_ms) {
+  testing::SwaySession sway(kWidth, kHeight, 120);
+  if (!sway.error().empty()) {
+    std::printf("portal: skipped: %s\n", sway.error().c_str());
+    return 0;
+  }
+  testing::PortalStack stack(sway);
+  if (!stack.error().empty()) {
+    std::printf("portal: skipped: %s\n", stack.error().c_str());
+    return 0;
+  }
+  testing::WaylandPainter painter(sway.socket_path());
+  if (!painter.show([](std::uint32_t, std::uint32_t) { return 0x000000u; })) {
+    std::printf("portal: the animating window failed: %s\n", painter.error().c_str());
+    return 1;
+  }
+  testing::PortalRun run(sway, KAGAMI_AGENT_PATH, "bench");
+  if (!run.log_says("PipeWire stream streaming", 30s) || run.agent_pid() <= 0) {
+    std::printf("portal: the cast did not start; its log:\n%s\n", run.log().c_str());
+    return 1;
+  }
+  const pid_t agent = run.agent_pid();
+  double stack0 = 0;
+  const Measured m = measure_region(
+      run.region(), [&](const std::vector<pid_t>&) { return process_cpu_seconds(agent); },
+      [&](std::uint64_t i) {
+        if (i == 0) stack0 = group_cpu_seconds(run.group(), agent);
+        painter.commit_frame(static_cast<std::uint32_t>(i * 0x010203u) & 0xffffff,
+                             [&](std::uint32_t* pixels) {
+                               capture::draw_latency_marker(
+                                   {i, monotonic_ns()}, reinterpret_cast<std::byte*>(pixels), kPitch, 0, 0);
+                             });
+      },
+      sway.pid(), [&] { painter.redraw(); });
+  const double stack_cpu = (group_cpu_seconds(run.group(), agent) - stack0) /
+                           std::chrono::duration<double>(kAnimation + 2300ms).count();
+  painter.settle(500);
+  print("portal (sway 120 Hz, xdg-desktop-portal-wlr 0.7, PipeWire; the agent a process of its own)", m,
+        memcpy_ms);
+  const auto& commits = painter.presentations();
+  std::size_t discarded = 0;
+  for (const auto& c : commits) discarded += c.discarded ? 1 : 0;
+  std::printf(
+      "     client: %zu commits; sway replaced %zu before compositing; %zu of the %zu composited frames "
+      "reached the region\n",
+      commits.size(), discarded, m.frames, commits.size() - discarded);
+  std::printf(
+      "     portal stack (PipeWire, WirePlumber, portals, bus) CPU from the animation to the end: %.1f%% of "
+      "one core\n",
+      100 * stack_cpu);
+  run.stop();
+  return 0;
+}
+
 class XDraw {
  public:
   explicit XDraw(const std::string& display) : c_(xcb_connect(display.c_str(), nullptr)) {
@@ -359,7 +444,15 @@ class XDraw {
 
 }  // namespace
 
-int main() {
+// Arguments: which runs (wlr, portal, x11; default all), e.g. `desktop_agent_bench portal x11`.
+int main(int argc, char** argv) {
+  const auto wanted = [&](std::string_view name) {
+    if (argc < 2) return true;
+    for (int i = 1; i < argc; ++i) {
+      if (name == argv[i]) return true;
+    }
+    return false;
+  };
   const std::size_t frame_bytes = std::size_t{kPitch} * kHeight;
   std::printf("kagami-agent on Wayland (wlr) and X11, %ux%u BGRA (%.1f MiB per frame)\n", kWidth, kHeight,
               static_cast<double>(frame_bytes) / (1 << 20));
@@ -379,9 +472,13 @@ int main() {
   // in flight) and as it is (two queued), then a 120 Hz headless output, whose frame clock keeps
   // up with a 60 fps client (see print_wlr_breakdown's "output commits" line).
   int status = 0;
-  status |= run_wlr("wlr  (sway 60 Hz, one copy in flight, before)", 0, 1, memcpy_ms);
-  status |= run_wlr("wlr  (sway 60 Hz, two copies queued)", 0, 2, memcpy_ms);
-  status |= run_wlr("wlr  (sway 120 Hz, two copies queued)", 120, 2, memcpy_ms);
+  if (wanted("wlr")) {
+    status |= run_wlr("wlr  (sway 60 Hz, one copy in flight, before)", 0, 1, memcpy_ms);
+    status |= run_wlr("wlr  (sway 60 Hz, two copies queued)", 0, 2, memcpy_ms);
+    status |= run_wlr("wlr  (sway 120 Hz, two copies queued)", 120, 2, memcpy_ms);
+  }
+  if (wanted("portal")) status |= run_portal(memcpy_ms);
+  if (!wanted("x11")) return status;
   {
     testing::Xvfb xvfb(kWidth, kHeight);
     if (xvfb.display().empty()) {

@@ -51,6 +51,8 @@ class PortalRun {
   bool log_says(const std::string& text, std::chrono::seconds limit = std::chrono::seconds(15)) const;
   // The agent's process (read from the pid file the session script writes), -1 if not known yet.
   pid_t agent_pid() const;
+  // The process group of the whole run (bus, PipeWire, WirePlumber, portals, agent).
+  pid_t group() const { return pid_; }
 
  private:
   std::string path_;
