@@ -291,6 +291,7 @@ void PortalBackend::on_remove_buffer(pw_buffer* buffer) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return reading_ != buffer; });
   if (held_ == buffer) held_ = nullptr;
+  ++removals_;
 }
 
 CaptureStatus PortalBackend::capture(std::chrono::milliseconds timeout, CaptureEvent* event) {
@@ -336,6 +337,7 @@ CaptureStatus PortalBackend::read_pixels(const FrameTarget& target, std::span<co
   if (!held_) return CaptureStatus::ok;
   pw_buffer* buffer = held_;
   reading_ = buffer;
+  const std::uint64_t generation = removals_;
   const FrameFormat format = format_;
   lock.unlock();  // PipeWire's thread goes on while this copies
 
@@ -365,8 +367,15 @@ CaptureStatus PortalBackend::read_pixels(const FrameTarget& target, std::span<co
   changed_.notify_all();
   lock.unlock();
   if (superseded && loop_) {
+    // Under the loop's lock no buffer can be removed; one removed since the copy (a new format)
+    // may be freed already, and PipeWire takes them all back with the old format anyway.
     pw_thread_loop_lock(loop_);
-    pw_stream_queue_buffer(stream_, buffer);
+    bool alive;
+    {
+      std::lock_guard again(mutex_);
+      alive = removals_ == generation;
+    }
+    if (alive) pw_stream_queue_buffer(stream_, buffer);
     pw_thread_loop_unlock(loop_);
   }
   return CaptureStatus::ok;

@@ -71,6 +71,7 @@ class PortalBackend final : public CaptureBackend {
   FrameFormat format_;            // negotiated
   pw_buffer* held_ = nullptr;     // the newest frame, kept from PipeWire; null until one came
   pw_buffer* reading_ = nullptr;  // the buffer read_pixels copies from right now (outside mutex_)
+  std::uint64_t removals_ = 0;    // buffers PipeWire removed so far (on_remove_buffer)
   bool new_frame_ = false;
   bool full_damage_ = true;                       // since the last capture()
   std::vector<Rect> damage_;                      // since the last capture()
