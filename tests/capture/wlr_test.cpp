@@ -16,6 +16,7 @@
 #include "reader.h"
 #include "sway_session.h"
 #include "wayland_painter.h"
+#include "wayland_version_proxy.h"
 
 namespace kagami {
 namespace {
@@ -244,6 +245,46 @@ TEST_F(WlrCapture, AChangeDrawnWhileTheAgentIsAwayIsCopiedMeanwhile) {
   EXPECT_TRUE(std::any_of(event.damage.begin(), event.damage.end(), [](const capture::Rect& r) {
     return r.x <= 700 && r.y <= 400 && r.x + r.width >= 764 && r.y + r.height >= 432;
   })) << "no damage rect covers the change";
+}
+
+// A compositor with screen-copy version 1 (no copy_with_damage: every copy is answered at the
+// next commit, whole): the backend keeps one copy requested, and changes still arrive, as whole
+// frames. (WaylandVersionProxy lowers the version sway announces.)
+TEST_F(WlrCapture, AVersion1CompositorGivesWholeFrames) {
+  testing::WaylandVersionProxy proxy(sway_->socket_path(), sway_->runtime_dir() + "/wayland-v1",
+                                     "zwlr_screencopy_manager_v1", 1, /*fake_dmabuf=*/false, sway_->uid(),
+                                     sway_->gid());
+  ASSERT_TRUE(proxy.error().empty()) << proxy.error();
+  testing::WaylandPainter painter(sway_->socket_path());
+  ASSERT_TRUE(painter.show(gradient)) << painter.error();
+  capture::WlrBackend backend(capture::WlrConfig{sway_->runtime_dir() + "/wayland-v1", "HEADLESS-1", false});
+  ASSERT_TRUE(backend.start()) << backend.last_error();
+  EXPECT_EQ(backend.protocol_version(), 1u);
+  std::vector<std::byte> pixels(std::size_t{1280} * 720 * 4);
+  capture::FrameTarget target;
+  target.pixels = pixels;
+  target.pitch = 1280 * 4;
+  const auto rgb_at = [&](std::uint32_t x, std::uint32_t y) {
+    const std::byte* p = pixels.data() + (std::size_t{y} * 1280 + x) * 4;
+    return (std::to_integer<std::uint32_t>(p[2]) << 16) | (std::to_integer<std::uint32_t>(p[1]) << 8) |
+           std::to_integer<std::uint32_t>(p[0]);
+  };
+  const auto capture_until = [&](std::uint32_t x, std::uint32_t y, std::uint32_t rgb, bool* all_whole) {
+    capture::CaptureEvent event;
+    for (int i = 0; i < 100 && rgb_at(x, y) != rgb; ++i) {
+      if (painter.width() && i % 10 == 9) painter.redraw();  // v1 copies come at the next commit
+      if (backend.capture(200ms, &event) != capture::CaptureStatus::ok || !event.frame) continue;
+      *all_whole = *all_whole && event.full_damage;
+      if (backend.read_pixels(target, {}) != capture::CaptureStatus::ok) return false;
+    }
+    return rgb_at(x, y) == rgb;
+  };
+  bool whole = true;
+  ASSERT_TRUE(capture_until(1000, 600, gradient(1000, 600), &whole)) << backend.last_error();
+  ASSERT_TRUE(painter.update(700, 400, 64, 32, 0x445566)) << painter.error();
+  ASSERT_TRUE(capture_until(710, 410, 0x445566, &whole)) << backend.last_error();
+  EXPECT_EQ(rgb_at(1000, 600), gradient(1000, 600));
+  EXPECT_TRUE(whole) << "a version 1 compositor announces no damage: frames are whole";
 }
 
 TEST_F(WlrCapture, SecondOutputByName) {

@@ -259,9 +259,11 @@ Result<void> WlrBackend::start() {
 }
 
 std::size_t WlrBackend::copies_wanted() const {
-  // While a whole frame is awaited, one `copy`: a second copy queued beside it would be answered
-  // at the same commit (the compositor's damage for us is only cleared by a copy_with_damage).
-  return need_full_frame_ ? 1 : static_cast<std::size_t>(std::clamp(config_.queued_copies, 1, 2));
+  // While a whole frame is awaited, and from version 1 compositors (no copy_with_damage), one
+  // `copy`: a second one queued beside it would be answered at the same commit (the compositor's
+  // damage for us is only cleared by a copy_with_damage).
+  if (need_full_frame_ || manager_version_ < 2) return 1;
+  return static_cast<std::size_t>(std::clamp(config_.queued_copies, 1, 2));
 }
 
 void WlrBackend::request_frames() {
