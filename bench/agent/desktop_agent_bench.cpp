@@ -359,6 +359,11 @@ int run_wlr(const char* label, std::uint32_t refresh_hz, int queued_copies, doub
 // --capture portal as its own process under the session's D-Bus with PipeWire, WirePlumber and
 // xdg-desktop-portal-wlr (tests/capture/portal_stack.h), the same animation, read from its region.
 int run_portal(double memcpy_ms) {
+#ifndef KAGAMI_BENCH_PORTAL
+  (void)memcpy_ms;
+  std::printf("portal: skipped: kagami-agent was built without the portal backend (KAGAMI_AGENT_PORTAL)\n");
+  return 0;
+#else
   testing::SwaySession sway(kWidth, kHeight, 120);
   if (!sway.error().empty()) {
     std::printf("portal: skipped: %s\n", sway.error().c_str());
@@ -410,6 +415,7 @@ int run_portal(double memcpy_ms) {
       100 * stack_cpu);
   run.stop();
   return 0;
+#endif
 }
 
 class XDraw {
