@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "client/frame_geometry.h"
+#include "client/latency_trace.h"
 #include "client/layout.h"
 #include "client/pointer_map.h"
 #include "client/renderer_factory.h"
@@ -94,8 +95,10 @@ void ClientApp::update_intake_hidden() {
 void ClientApp::handle_event(const SDL_Event& e) {
   if (e.type == wake_event_) {
     wake_pending_.store(false);
+    latency_trace::woken();
     return;  // the snapshot is read after the events
   }
+  if (e.type == SDL_MOUSEMOTION) latency_trace::motion(e.motion.x, e.motion.y);
   overlay_->process_event(e);
   switch (e.type) {
     case SDL_QUIT:

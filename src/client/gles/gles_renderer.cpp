@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 
+#include "client/latency_trace.h"
+
 namespace kagami::client {
 namespace {
 
@@ -135,7 +137,14 @@ void GlesRenderer::render(const DrawState& s) {
     if (s.cursor_visible && cursor_->has_image()) cursor_->draw(s.cursor_x, s.cursor_y, s.cursor_scale, w, h);
   }
   if (s.overlay && imgui_ready_) ImGui_ImplOpenGL3_RenderDrawData(s.overlay);
+  // The trace follows a frame's first draw only (later draws of it are redraws).
+  const bool traced = latency_trace::enabled() && have_image && upload_->serial() != traced_serial_;
+  if (traced) latency_trace::mark(latency_trace::Stage::drawn, upload_->serial());
   SDL_GL_SwapWindow(window_);
+  if (traced) {
+    traced_serial_ = upload_->serial();
+    latency_trace::mark(latency_trace::Stage::swapped, traced_serial_);
+  }
 }
 
 void GlesRenderer::set_vsync(bool on) {

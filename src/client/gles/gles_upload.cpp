@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "client/latency_trace.h"
 #include "common/clock.h"
 
 namespace kagami::client {
@@ -201,6 +202,8 @@ void GlesUpload::apply(const protocol::ValidatedFrame& f, const std::vector<Uplo
   geometry_ = {f.frame_width, f.frame_height, f.screen_width, f.screen_height, f.rotation};
   type_ = f.type;
   flags_ = f.flags;
+  serial_ = f.frame_serial;
+  latency_trace::mark(latency_trace::Stage::committed, f.frame_serial);
 }
 
 bool GlesUpload::commit(bool allow_new_geometry) {

@@ -116,6 +116,9 @@ class VulkanRenderer final : public Renderer {
   protocol::FrameType type_ = protocol::FrameType::invalid;
   std::uint32_t flags_ = 0;
   bool has_frame_ = false;
+  std::uint32_t serial_ = 0;  // the published frame's (latency trace)
+  // Render thread: the last frame whose first draw went to the latency trace.
+  std::uint32_t traced_serial_ = ~0u;
   bool forget_imports_ = false;  // reset(): the next upload drops its imports and is full
   vk::UploadPath upload_path_ = vk::UploadPath::none;  // the last upload's source, for describe()
   std::string staging_reason_;
