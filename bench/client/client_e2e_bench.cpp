@@ -311,18 +311,22 @@ int main(int argc, char** argv) {
   const PhaseResult at60 = run_phase(pub, probe, pid, 60.0, 7.0, &probe_ms);
   const kagami::bench::Trace trace60 = kagami::bench::read_trace(trace_path);
   const auto times60 = pub.times;
-  const PhaseResult fastest = run_phase(pub, probe, pid, 0.0, 5.0, nullptr);
+  // KAGAMI_BENCH_QUICK=1: the 60 fps phase and its stage breakdown only (A/B runs of one change).
+  const bool quick = std::getenv("KAGAMI_BENCH_QUICK") != nullptr;
+  const PhaseResult fastest = quick ? PhaseResult{} : run_phase(pub, probe, pid, 0.0, 5.0, nullptr);
   const double cpu_idle0 = cpu_seconds(pid);
   const std::uint64_t idle_t0 = monotonic_ns();
-  std::this_thread::sleep_for(std::chrono::seconds(5));
+  if (!quick) std::this_thread::sleep_for(std::chrono::seconds(5));
   const double idle_percent =
       (cpu_seconds(pid) - cpu_idle0) / (static_cast<double>(monotonic_ns() - idle_t0) / 1e9) * 100;
 
-  std::printf("kagami-client events while frames stream (XTest motion every 3 ms -> handled on the render thread)\n");
-  run_event_phases(pub, probe, pid, xvfb.display(), trace_path);
+  if (!quick) {
+    std::printf("kagami-client events while frames stream (XTest motion every 3 ms -> handled on the render thread)\n");
+    run_event_phases(pub, probe, pid, xvfb.display(), trace_path);
+  }
 
   agent.stop();  // the test publisher's heartbeat stops; the real agent takes the region over
-  const AgentResult pattern = run_pattern_agent(region.path(), probe, pid, 7.0);
+  const AgentResult pattern = quick ? AgentResult{} : run_pattern_agent(region.path(), probe, pid, 7.0);
 
   const double floor = percentile(probe_ms, 0.5);
   const double p50 = percentile(at60.latencies_ms, 0.5), p95 = percentile(at60.latencies_ms, 0.95);

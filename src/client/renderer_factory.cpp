@@ -57,6 +57,19 @@ Result<RendererChoice> create_renderer(RendererKind kind, const WindowSettings& 
     return choice;
   }
   auto vulkan = create_with(WindowGraphics::vulkan, ws, settings);
+  if (vulkan && kind == RendererKind::automatic && vulkan->renderer->software()) {
+    // A software Vulkan device (lavapipe) loses to GLES on the same CPU end to end: Mesa 22.3's
+    // Vulkan X11 presentation for software devices took 3.3-4.0 ms per 1080p frame against
+    // 1.9-2.2 ms for the GL swap, p50 latency 8.9-10.3 vs 6.7-7.9 ms (client_e2e_bench, stage
+    // table; docs/client.md). Use GLES when it works, else keep Vulkan.
+    vulkan = Error{"its Vulkan device is a software rasteriser, which presents slower than GLES"};
+    auto gles = create_with(WindowGraphics::opengl, ws, settings);
+    if (gles) {
+      gles->reason = fmt::format("gles (auto: {})", vulkan.error().message);
+      return gles;
+    }
+    vulkan = create_with(WindowGraphics::vulkan, ws, settings);
+  }
   if (vulkan) {
     vulkan->reason =
         kind == RendererKind::vulkan ? "vulkan (--renderer vulkan)" : "vulkan (auto: Vulkan works here)";

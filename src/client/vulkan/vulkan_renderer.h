@@ -37,6 +37,7 @@ class VulkanRenderer final : public Renderer {
 
   std::string_view name() const override { return "vulkan"; }
   std::string describe() const override;
+  bool software() const override { return device_->cpu; }
   UploadStats upload(const FrameSource& source) override;
   std::uint32_t max_texture_size() const override;
   void drawable_size(int& width, int& height) const override;
