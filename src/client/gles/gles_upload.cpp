@@ -1,6 +1,6 @@
 #include "client/gles/gles_upload.h"
 
-#include <EGL/egl.h>
+#include <SDL2/SDL.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -46,7 +46,7 @@ const char* to_string(GlesUploadPath path) {
 GlesUpload::GlesUpload(GlesUploadPath path, std::function<void()> wake)
     : path_(path), wake_(std::move(wake)), render_thread_(std::this_thread::get_id()) {
   if (path_ == GlesUploadPath::persistent_pbo)
-    buffer_storage_ = reinterpret_cast<PFNGLBUFFERSTORAGEEXTPROC>(eglGetProcAddress("glBufferStorageEXT"));
+    buffer_storage_ = reinterpret_cast<PFNGLBUFFERSTORAGEEXTPROC>(SDL_GL_GetProcAddress("glBufferStorageEXT"));
 }
 
 GlesUpload::~GlesUpload() {
