@@ -172,8 +172,13 @@ void GlesRenderer::render(const DrawState& s) {
 }
 
 void GlesRenderer::set_vsync(bool on) {
-  if (SDL_GL_SetSwapInterval(on ? 1 : 0) != 0)
-    spdlog::warn("cannot turn vsync {}: {}", on ? "on" : "off", SDL_GetError());
+  if (SDL_GL_SetSwapInterval(on ? 1 : 0) == 0) return;
+  // Mesa's GLX software rasteriser has no swap interval (SDL: "not supported"), and off is the
+  // default: only a refused "on" is worth a warning.
+  if (on)
+    spdlog::warn("cannot turn vsync on: {}", SDL_GetError());
+  else
+    spdlog::debug("the driver takes no swap interval ({}): swaps are not held back by it", SDL_GetError());
 }
 
 Result<GuestImage> GlesRenderer::read_guest_image() {
