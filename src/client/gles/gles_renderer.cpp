@@ -173,8 +173,8 @@ void GlesRenderer::render(const DrawState& s) {
 
 void GlesRenderer::set_vsync(bool on) {
   if (SDL_GL_SetSwapInterval(on ? 1 : 0) == 0) return;
-  // Mesa's GLX software rasteriser has no swap interval (SDL: "not supported"), and off is the
-  // default: only a refused "on" is worth a warning.
+  // Mesa's GLX software rasteriser has no swap interval (SDL: "not supported") and never waits
+  // for a refresh, so a refused "off" is said at debug level (it keeps the driver's default).
   if (on)
     spdlog::warn("cannot turn vsync on: {}", SDL_GetError());
   else
