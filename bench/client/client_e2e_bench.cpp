@@ -229,8 +229,8 @@ void run_event_phases(Publisher& pub, Probe& probe, pid_t client, const std::str
     std::size_t unmatched = 0;
     const std::vector<double> ms = kagami::bench::event_latencies_ms(trace, injector.sent(), unmatched);
     std::printf("  event latency, %-26s p50 %5.2f  p95 %5.2f  max %6.2f ms (%zu events, %zu not seen)", label,
-                percentile(ms, 0.5), percentile(ms, 0.95), ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()),
-                ms.size(), unmatched);
+                percentile(ms, 0.5), percentile(ms, 0.95),
+                ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()), ms.size(), unmatched);
     if (t1 > t0)
       std::printf("; %.1f fps drawn, client CPU %.1f %%",
                   static_cast<double>(kagami::bench::frames_swapped(trace, t0, t1)) /
@@ -321,7 +321,9 @@ int main(int argc, char** argv) {
       (cpu_seconds(pid) - cpu_idle0) / (static_cast<double>(monotonic_ns() - idle_t0) / 1e9) * 100;
 
   if (!quick) {
-    std::printf("kagami-client events while frames stream (XTest motion every 3 ms -> handled on the render thread)\n");
+    std::printf(
+        "kagami-client events while frames stream (XTest motion every 3 ms -> handled on the render "
+        "thread)\n");
     run_event_phases(pub, probe, pid, xvfb.display(), trace_path);
   }
 

@@ -21,7 +21,8 @@ class MotionInjector {
   MotionInjector(const MotionInjector&) = delete;
   MotionInjector& operator=(const MotionInjector&) = delete;
 
-  // Forgets what was sent before; starts a thread sending a motion every `period_us` (to positions inside 1..999 x 1..999).
+  // Forgets what was sent before; starts a thread sending a motion every `period_us` (to positions
+  // inside 1..999 x 1..999).
   void start(int period_us);
   void stop();
   // (x, y) -> CLOCK_MONOTONIC ns just after the request was flushed to the server.

@@ -60,7 +60,8 @@ void print_stage_breakdown(const Trace& trace, const std::map<std::uint32_t, Pub
                                 f.ns[4],     f.ns[5], f.ns[6], p.seen};
     ++used;
     for (std::size_t i = 0; i < rows.size(); ++i)  // 0: not seen for this frame (e.g. coalesced)
-      if (at[i]) rows[i].ms.push_back((static_cast<double>(at[i]) - static_cast<double>(p.write_start)) / 1e6);
+      if (at[i])
+        rows[i].ms.push_back((static_cast<double>(at[i]) - static_cast<double>(p.write_start)) / 1e6);
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Row& a, const Row& b) { return percentile(a.ms, 0.5) < percentile(b.ms, 0.5); });

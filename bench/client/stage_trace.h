@@ -5,8 +5,8 @@
 // the benchmark injected with their handling in the client.
 #include <cstdint>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kagami::bench {

@@ -102,7 +102,8 @@ TEST_P(LatencyTrace, FramesCarryTheirStagesInOrderAndMotionsTheirPosition) {
   }
 
   // xdotool moves the pointer over the window (at 0,0): the render thread reports that position.
-  ASSERT_EQ(std::system(("DISPLAY=" + xvfb_->display() + " xdotool mousemove 57 43 >/dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system(("DISPLAY=" + xvfb_->display() + " xdotool mousemove 57 43 >/dev/null 2>&1").c_str()),
+            0);
   bool seen = false;
   for (int i = 0; i < 200 && !seen; ++i) {
     std::vector<std::string> motions;

@@ -60,7 +60,8 @@ bool glx_drawable_size(int& width, int& height) {
   using QueryDrawable = void (*)(void*, unsigned long, int, unsigned int*);
   constexpr int kGlxWidth = 0x801D, kGlxHeight = 0x801E;  // GLX_WIDTH, GLX_HEIGHT (GLX 1.3)
   static const auto get_display = reinterpret_cast<GetDisplay>(SDL_GL_GetProcAddress("glXGetCurrentDisplay"));
-  static const auto get_drawable = reinterpret_cast<GetDrawable>(SDL_GL_GetProcAddress("glXGetCurrentDrawable"));
+  static const auto get_drawable =
+      reinterpret_cast<GetDrawable>(SDL_GL_GetProcAddress("glXGetCurrentDrawable"));
   static const auto query = reinterpret_cast<QueryDrawable>(SDL_GL_GetProcAddress("glXQueryDrawable"));
   if (!get_display || !get_drawable || !query) return false;
   void* display = get_display();

@@ -46,7 +46,8 @@ const char* to_string(GlesUploadPath path) {
 GlesUpload::GlesUpload(GlesUploadPath path, std::function<void()> wake)
     : path_(path), wake_(std::move(wake)), render_thread_(std::this_thread::get_id()) {
   if (path_ == GlesUploadPath::persistent_pbo)
-    buffer_storage_ = reinterpret_cast<PFNGLBUFFERSTORAGEEXTPROC>(SDL_GL_GetProcAddress("glBufferStorageEXT"));
+    buffer_storage_ =
+        reinterpret_cast<PFNGLBUFFERSTORAGEEXTPROC>(SDL_GL_GetProcAddress("glBufferStorageEXT"));
 }
 
 GlesUpload::~GlesUpload() {
