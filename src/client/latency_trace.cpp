@@ -59,7 +59,8 @@ void mark(Stage stage, std::uint32_t serial) {
   Trace& t = *trace();
   std::lock_guard lock(t.mutex);
   Record& r = t.records[serial % kRecords];
-  if (r.serial != serial) r = Record{serial, {}};
+  // A frame starts its record when taken (a new agent session numbers its frames from 0 again).
+  if (r.serial != serial || stage == Stage::taken) r = Record{serial, {}};
   r.ns[static_cast<int>(stage)] = now;
   if (stage != Stage::swapped) return;
   std::fprintf(t.file, "frame %u", serial);
