@@ -55,7 +55,7 @@ Result<std::unique_ptr<Window>> Window::create(const WindowSettings& s) {
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "1");
   // GLX on X11 (SDL's default; Wayland is EGL anyway): Mesa's software rasteriser presents
   // through MIT-SHM under GLX but through the X socket under EGL, which cost 1080p p50 latency
-  // 6.7-7.2 vs 4.6-5.1 ms and 27-32 vs 18-19 % CPU at 60 fps (client_e2e_bench, docs/client.md).
+  // 7.0-7.3 vs 4.9-5.0 ms and 33-37 vs 19-21 % CPU at 60 fps (client_e2e_bench, docs/client.md).
   if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     return Error{
         fmt::format("cannot start SDL video: {} (is DISPLAY or WAYLAND_DISPLAY set?)", SDL_GetError())};
