@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "client/latency_trace.h"
+
 namespace kagami::client {
 namespace {
 
@@ -126,6 +128,7 @@ void ClientApp::handle_event(const SDL_Event& e) {
     if (display) display->handle_event(e);
     return;  // the snapshots are read after the events
   }
+  if (e.type == SDL_MOUSEMOTION) latency_trace::motion(e.motion.x, e.motion.y);
   if (display) display->handle_event(e);
   if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) {
     handle_key(e, display ? display : focused());

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client/frame_geometry.h"
+#include "client/latency_trace.h"
 #include "client/layout.h"
 #include "client/renderer_factory.h"
 
@@ -109,6 +110,7 @@ void ClientDisplay::update_intake_hidden() {
 void ClientDisplay::handle_event(const SDL_Event& e) {
   if (e.type == wake_event_) {
     wake_pending_.store(false);
+    latency_trace::woken();
     return;  // the snapshot is read after the events
   }
   overlay_->process_event(e);
