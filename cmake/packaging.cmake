@@ -27,6 +27,9 @@ function(kagami_package target description)
   else()
     message(WARNING "help2man not found: ${target} is packaged without a man page (scripts/install-deps setup)")
   endif()
+  # Debian policy: every package carries its copyright file under its own doc directory.
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${target} COMPONENT ${target})
   set(kagami_packages ${kagami_packages} ${target} PARENT_SCOPE)
 endfunction()
 

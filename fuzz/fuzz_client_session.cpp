@@ -1,6 +1,8 @@
 // Fuzzes the client's whole reading path: a valid agent region (KvmfrHost, frames and cursor
 // messages posted) is patched with the fuzzer's bytes between the steps of a viewer session
-// (poll, receive_frame, pixel reads up to the write pointer, frame_done, receive_cursor).
+// (poll, receive_frame, pixel reads up to the write pointer, frame_done, receive_cursor), and
+// what the client makes of the values: the frame's texture bound, the upload plan (every band a
+// read inside the frame's data) and the cursor images.
 // Input: a sequence of patches [u8 area][u32 offset][u8 length][length bytes].
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +11,9 @@
 #include <span>
 #include <vector>
 
+#include "client/cursor_image.h"
+#include "client/frame_bounds.h"
+#include "client/upload_plan.h"
 #include "common/clock.h"
 #include "protocol/kvmfr_host.h"
 #include "protocol/kvmfr_session.h"
@@ -84,6 +89,33 @@ struct Patches {
   }
 };
 
+// The client's bound and upload plan: every band reads whole rows inside the frame's data, and
+// the texture a cropped frame asks for stays within the limits.
+void check_client_frame(ValidatedFrame f) {
+  client::FrameLimits limits;
+  limits.max_texture_size = 256;
+  limits.texture_budget = 1 << 20;
+  (void)client::bound_frame(f, limits);
+  if (f.data_width > limits.max_texture_size || f.data_height > limits.max_texture_size) __builtin_trap();
+  const std::uint32_t bpp = bytes_per_texel(f.type);
+  for (bool full : {false, true}) {
+    for (const client::UploadBand& b : client::plan_upload(f, full)) {
+      if (b.width == 0 || b.height == 0) __builtin_trap();
+      const std::uint64_t last_byte = (std::uint64_t{b.y} + b.height - 1) * f.pitch +
+                                      (std::uint64_t{b.x} + b.width) * bpp;
+      if (last_byte > f.data_size || b.ready_bytes > f.data_size || b.ready_bytes < last_byte) __builtin_trap();
+    }
+  }
+}
+
+// The cursor images are exactly as large as their sides say (the GPU reads width*height*4).
+void check_cursor_image(const CursorShape& shape) {
+  auto image = client::make_cursor_image(shape);
+  if (!image.ok()) return;
+  const std::uint64_t bytes = std::uint64_t{image->width} * image->height * 4;
+  if (image->blend.size() != bytes || (image->has_invert && image->invert.size() != bytes)) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -127,9 +159,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (std::uint64_t i = 0; i < ready; i += 61) sum += static_cast<std::uint8_t>(region[f.pixels_offset + i]);
       volatile std::uint64_t sink = sum;
       (void)sink;
+      check_client_frame(**frame);
       session.frame_done();
     }
-    (void)session.receive_cursor();
+    if (auto cursor = session.receive_cursor(); cursor.ok() && cursor->has_value() && (*cursor)->shape) {
+      check_cursor_image(*(*cursor)->shape);
+    }
   }
   return 0;
 }

@@ -28,6 +28,8 @@
 #include "common/clock.h"
 #include "e2e_harness.h"
 #include "marker_probe.h"
+#include "motion_injector.h"
+#include "stage_trace.h"
 #include "xvfb.h"
 
 namespace {
@@ -43,11 +45,11 @@ constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
 constexpr long kProbePeriodNs = 500'000;
 
 // Full-screen motion: a diagonal gradient moved by `step` pixels.
-std::vector<std::byte> motion_frame(int step) {
-  std::vector<std::byte> pixels(std::size_t{kPitch} * kHeight);
-  for (std::uint32_t y = 0; y < kHeight; ++y) {
-    auto* row = reinterpret_cast<std::uint32_t*>(pixels.data() + std::size_t{y} * kPitch);
-    for (std::uint32_t x = 0; x < kWidth; ++x) {
+std::vector<std::byte> motion_frame(int step, std::uint32_t width = kWidth, std::uint32_t height = kHeight) {
+  std::vector<std::byte> pixels(std::size_t{width} * 4 * height);
+  for (std::uint32_t y = 0; y < height; ++y) {
+    auto* row = reinterpret_cast<std::uint32_t*>(pixels.data() + std::size_t{y} * width * 4);
+    for (std::uint32_t x = 0; x < width; ++x) {
       const std::uint32_t v = (x + y + static_cast<std::uint32_t>(step) * 16) & 255;
       row[x] = 0xFF000000u | v << 16 | (255 - v) << 8 | ((v * 3) & 255);
     }
@@ -57,17 +59,21 @@ std::vector<std::byte> motion_frame(int step) {
 
 struct Publisher {
   TestAgent& agent;
-  const std::vector<std::vector<std::byte>>& frames;
+  const std::vector<std::vector<std::byte>>* frames;
   std::uint32_t next = 1;
+  std::uint32_t width = kWidth, height = kHeight;
+  // By KVMFR serial: TestAgent numbers its posts from 0 and every post goes through here, so
+  // frame `next` has serial next - 1. Written by whichever thread publishes, read after it joined.
+  std::map<std::uint32_t, kagami::bench::PublishedFrame> times;
 
   void publish() {
     kagami::protocol::FrameDescription d;
     d.type = kagami::protocol::FrameType::bgra;
-    d.screen_width = d.frame_width = d.data_width = kWidth;
-    d.screen_height = d.frame_height = d.data_height = kHeight;
-    d.stride = kWidth;
-    d.pitch = kPitch;
-    const auto& src = frames[next % frames.size()];
+    d.screen_width = d.frame_width = d.data_width = width;
+    d.screen_height = d.frame_height = d.data_height = height;
+    d.stride = width;
+    d.pitch = width * 4;
+    const auto& src = (*frames)[next % frames->size()];
     const std::uint32_t frame = next++;
     agent.post_with(d, [&](kagami::protocol::FrameWrite& w) {
       std::byte* out = w.pixels().data();
@@ -77,11 +83,12 @@ struct Publisher {
       while (done < src.size()) {
         const std::size_t n = std::min<std::size_t>(kagami::protocol::kFrameBufferChunk, src.size() - done);
         std::memcpy(out + done, src.data() + done, n);
-        if (done == 0) kagami::capture::draw_latency_marker(m, out, kPitch, 0, 0);  // before wp passes it
+        if (done == 0) kagami::capture::draw_latency_marker(m, out, width * 4, 0, 0);  // before wp passes it
         done += n;
         w.advance(done);
       }
       w.finish();
+      times[frame - 1] = {m.timestamp_ns, monotonic_ns(), 0};
     });
   }
 };
@@ -120,6 +127,7 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
     done = true;
   });
   std::map<std::uint32_t, double> seen;
+  std::map<std::uint32_t, std::uint64_t> seen_at;
   // Probe until 200 ms after the last frame was published, so the last frames are counted too.
   std::uint64_t stop_at = ~0ull;
   while (monotonic_ns() < stop_at) {
@@ -130,7 +138,10 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
     if (probe_ms) probe_ms->push_back(static_cast<double>(after - before) / 1e6);
     if (m && m->frame >= first && m->frame < first + 1'000'000 && m->timestamp_ns <= after) {
       const auto f = static_cast<std::uint32_t>(m->frame);
-      if (!seen.count(f)) seen[f] = static_cast<double>(after - m->timestamp_ns) / 1e6;
+      if (!seen.count(f)) {
+        seen[f] = static_cast<double>(after - m->timestamp_ns) / 1e6;
+        seen_at[f] = after;
+      }
     }
     // A probe in a tight loop would starve the X server and the client of the 2 cores; every
     // 0.5 ms bounds the sampling error at 0.5 ms (reported as the probe period).
@@ -138,6 +149,8 @@ PhaseResult run_phase(Publisher& pub, Probe& probe, pid_t client, double fps, do
     clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
   }
   publisher.join();
+  for (const auto& [frame, at] : seen_at)
+    if (auto it = pub.times.find(frame - 1); it != pub.times.end()) it->second.seen = at;
   const double probed_seconds = static_cast<double>(monotonic_ns() - t0) / 1e9;
   r.cpu_percent = (cpu_seconds(client) - cpu0) / probed_seconds * 100.0;
   r.seconds = static_cast<double>(publish_end_ns - t0) / 1e9;  // frames per second over the publishing time
@@ -204,17 +217,80 @@ AgentResult run_pattern_agent(const std::string& region_path, Probe& probe, pid_
   return r;
 }
 
+// Event latency (issue 12: <= 4 ms at all times): pointer motion injected through XTest every
+// 3 ms while frames stream, each matched with the client's trace of its handling on the render
+// thread. Idle first (the floor), then 1080p60 and 4K60 with every pixel changing (the 4K frames
+// are drawn scaled into the 1080p window: a shader draw). Also the 4K frames the client drew.
+void run_event_phases(Publisher& pub, Probe& probe, pid_t client, const std::string& display,
+                      const std::string& trace_path) {
+  kagami::bench::MotionInjector injector(display);
+  const auto report = [&](const char* label, std::uint64_t t0, std::uint64_t t1, double cpu) {
+    const kagami::bench::Trace trace = kagami::bench::read_trace(trace_path);
+    std::size_t unmatched = 0;
+    const std::vector<double> ms = kagami::bench::event_latencies_ms(trace, injector.sent(), unmatched);
+    std::printf("  event latency, %-26s p50 %5.2f  p95 %5.2f  max %6.2f ms (%zu events, %zu not seen)", label,
+                percentile(ms, 0.5), percentile(ms, 0.95),
+                ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()), ms.size(), unmatched);
+    if (t1 > t0)
+      std::printf("; %.1f fps drawn, client CPU %.1f %%",
+                  static_cast<double>(kagami::bench::frames_swapped(trace, t0, t1)) /
+                      (static_cast<double>(t1 - t0) / 1e9),
+                  cpu);
+    std::printf("\n");
+  };
+  injector.start(3000);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  injector.stop();
+  report("idle (no frames):", 0, 0, 0);
+
+  injector.start(3000);
+  std::uint64_t t0 = monotonic_ns();
+  PhaseResult r = run_phase(pub, probe, client, 60.0, 4.0, nullptr);
+  injector.stop();
+  report("1080p60 full change:", t0, monotonic_ns(), r.cpu_percent);
+
+  std::vector<std::vector<std::byte>> frames4k;
+  for (int i = 0; i < 4; ++i) frames4k.push_back(motion_frame(i, 3840, 2160));
+  const auto* frames1080 = pub.frames;
+  pub.frames = &frames4k;
+  pub.width = 3840;
+  pub.height = 2160;
+  for (int i = 0; i < 10; ++i) pub.publish();  // the client makes its 4K texture
+  injector.start(3000);
+  t0 = monotonic_ns();
+  r = run_phase(pub, probe, client, 60.0, 5.0, nullptr);
+  injector.stop();
+  report("4K60 full change (scaled):", t0, monotonic_ns(), r.cpu_percent);
+  std::printf("  (4K frames published @60 fps: %.1f per second)\n", r.published / r.seconds);
+  pub.frames = frames1080;
+  pub.width = kWidth;
+  pub.height = kHeight;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // `client_e2e_bench [--renderer gles|vulkan]` (default: the client's auto); KAGAMI_GLES_UPLOAD
+  // in the environment reaches the client too.
+  std::vector<std::string> client_args = {"--log-level", "debug"};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) != "--renderer") {
+      std::fprintf(stderr, "usage: client_e2e_bench [--renderer auto|gles|vulkan]\n");
+      return 2;
+    }
+    client_args.insert(client_args.end(), {"--renderer", argv[i + 1]});
+  }
   Xvfb xvfb(kWidth, kHeight);
-  ShmRegion region(32u << 20);
+  ShmRegion region(128u << 20);  // room for 4K frames (the event phases)
   TestAgent agent(region.bytes());
   agent.start();
-  ClientProcess client(xvfb.display(), region.path(), kWidth, kHeight, {"--log-level", "debug"});
+  // The client's opt-in latency trace (src/client/latency_trace.h): per-frame stage times, events.
+  const std::string trace_path = region.path() + ".trace";
+  setenv("KAGAMI_LATENCY_TRACE", trace_path.c_str(), 1);
+  ClientProcess client(xvfb.display(), region.path(), kWidth, kHeight, client_args);
   std::vector<std::vector<std::byte>> frames;
   for (int i = 0; i < 4; ++i) frames.push_back(motion_frame(i));
-  Publisher pub{agent, frames};
+  Publisher pub{agent, &frames, 1, kWidth, kHeight, {}};
   Probe probe(xvfb.display());
 
   // Warm up until the client shows markers.
@@ -233,15 +309,26 @@ int main() {
 
   std::vector<double> probe_ms;
   const PhaseResult at60 = run_phase(pub, probe, pid, 60.0, 7.0, &probe_ms);
-  const PhaseResult fastest = run_phase(pub, probe, pid, 0.0, 5.0, nullptr);
+  const kagami::bench::Trace trace60 = kagami::bench::read_trace(trace_path);
+  const auto times60 = pub.times;
+  // KAGAMI_BENCH_QUICK=1: the 60 fps phase and its stage breakdown only (A/B runs of one change).
+  const bool quick = std::getenv("KAGAMI_BENCH_QUICK") != nullptr;
+  const PhaseResult fastest = quick ? PhaseResult{} : run_phase(pub, probe, pid, 0.0, 5.0, nullptr);
   const double cpu_idle0 = cpu_seconds(pid);
   const std::uint64_t idle_t0 = monotonic_ns();
-  std::this_thread::sleep_for(std::chrono::seconds(5));
+  if (!quick) std::this_thread::sleep_for(std::chrono::seconds(5));
   const double idle_percent =
       (cpu_seconds(pid) - cpu_idle0) / (static_cast<double>(monotonic_ns() - idle_t0) / 1e9) * 100;
 
+  if (!quick) {
+    std::printf(
+        "kagami-client events while frames stream (XTest motion every 3 ms -> handled on the render "
+        "thread)\n");
+    run_event_phases(pub, probe, pid, xvfb.display(), trace_path);
+  }
+
   agent.stop();  // the test publisher's heartbeat stops; the real agent takes the region over
-  const AgentResult pattern = run_pattern_agent(region.path(), probe, pid, 7.0);
+  const AgentResult pattern = quick ? AgentResult{} : run_pattern_agent(region.path(), probe, pid, 7.0);
 
   const double floor = percentile(probe_ms, 0.5);
   const double p50 = percentile(at60.latencies_ms, 0.5), p95 = percentile(at60.latencies_ms, 0.95);
@@ -269,6 +356,7 @@ int main() {
               fastest.seen / fastest.seconds, fastest.published / fastest.seconds);
   std::printf("  client CPU unthrottled                  %8.1f %% of a core\n", fastest.cpu_percent);
   std::printf("  client CPU idle (agent alive, no frames)%8.2f %% of a core (target < 2)\n", idle_percent);
+  kagami::bench::print_stage_breakdown(trace60, times60);
   if (std::getenv("KAGAMI_BENCH_LOG")) std::fputs(client.log().c_str(), stderr);
   if (pattern.started) {
     std::printf(
@@ -286,5 +374,6 @@ int main() {
     std::printf(
         "  kagami-agent pattern -> client: the agent's markers never appeared (is kagami-agent built?)\n");
   }
+  if (!std::getenv("KAGAMI_BENCH_KEEP_TRACE")) std::remove(trace_path.c_str());
   return at60.latencies_ms.size() >= 300 ? 0 : 1;
 }

@@ -28,6 +28,9 @@
 #include "client/frame_intake.h"
 #include "client/layout.h"
 #include "client/renderer_factory.h"
+#ifdef KAGAMI_HAVE_VULKAN
+#include "client/vulkan/vulkan_renderer.h"
+#endif
 #include "common/clock.h"
 #include "e2e_harness.h"
 
@@ -97,7 +100,21 @@ RunResult run(const Backend& backend, const Size& size, bool full_change, double
   WindowSettings ws;
   ws.width = w;
   ws.height = h;
-  auto choice = create_renderer(backend.kind, ws, rs);
+  Result<RendererChoice> choice = Error{"no renderer"};
+#ifdef KAGAMI_HAVE_VULKAN
+  if (backend.kind == RendererKind::vulkan) {
+    // SDL's offscreen driver has no Vulkan surface: the backend's own offscreen image instead.
+    auto made = VulkanRenderer::create(VulkanSettings{});
+    if (made) {
+      RendererChoice c;
+      c.renderer = std::move(*made);
+      choice = std::move(c);
+    } else {
+      choice = made.error();
+    }
+  } else
+#endif
+    choice = create_renderer(backend.kind, ws, rs);
   if (!choice) {
     std::printf("  %-15s %-5s: cannot start: %s\n", backend.name.c_str(), size.name,
                 choice.error().message.c_str());
@@ -179,6 +196,10 @@ RunResult run(const Backend& backend, const Size& size, bool full_change, double
       const FrameGeometry g = renderer.geometry();
       DrawState s;
       renderer.drawable_size(s.window_width, s.window_height);
+      if (s.window_width <= 0 || s.window_height <= 0) {  // offscreen Vulkan: the frame's own size
+        s.window_width = static_cast<int>(w);
+        s.window_height = static_cast<int>(h);
+      }
       s.layout = compute_layout(g.image_width(), g.image_height(), s.window_width, s.window_height,
                                 ScaleMode::fit, false, FilterMode::nearest);
       renderer.render(s);

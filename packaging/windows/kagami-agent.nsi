@@ -2,7 +2,8 @@
 ; "Apps & features", and installs + starts the service (kagami-agent.exe install --shm ...).
 ;   kagami-agent-setup.exe [/S] [/SHM=ivshmem|ivshmem:N|ivshmem:SIZE|PATH]   (default ivshmem)
 ; Built by CMake (packaging/windows/CMakeLists.txt) with:
-;   makensis -DAGENT_EXE=<path to the exe> -DOUT_FILE=<installer> -DVERSION=<x.y.z> kagami-agent.nsi
+;   makensis -DAGENT_EXE=<path to the exe> -DCOPYRIGHT=<packaging/copyright> -DOUT_FILE=<installer>
+;            -DVERSION=<x.y.z> kagami-agent.nsi
 ; A 64-bit installer: the agent is 64-bit, and so is Wine in the tests (no 32-bit support there).
 Target amd64-unicode
 !include "MUI2.nsh"
@@ -39,6 +40,7 @@ Section "kagami agent"
   IfFileExists "$INSTDIR\kagami-agent.exe" 0 +2
     nsExec::ExecToLog '"$INSTDIR\kagami-agent.exe" uninstall'
   File "/oname=kagami-agent.exe" "${AGENT_EXE}"
+  File "/oname=copyright.txt" "${COPYRIGHT}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
   WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayName" "kagami agent"
   WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
@@ -60,6 +62,7 @@ FunctionEnd
 Section "Uninstall"
   nsExec::ExecToLog '"$INSTDIR\kagami-agent.exe" uninstall'
   Delete "$INSTDIR\kagami-agent.exe"
+  Delete "$INSTDIR\copyright.txt"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   DeleteRegKey HKLM "${UNINSTALL_KEY}"

@@ -5,208 +5,164 @@
 
 #include <algorithm>
 
-#include "client/frame_geometry.h"
-#include "client/layout.h"
-#include "client/pointer_map.h"
-#include "client/renderer_factory.h"
-#include "client/screenshot.h"
+#include "client/latency_trace.h"
 
 namespace kagami::client {
+namespace {
+
+// The SDL window an event belongs to (0: none, e.g. the clipboard or quit).
+std::uint32_t window_of(const SDL_Event& e) {
+  switch (e.type) {
+    case SDL_WINDOWEVENT:
+      return e.window.windowID;
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+      return e.key.windowID;
+    case SDL_TEXTEDITING:
+      return e.edit.windowID;
+    case SDL_TEXTINPUT:
+      return e.text.windowID;
+    case SDL_MOUSEMOTION:
+      return e.motion.windowID;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+      return e.button.windowID;
+    case SDL_MOUSEWHEEL:
+      return e.wheel.windowID;
+    case SDL_DROPFILE:
+    case SDL_DROPTEXT:
+    case SDL_DROPBEGIN:
+    case SDL_DROPCOMPLETE:
+      return e.drop.windowID;
+    default:
+      return e.type >= SDL_USEREVENT ? e.user.windowID : 0;
+  }
+}
+
+// For events that belong to no window: no position to map.
+struct NoPointer final : GuestPointerMap {
+  bool window_to_guest(int, int, int&, int&) const override { return false; }
+};
+
+}  // namespace
 
 ClientApp::ClientApp(Options options) : options_(std::move(options)) {}
 
 ClientApp::~ClientApp() {
-  // The frame thread first (it uploads into the renderer), then the renderer (its ImGui backend
-  // needs the ImGui context), then the overlay, then the window.
-  intake_.reset();
+  // Each display stops its frame thread before its renderer goes (client_display.cpp).
+  displays_.clear();
   input_.reset();
-  renderer_.reset();
-  overlay_.reset();
-  window_.reset();
+  if (events_started_) SDL_QuitSubSystem(SDL_INIT_EVENTS);
 }
 
 Result<void> ClientApp::start() {
   auto escape = parse_escape_key(options_.escape_key);
   if (!escape) return escape.error();
   keys_.emplace(*escape);
-  auto kind = parse_renderer_kind(options_.renderer);
-  if (!kind) return kind.error();
-
-  WindowSettings ws;
-  ws.title = options_.title;
-  ws.width = options_.width;
-  ws.height = options_.height;
-  ws.x = options_.x;
-  ws.y = options_.y;
-  ws.fullscreen = options_.fullscreen;
-  ws.borderless = options_.borderless;
-  RendererSettings rs;
   // Redrawing every refresh only makes sense when the swap waits for the refresh.
-  rs.vsync = options_.vsync || options_.present == PresentMode::every_vblank;
-  options_.vsync = rs.vsync;
-  // The frame thread's wake-up (the snapshot changed) and the renderer's (it needs render() to
-  // run, e.g. to give the frame thread a staging slot): one SDL event in flight for both.
-  const auto wake = [this] {
-    if (wake_pending_.exchange(true)) return;  // one in flight is enough
-    SDL_Event e{};
-    e.type = wake_event_;
-    SDL_PushEvent(&e);
-  };
-  rs.wake = [this, wake] {
-    render_requested_.store(true);
-    wake();
-  };
-  auto choice = create_renderer(*kind, ws, rs);
-  if (!choice) return choice.error();
-  window_ = std::move(choice->window);
-  renderer_ = std::move(choice->renderer);
-  renderer_reason_ = choice->reason;
+  options_.vsync = options_.vsync || options_.present == PresentMode::every_vblank;
+  // SDL's event queue outlives every window (a renderer fallback closes and reopens one, which
+  // would otherwise stop and restart the queue under the frame threads' wake-ups).
+  if (SDL_InitSubSystem(SDL_INIT_EVENTS) != 0)
+    return Error{fmt::format("cannot start SDL: {}", SDL_GetError())};
+  events_started_ = true;
   wake_event_ = SDL_RegisterEvents(1);
-  spdlog::info("renderer: {}; {}", renderer_reason_, renderer_->describe());
-  overlay_ = std::make_unique<Overlay>(window_->sdl());
+  const std::vector<WindowOptions> windows = client::windows(options_);
+  const DisplayShared shared{options_, commands_, *keys_, input_note_, windows.size() > 1};
+  for (const WindowOptions& w : windows) {
+    auto display = ClientDisplay::open(w, shared, wake_event_);
+    if (!display) {
+      return windows.size() > 1 ? Error{fmt::format("{}: {}", w.shm, display.error().message)}
+                                : display.error();
+    }
+    displays_.push_back(std::move(*display));
+  }
+  if (windows.size() > 1) spdlog::info("{} windows, one per region", windows.size());
+  focused_window_ = displays_.front()->window_id();
   input_ = start_guest_input(options_);
-  CommandContext ctx = command_context();
+  CommandContext ctx = displays_.front()->command_context(*input_, monotonic_ns());
   commands_.start(ctx);  // the options commands change later: rotation, volume, ...
+  for (std::size_t i = 1; i < displays_.size(); ++i) displays_[i]->set_user_rotation(options_.rotate / 90);
   input_note_ = input_->note();
   if (!input_note_.empty()) spdlog::info("{}", input_note_);
-
-  IntakeSettings is;
-  is.shm = options_.shm;
-  is.request_activation = options_.request_activation;
-  intake_ = std::make_unique<FrameIntake>(is, *renderer_, wake);
   return {};
 }
 
-void ClientApp::update_title() {
-  // The title says what the window shows: the guest's size while frames flow, else the status
-  // (visible in a task bar, and checkable by tests through the X server).
-  const bool showing = snap_.connected && image_width_ > 0;
-  window_->set_title(showing ? fmt::format("{} - {}x{}", options_.title, image_width_, image_height_)
-                             : options_.title + " - " + shown_status_);
+ClientDisplay* ClientApp::find(std::uint32_t window_id) {
+  for (auto& d : displays_) {
+    if (d->window_id() == window_id) return d.get();
+  }
+  return nullptr;
 }
 
-void ClientApp::update_intake_hidden() {
-  // Hidden window or video off (escape key + V): the frame thread keeps taking frames, so the
-  // agent never stalls on us, but uploads none; the first one after is uploaded whole.
-  intake_->set_hidden(hidden_ || !commands_.video());
+ClientDisplay* ClientApp::focused() {
+  ClientDisplay* d = find(focused_window_);
+  return d ? d : displays_.front().get();
+}
+
+void ClientApp::all_changed() {
+  for (auto& d : displays_) d->changed();
+}
+
+void ClientApp::close_display(std::uint32_t window_id) {
+  // SDL sends SDL_QUIT itself when the last window is closed; before that a closed window only
+  // ends its own display.
+  if (displays_.size() <= 1) return;
+  const auto it = std::find_if(displays_.begin(), displays_.end(),
+                               [&](const auto& d) { return d->window_id() == window_id; });
+  if (it == displays_.end()) return;
+  spdlog::info("window for {} closed", (*it)->shm());
+  input_->release_all();
+  displays_.erase(it);
+  if (focused_window_ == window_id) focused_window_ = displays_.front()->window_id();
 }
 
 void ClientApp::handle_event(const SDL_Event& e) {
+  if (e.type == SDL_QUIT) {
+    running_ = false;
+    return;
+  }
+  const std::uint32_t window_id = window_of(e);
+  ClientDisplay* display = find(window_id);
   if (e.type == wake_event_) {
-    wake_pending_.store(false);
-    return;  // the snapshot is read after the events
+    if (display) display->handle_event(e);
+    return;  // the snapshots are read after the events
   }
-  overlay_->process_event(e);
-  switch (e.type) {
-    case SDL_QUIT:
-      running_ = false;
-      break;
-    case SDL_WINDOWEVENT:
-      switch (e.window.event) {
-        case SDL_WINDOWEVENT_HIDDEN:
-        case SDL_WINDOWEVENT_MINIMIZED:
-          hidden_ = true;
-          update_intake_hidden();
-          break;
-        case SDL_WINDOWEVENT_SHOWN:
-        case SDL_WINDOWEVENT_RESTORED:
-        case SDL_WINDOWEVENT_EXPOSED:
-        case SDL_WINDOWEVENT_SIZE_CHANGED:
-          hidden_ = false;
-          update_intake_hidden();
-          // The EGL surface takes the new size only once the X server has resized the window,
-          // which may be after this event: keep drawing for a moment.
-          redraw_.keep_drawing_until(monotonic_ns() + 300'000'000);
-          break;
-        default:
-          break;
-      }
-      break;
-    case SDL_KEYDOWN:
-    case SDL_KEYUP: {
-      const bool pressed = e.type == SDL_KEYDOWN;
-      spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode), pressed ? "down" : "up");
-      std::optional<Command> command;
-      const bool was_held = keys_->escape_held();
-      if (!keys_->on_key(e.key.keysym.scancode, pressed, e.key.timestamp, command))
-        input_->key(e.key.keysym.scancode, pressed);
-      if (was_held != keys_->escape_held()) redraw_.changed(3);  // the help shows while it is held
-      if (command && !e.key.repeat) run_command(*command);
-      break;
-    }
-    default:
-      break;
+  if (e.type == SDL_MOUSEMOTION) latency_trace::motion(e.motion.x, e.motion.y);
+  if (display) display->handle_event(e);
+  if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) {
+    handle_key(e, display ? display : focused());
+    return;
   }
-  if (e.type != SDL_KEYDOWN && e.type != SDL_KEYUP)
-    input_->event(e, WindowPointerMap(*window_, *renderer_, layout_));
+  if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_FOCUS_GAINED && display)
+    focused_window_ = window_id;
+  // Mouse positions map through the window they happened in; focus changes release what the
+  // guest holds (guest_input_spice.cpp).
+  if (display) {
+    input_->event(e, display->pointer_map());
+  } else {
+    input_->event(e, NoPointer{});
+  }
+  if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) close_display(window_id);
 }
 
-CommandContext ClientApp::command_context() {
-  return CommandContext{options_,
-                        *window_,
-                        *overlay_,
-                        *input_,
-                        [this] { return renderer_->read_guest_image(); },
-                        [this](bool on) { renderer_->set_vsync(on); },
-                        image_width_,
-                        image_height_,
-                        [this](int quarter_turns) { renderer_->set_user_rotation(quarter_turns); },
-                        monotonic_ns(),
-                        SDL_GetScancodeName(keys_->escape())};
+void ClientApp::handle_key(const SDL_Event& e, ClientDisplay* display) {
+  const bool pressed = e.type == SDL_KEYDOWN;
+  spdlog::trace("key {} {}", SDL_GetScancodeName(e.key.keysym.scancode), pressed ? "down" : "up");
+  std::optional<Command> command;
+  const bool was_held = keys_->escape_held();
+  if (!keys_->on_key(e.key.keysym.scancode, pressed, e.key.timestamp, command))
+    input_->key(e.key.keysym.scancode, pressed);
+  if (was_held != keys_->escape_held()) all_changed();  // the help shows while it is held
+  if (command && !e.key.repeat && display) run_command(*command, *display);
 }
 
-void ClientApp::run_command(Command command) {
-  redraw_.changed(3);
-  CommandContext ctx = command_context();
+void ClientApp::run_command(Command command, ClientDisplay& display) {
+  all_changed();
+  CommandContext ctx = display.command_context(*input_, monotonic_ns());
   commands_.run(command, ctx);
   if (commands_.quit_requested()) running_ = false;
-  update_intake_hidden();  // escape key + V
-}
-
-void ClientApp::take_snapshot(std::uint64_t now_ns) {
-  intake_->snapshot(snap_);
-  if (snap_.cursor_image) {
-    renderer_->set_cursor(*snap_.cursor_image);
-    snap_.cursor_image.reset();
-    if (options_.show_cursor) redraw_.cursor_moved();
-  }
-  timings_.upload_ns += snap_.upload_ns;
-  timings_.upload_cpu_ns += snap_.upload_cpu_ns;
-  if (snap_.version == seen_version_) return;
-  seen_version_ = snap_.version;
-
-  if (snap_.status != shown_status_) {
-    shown_status_ = snap_.status;
-    update_title();
-    redraw_.changed(3);
-  }
-  if (snap_.warning != shown_warning_ || snap_.connected != shown_connected_) {
-    shown_warning_ = snap_.warning;
-    shown_connected_ = snap_.connected;
-    update_title();  // connected or not changes what the title says, even with the same status
-    redraw_.changed(3);
-  }
-  if (snap_.cursor_moves != seen_cursor_moves_) {
-    seen_cursor_moves_ = snap_.cursor_moves;
-    if (options_.show_cursor) redraw_.cursor_moved();
-  }
-  if (snap_.frames != seen_frames_) {
-    timings_.frames += snap_.frames - seen_frames_;
-    seen_frames_ = snap_.frames;
-    frame_pending_stats_ = true;
-    redraw_.changed();
-  }
-  if (snap_.attention_requests != seen_attention_) {
-    seen_attention_ = snap_.attention_requests;
-    const bool asked = window_->request_attention();
-    spdlog::info("the guest asked for attention: {}", asked ? "asked the window manager (urgency hint)"
-                                                            : "this window system cannot flag the window");
-  }
-  if (snap_.block_screensaver != screensaver_blocked_) {
-    screensaver_blocked_ = snap_.block_screensaver;
-    screensaver_blocked_ ? SDL_DisableScreenSaver() : SDL_EnableScreenSaver();
-  }
-  (void)now_ns;
+  for (auto& d : displays_) d->update_intake_hidden();  // escape key + V
 }
 
 void ClientApp::check_input_note(std::uint64_t now_ns) {
@@ -216,95 +172,11 @@ void ClientApp::check_input_note(std::uint64_t now_ns) {
     spdlog::info("{}", note.empty() ? "input goes to the guest (SPICE connected)" : note);
     input_note_ = std::move(note);
     if (input_note_.empty()) {
-      CommandContext ctx = command_context();
+      CommandContext ctx = focused()->command_context(*input_, now_ns);
       commands_.input_ready(ctx);  // --capture-on-start
     }
-    redraw_.changed(3);
+    all_changed();
   }
-}
-
-RedrawPolicy::Inputs ClientApp::redraw_inputs() const {
-  RedrawPolicy::Inputs in;
-  in.hidden = hidden_;
-  in.every_vblank = options_.present == PresentMode::every_vblank;
-  in.overlay_redraw_ns = overlay_->redraw_at_ns();
-  in.show_stats = options_.show_stats;
-  return in;
-}
-
-void ClientApp::render(std::uint64_t now_ns) {
-  DrawState s;
-  renderer_->drawable_size(s.window_width, s.window_height);
-  const bool have_image = renderer_->has_frame();
-  const FrameGeometry g = renderer_->geometry();
-  if (have_image) {
-    s.layout = compute_layout(g.image_width(), g.image_height(), s.window_width, s.window_height,
-                              options_.scale, options_.upscale, options_.filter);
-    if (g.image_width() != image_width_ || g.image_height() != image_height_) {
-      image_width_ = g.image_width();
-      image_height_ = g.image_height();
-      spdlog::info("guest image {}x{} {}", image_width_, image_height_,
-                   protocol::frame_type_name(snap_.frame_type));
-      update_title();
-      if (options_.follow_guest_size) window_->resize_to(image_width_, image_height_);
-    }
-    s.cursor_visible = options_.show_cursor && snap_.cursor_visible;
-    guest_to_window(g, s.layout, snap_.cursor_x, snap_.cursor_y, s.cursor_x, s.cursor_y);
-    s.cursor_scale = g.screen_width ? s.layout.scale * g.frame_width / g.screen_width : s.layout.scale;
-  }
-  layout_ = s.layout;
-  // Escape + O hides everything but the help (which shows while the escape key is held).
-  const bool overlay_visible =
-      (commands_.overlays() && (!snap_.connected || !have_image || !snap_.warning.empty() ||
-                                options_.show_stats || overlay_->showing_notice(now_ns))) ||
-      keys_->escape_held();
-  if (overlay_visible) {
-    OverlayState o;
-    o.connected = snap_.connected;
-    o.have_image = have_image;
-    o.status = snap_.status;
-    o.warning = snap_.warning;
-    o.region = snap_.region;
-    o.view_only_note = input_note_;
-    o.guest = snap_.connected && snap_.guest ? &*snap_.guest : nullptr;
-    o.guest_width = image_width_;
-    o.guest_height = image_height_;
-    o.frame_type = protocol::frame_type_name(snap_.frame_type);
-    o.show_stats = options_.show_stats;
-    o.show_help = keys_->escape_held();
-    o.help_only = !commands_.overlays();
-    o.escape_key_name = SDL_GetScancodeName(keys_->escape());
-    o.fps = stats_.fps(now_ns);
-    o.rejected_frames = snap_.rejected_frames;
-    o.stats = &stats_;
-    o.renderer = renderer_reason_ + "; " + renderer_->describe();
-    renderer_->begin_overlay_frame();
-    s.overlay = overlay_->build(o, now_ns);
-  }
-  renderer_->render(s);
-  const std::uint64_t presented = monotonic_ns();
-  timings_.draw_ns += presented - now_ns;
-  ++timings_.draws;
-  if (presented - timings_.since_ns > 1'000'000'000) {
-    if (timings_.draws) {
-      const auto per = [](std::uint64_t ns, std::uint64_t n) {
-        return n ? static_cast<double>(ns) / 1e6 / static_cast<double>(n) : 0.0;
-      };
-      spdlog::debug(
-          "last second: {} frames, {} draws; per frame: upload {:.2f} ms (CPU copy {:.2f} ms); per draw: "
-          "draw + "
-          "present {:.2f} ms",
-          timings_.frames, timings_.draws, per(timings_.upload_ns, timings_.frames),
-          per(timings_.upload_cpu_ns, timings_.frames), per(timings_.draw_ns, timings_.draws));
-    }
-    timings_ = {};
-    timings_.since_ns = presented;
-  }
-  if (frame_pending_stats_) {
-    stats_.on_frame(snap_.frame_received_ns, presented);
-    frame_pending_stats_ = false;
-  }
-  redraw_.drawn(presented, overlay_visible && options_.show_stats);
 }
 
 int ClientApp::run() {
@@ -312,22 +184,34 @@ int ClientApp::run() {
     spdlog::error("{}", started.error().message);
     return 1;
   }
-  shown_status_ = fmt::format("opening {}", options_.shm);
-  update_title();
-  while (running_) {
+  while (running_ && !displays_.empty()) {
     std::uint64_t now = monotonic_ns();
-    // Sleeps until an event (X input, the frame thread's wake-up) or the next redraw deadline.
+    // Sleeps until an event (X input, a frame thread's wake-up) or the next redraw deadline of
+    // any window.
+    int wait = -1;
+    for (auto& d : displays_) {
+      const int ms = d->wait_ms(now);
+      if (ms >= 0 && (wait < 0 || ms < wait)) wait = ms;
+    }
     SDL_Event e;
-    if (SDL_WaitEventTimeout(&e, redraw_.wait_ms(now, redraw_inputs()))) {
+    if (SDL_WaitEventTimeout(&e, wait)) {
       handle_event(e);
       while (running_ && SDL_PollEvent(&e)) handle_event(e);
     }
     if (!running_) break;
     now = monotonic_ns();
-    if (render_requested_.exchange(false)) redraw_.changed();
-    take_snapshot(now);
+    bool screensaver = false;
+    for (auto& d : displays_) {
+      d->take_snapshot(now);
+      screensaver = screensaver || d->blocks_screensaver();
+    }
+    if (screensaver != screensaver_blocked_) {
+      screensaver_blocked_ = screensaver;
+      screensaver ? SDL_DisableScreenSaver() : SDL_EnableScreenSaver();
+    }
     check_input_note(now);
-    if (redraw_.needs_redraw(now, redraw_inputs())) render(now);
+    // Each its own "now": a display's draw time must not include the draw of the one before it.
+    for (auto& d : displays_) d->render_if_needed(monotonic_ns());
   }
   return 0;
 }

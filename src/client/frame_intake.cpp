@@ -8,6 +8,7 @@
 
 #include "client/frame_bounds.h"
 #include "client/kvmfr_dmabuf.h"
+#include "client/latency_trace.h"
 #include "common/region_size.h"
 
 namespace kagami::client {
@@ -263,6 +264,7 @@ bool FrameIntake::take_frame(std::stop_token stop) {
   if (!taken->has_value()) return false;
   protocol::FrameLease& lease = **taken;
   last_frame_ns_ = now;
+  latency_trace::mark(latency_trace::Stage::taken, lease.frame().frame_serial);
   if (!lease.continuous()) need_full_ = true;
 
   const std::uint32_t flags = lease.frame().flags;
@@ -307,10 +309,15 @@ bool FrameIntake::take_frame(std::stop_token stop) {
   }
 
   const std::uint64_t upload_start = monotonic_ns();
-  const WaitReady wait = [&](std::uint64_t bytes) { return wait_ready(lease, bytes, stop); };
+  const WaitReady wait = [&](std::uint64_t bytes) {
+    const bool ready = wait_ready(lease, bytes, stop);
+    latency_trace::mark(latency_trace::Stage::ready, frame.frame_serial);
+    return ready;
+  };
   const FrameSource source{frame, lease.region(), need_full_, wait};
   const UploadStats stats = renderer_.upload(source);
   const std::uint64_t upload_ns = monotonic_ns() - upload_start;
+  latency_trace::mark(latency_trace::Stage::uploaded, frame.frame_serial);
   // The renderer no longer reads the region: the agent may reuse the buffer.
   need_full_ = !lease.release() || (stats.stalled && stats.bytes == 0);
   if (stats.stalled) spdlog::debug("the agent's write pointer stalled; showing the rows that arrived");

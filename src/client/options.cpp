@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -81,9 +82,23 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
   app.formatter(std::make_shared<HelpFormatter>());
   app.add_option("--config", config_path,
                  "TOML config file; its keys are the long option names without the dashes (e.g. shm = "
-                 "\"/dev/kvmfr0\", fullscreen = true). A missing default file is fine")
+                 "\"/dev/kvmfr0\", fullscreen = true); [[display]] tables open one window per region "
+                 "(docs/usage.md). A "
+                 "missing default file is fine")
       ->default_str("$XDG_CONFIG_HOME/kagami/client.toml");
-  app.add_option("--shm", o.shm, "shared-memory region: a /dev/shm file or a kvmfr device (/dev/kvmfr0)");
+  // Repeatable: one window per region. Given at all, the regions replace the config file's.
+  app.add_option_function<std::vector<std::string>>(
+         "--shm",
+         [&o](const std::vector<std::string>& regions) {
+           o.shm = regions.front();
+           o.shm_more.assign(regions.begin() + 1, regions.end());
+         },
+         "shared-memory region: a /dev/shm file or a kvmfr device (/dev/kvmfr0); repeat it for one window "
+         "per region (one per guest output)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->type_name("TEXT")
+      ->default_str(o.shm);
   app.add_option("--width", o.width, "initial window width (16 to 16384)")
       ->check(CLI::Range(16u, 16384u).description(""))
       ->type_name("N");
@@ -174,11 +189,121 @@ void add_options(CLI::App& app, Options& o, std::string& config_path) {
                       o.request_activation));
 }
 
+// `name = value` from the config file through the option `--name` itself: the same parser and
+// checks as on the command line, the file and key in front of any error. An array is allowed for
+// a repeatable option (shm = ["/dev/shm/a", "/dev/shm/b"]).
+Result<void> apply_key(CLI::App& app, const std::string& name, const toml::node& node,
+                       const std::string& where) {
+  CLI::Option* option = is_setting(name) ? app.get_option_no_throw("--" + name) : nullptr;
+  if (!option) return Error{fmt::format("{} is not an option (see kagami-client --help)", where)};
+  const bool flag = option->get_expected_min() == 0;
+  const bool repeatable = option->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll;
+  std::vector<std::string> values;
+  const auto take = [&](const toml::node& n) -> Result<void> {
+    if (auto b = n.value_exact<bool>()) {
+      if (!flag) return Error{fmt::format("{} takes a value, not true or false", where)};
+      values.push_back(*b ? "true" : "false");
+    } else if (flag) {
+      return Error{fmt::format("{} must be true or false", where)};
+    } else if (auto text = n.value_exact<std::string>()) {
+      values.push_back(*text);
+    } else if (auto number = n.value_exact<std::int64_t>()) {
+      values.push_back(std::to_string(*number));
+    } else {
+      return Error{fmt::format("{} must be {}", where,
+                               repeatable ? "a string or an array of strings" : "a string or a number")};
+    }
+    return {};
+  };
+  if (const toml::array* array = node.as_array(); array && repeatable) {
+    if (array->empty()) return Error{fmt::format("{} is an empty array", where)};
+    for (const toml::node& element : *array) {
+      if (auto ok = take(element); !ok) return ok;
+    }
+  } else if (auto ok = take(node); !ok) {
+    return ok;
+  }
+  std::vector<std::string> args;
+  for (const std::string& value : values) args.push_back("--" + name + "=" + value);
+  try {
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // (CLI11 wants it reversed)
+  } catch (const CLI::ParseError& e) {
+    return Error{fmt::format("{}: {}", where, e.what())};
+  }
+  return {};
+}
+
+// The keys a [[display]] table takes: the per-window options, by their option names.
+constexpr const char* kDisplayKeys[] = {"shm", "x", "y", "width", "height", "fullscreen"};
+
+// [[display]] tables: each key goes through its option exactly as at the top level (into a scratch
+// Options), then what the table named is kept.
+Result<std::vector<DisplayOptions>> read_display_tables(const toml::node& node, const std::string& file) {
+  const toml::array* tables = node.as_array();
+  if (!tables || tables->empty() || !tables->is_array_of_tables())
+    return Error{fmt::format("{}: \"display\" must be [[display]] tables, one per window", file)};
+  std::vector<DisplayOptions> out;
+  for (std::size_t i = 0; i < tables->size(); ++i) {
+    const toml::table& table = *tables->get(i)->as_table();
+    Options scratch;
+    CLI::App app;
+    std::string unused_config;
+    add_options(app, scratch, unused_config);
+    DisplayOptions d;
+    for (const auto& [key, value] : table) {
+      const std::string name(key.str());
+      const std::string where = fmt::format("{}: [[display]] {}: \"{}\"", file, i + 1, name);
+      if (std::find(std::begin(kDisplayKeys), std::end(kDisplayKeys), name) == std::end(kDisplayKeys))
+        return Error{fmt::format(
+            "{} is not a [[display]] key (those are shm, x, y, width, height, fullscreen)", where)};
+      if (name == "shm" && !value.is_string())
+        return Error{fmt::format("{} must be one region (a string)", where)};
+      if (auto applied = apply_key(app, name, value, where); !applied) return applied.error();
+      if (name == "shm") d.shm = scratch.shm;
+      if (name == "x") d.x = scratch.x;
+      if (name == "y") d.y = scratch.y;
+      if (name == "width") d.width = scratch.width;
+      if (name == "height") d.height = scratch.height;
+      if (name == "fullscreen") d.fullscreen = scratch.fullscreen;
+    }
+    if (d.shm.empty()) return Error{fmt::format("{}: [[display]] {} has no shm (its region)", file, i + 1)};
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(ScaleMode mode) { return name_of(kScaleNames, mode); }
 const char* to_string(FilterMode mode) { return name_of(kFilterNames, mode); }
 const char* to_string(PresentMode mode) { return name_of(kPresentNames, mode); }
+
+std::vector<WindowOptions> windows(const Options& o) {
+  std::vector<DisplayOptions> displays = o.displays;
+  if (displays.empty()) {
+    displays.push_back({o.shm, {}, {}, {}, {}, {}});
+    for (const std::string& shm : o.shm_more) displays.push_back({shm, {}, {}, {}, {}, {}});
+  }
+  std::vector<WindowOptions> out;
+  int next_x = std::max(o.x, 0);  // where the row goes on
+  for (const DisplayOptions& d : displays) {
+    WindowOptions w;
+    w.shm = d.shm;
+    w.width = d.width.value_or(o.width);
+    w.height = d.height.value_or(o.height);
+    w.fullscreen = d.fullscreen.value_or(o.fullscreen);
+    if (displays.size() == 1) {  // one window: exactly as the options say (centred by default)
+      w.x = d.x.value_or(o.x);
+      w.y = d.y.value_or(o.y);
+    } else {
+      w.x = d.x.value_or(next_x);
+      w.y = d.y.value_or(std::max(o.y, 0));
+    }
+    next_x = w.x + static_cast<int>(w.width);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
 
 std::string default_config_path() {
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
@@ -214,29 +339,13 @@ Result<void> load_config_file(const std::string& path, Options& o) {
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     const std::string where = fmt::format("config file {}: \"{}\"", path, name);
-    CLI::Option* option = is_setting(name) ? app.get_option_no_throw("--" + name) : nullptr;
-    if (!option) return Error{fmt::format("{} is not an option (see kagami-client --help)", where)};
-    const bool flag = option->get_expected_min() == 0;
-    std::string value;
-    if (auto b = node.value_exact<bool>()) {
-      if (!flag) return Error{fmt::format("{} takes a value, not true or false", where)};
-      value = *b ? "true" : "false";
-    } else if (flag) {
-      return Error{fmt::format("{} must be true or false", where)};
-    } else if (auto text = node.value_exact<std::string>()) {
-      value = *text;
-    } else if (auto number = node.value_exact<std::int64_t>()) {
-      value = std::to_string(*number);
-    } else {
-      return Error{fmt::format("{} must be a string or a number", where)};
+    if (name == "display") {
+      auto displays = read_display_tables(node, fmt::format("config file {}", path));
+      if (!displays) return displays.error();
+      o.displays = std::move(*displays);
+      continue;
     }
-    // The value goes through the option's own parser and checks: the same errors as on the
-    // command line, with the file and key in front.
-    try {
-      app.parse(std::vector<std::string>{"--" + name + "=" + value});  // (CLI11 wants it reversed)
-    } catch (const CLI::ParseError& e) {
-      return Error{fmt::format("{}: {}", where, e.what())};
-    }
+    if (auto applied = apply_key(app, name, node, where); !applied) return applied.error();
   }
   o.config = path;
   return {};
@@ -307,6 +416,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     parsed.exit = true;
     parsed.exit_code = app.exit(e);
   }
+  // --shm on the command line names the windows: the file's [[display]] tables give way.
+  if (!parsed.exit && app.count("--shm") > 0) o.displays.clear();
   return parsed;
 }
 

@@ -2,7 +2,9 @@
 // Everything the user can set, with its default. The defaults here are the documented ones:
 // `--help` prints them, docs/client.md lists them, and the config file uses the same names.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -12,10 +14,23 @@ enum class ScaleMode { fit, integer, stretch };  // keep aspect / largest intege
 enum class FilterMode { automatic, nearest, linear, sharp };
 enum class PresentMode { on_frame, every_vblank };  // draw when a frame arrives / every refresh
 
+// One `[[display]]` table of the config file: a window of its own for one region (one guest
+// output). What a table leaves out comes from the top-level settings (width, x, fullscreen, ...).
+struct DisplayOptions {
+  std::string shm;  // required
+  std::optional<std::uint32_t> width, height;
+  std::optional<int> x, y;
+  std::optional<bool> fullscreen;
+};
+
 struct Options {
-  std::string shm = "/dev/shm/looking-glass";  // region: a /dev/shm file or /dev/kvmfrN
-  std::string config;                          // config file actually read ("" = none)
-  std::uint32_t width = 1280;                  // initial window size
+  // The region of the first (usually only) window: a /dev/shm file or /dev/kvmfrN. Every further
+  // --shm (or `shm = [...]` in the file) opens one more window; shm_more holds those.
+  std::string shm = "/dev/shm/looking-glass";
+  std::vector<std::string> shm_more;
+  std::vector<DisplayOptions> displays;  // the config file's [[display]] tables (see windows())
+  std::string config;                    // config file actually read ("" = none)
+  std::uint32_t width = 1280;            // initial window size
   std::uint32_t height = 720;
   int x = -1;  // window position; -1 = centred
   int y = -1;
@@ -55,6 +70,20 @@ struct Options {
   // on a rising edge, at most every 5 s; never takes the keyboard focus.
   bool request_activation = true;
 };
+
+// One window to open, every field decided.
+struct WindowOptions {
+  std::string shm;
+  std::uint32_t width = 1280, height = 720;
+  int x = -1, y = -1;
+  bool fullscreen = false;
+};
+
+// The windows the client opens, one per region: the [[display]] tables when the config file has
+// them (and the command line names no --shm), else one per --shm. Several windows without a
+// position of their own stand in a row, left to right in the order given, from the top-level x/y
+// (0 where that is -1, "centred"): without a window manager centred windows would cover each other.
+std::vector<WindowOptions> windows(const Options& options);
 
 const char* to_string(ScaleMode mode);
 const char* to_string(FilterMode mode);

@@ -60,7 +60,8 @@ float wrap_width() { return std::max(100.0f, ImGui::GetIO().DisplaySize.x - 4 * 
 
 Overlay::Overlay(SDL_Window* window) {
   IMGUI_CHECKVERSION();
-  ImGui::CreateContext();
+  context_ = ImGui::CreateContext();
+  ImGui::SetCurrentContext(context_);
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // no imgui.ini in the user's working directory
   io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
@@ -70,11 +71,17 @@ Overlay::Overlay(SDL_Window* window) {
 }
 
 Overlay::~Overlay() {
+  activate();
   ImGui_ImplSDL2_Shutdown();
-  ImGui::DestroyContext();
+  ImGui::DestroyContext(context_);
 }
 
-void Overlay::process_event(const SDL_Event& event) { ImGui_ImplSDL2_ProcessEvent(&event); }
+void Overlay::activate() { ImGui::SetCurrentContext(context_); }
+
+void Overlay::process_event(const SDL_Event& event) {
+  activate();
+  ImGui_ImplSDL2_ProcessEvent(&event);
+}
 
 void Overlay::notify(std::string text, std::uint64_t now_ns) {
   notice_ = std::move(text);
@@ -82,6 +89,7 @@ void Overlay::notify(std::string text, std::uint64_t now_ns) {
 }
 
 ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns) {
+  activate();
   ImGui_ImplSDL2_NewFrame();
   ImGui::NewFrame();
   const bool others = !state.help_only;

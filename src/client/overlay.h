@@ -11,6 +11,7 @@
 #include "protocol/kvmfr_udata.h"
 
 struct ImDrawData;
+struct ImGuiContext;
 
 namespace kagami::client {
 
@@ -38,11 +39,15 @@ class Overlay {
  public:
   // Creates the ImGui context and its SDL platform backend; the renderer draws the result
   // (Renderer::begin_overlay_frame before build(), the draw data in DrawState::overlay).
+  // One per window: ImGui's context is a global "current" one, so with several windows the
+  // owner calls activate() before anything ImGui does for this window (the renderer's ImGui
+  // backend keeps its state in the current context too).
   explicit Overlay(SDL_Window* window);
   ~Overlay();
   Overlay(const Overlay&) = delete;
   Overlay& operator=(const Overlay&) = delete;
 
+  void activate();
   void process_event(const SDL_Event& event);
   // A notice shown for a few seconds (e.g. "screenshot saved to ...").
   void notify(std::string text, std::uint64_t now_ns);
@@ -59,6 +64,7 @@ class Overlay {
   void draw_stats(const OverlayState& state);
   void draw_help(const OverlayState& state);
 
+  ImGuiContext* context_ = nullptr;
   std::string notice_;
   std::uint64_t notice_until_ns_ = 0;
 };

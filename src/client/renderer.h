@@ -94,6 +94,10 @@ class Renderer {
   // e.g. "llvmpipe, host-pointer import (VK_EXT_external_memory_host)".
   virtual std::string describe() const = 0;
 
+  // True when the device is a software rasteriser (llvmpipe, lavapipe): `--renderer auto` then
+  // prefers GLES (renderer_factory.cpp says why). Any thread; constant.
+  virtual bool software() const { return false; }
+
   // Frame thread (see above).
   virtual UploadStats upload(const FrameSource& source) = 0;
   // The largest texture/image side the device takes (any thread; constant). The frame intake

@@ -57,6 +57,19 @@ Result<RendererChoice> create_renderer(RendererKind kind, const WindowSettings& 
     return choice;
   }
   auto vulkan = create_with(WindowGraphics::vulkan, ws, settings);
+  if (vulkan && kind == RendererKind::automatic && vulkan->renderer->software()) {
+    // A software Vulkan device (lavapipe) loses to GLES on the same CPU end to end: Mesa 22.3's
+    // Vulkan X11 presentation for software devices took 3.4-3.6 ms per 1080p frame against
+    // 0.9-1.1 ms for the GLX swap; p50 latency 8.7 vs 4.9-5.0 ms, CPU at 60 fps 26-28 vs 19-21 %
+    // (client_e2e_bench's stage table, docs/client.md). Use GLES when it works, else Vulkan.
+    vulkan = Error{"its Vulkan device is a software rasteriser, which presents slower than GLES"};
+    auto gles = create_with(WindowGraphics::opengl, ws, settings);
+    if (gles) {
+      gles->reason = fmt::format("gles (auto: {})", vulkan.error().message);
+      return gles;
+    }
+    vulkan = create_with(WindowGraphics::vulkan, ws, settings);
+  }
   if (vulkan) {
     vulkan->reason =
         kind == RendererKind::vulkan ? "vulkan (--renderer vulkan)" : "vulkan (auto: Vulkan works here)";

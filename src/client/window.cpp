@@ -53,10 +53,9 @@ Result<std::unique_ptr<Window>> Window::create(const WindowSettings& s) {
   SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
   // A compositor's bypass helps latency on X11.
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "1");
-  // EGL on X11 too (SDL defaults to GLX there): the same path as Wayland, and what Mesa's
-  // GLES drivers are tested with.
-  SDL_SetHint(SDL_HINT_VIDEO_X11_FORCE_EGL, "1");
-  SDL_SetHint(SDL_HINT_OPENGL_ES_DRIVER, "1");
+  // GLX on X11 (SDL's default; Wayland is EGL anyway): Mesa's software rasteriser presents
+  // through MIT-SHM under GLX but through the X socket under EGL, which cost 1080p p50 latency
+  // 7.0-7.3 vs 4.9-5.0 ms and 33-37 vs 19-21 % CPU at 60 fps (client_e2e_bench, docs/client.md).
   if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     return Error{
         fmt::format("cannot start SDL video: {} (is DISPLAY or WAYLAND_DISPLAY set?)", SDL_GetError())};

@@ -84,6 +84,9 @@ void InputSender::release_all() {
 }
 
 void InputSender::position(int x, int y) {
+  // Display 0 with guest DESKTOP coordinates, whichever client window the pointer is in: without a
+  // vdagent spice-server hands only x/y to the tablet, which spans the whole desktop
+  // (client/pointer_map.h, docs/client.md).
   if (channel_) spice_inputs_channel_position(channel_, x, y, 0, button_mask_);
 }
 

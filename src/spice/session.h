@@ -43,8 +43,9 @@ class Session {
   // Releases every key and mouse button this session pressed. Call on focus loss.
   void release_all();
 
-  // Mouse. Absolute positions are in guest display pixels (the app scales window → guest) and are
-  // used in client mouse mode; relative motion in server mouse mode (see status().mouse_mode).
+  // Mouse. Absolute positions are in guest desktop pixels (the app maps window → output → desktop;
+  // with one output the desktop is the output) and are used in client mouse mode; relative motion
+  // in server mouse mode (see status().mouse_mode).
   void mouse_position(int x, int y);
   void mouse_motion(int dx, int dy);
   void mouse_button(int sdl_button, bool pressed);

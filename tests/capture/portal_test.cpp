@@ -17,10 +17,10 @@
 #include <fstream>
 #include <memory>
 
+#include "portal_stack.h"
 #include "reader.h"
 #include "sway_session.h"
 #include "wayland_painter.h"
-#include "wayland_version_proxy.h"
 
 namespace kagami {
 namespace {
@@ -56,70 +56,7 @@ bool frame_is(const testing::ReceivedFrame& f, std::uint32_t width, std::uint32_
   return true;
 }
 
-bool installed(const char* path) { return ::access(path, X_OK) == 0; }
-
-// The desktop session around one agent run: dbus-run-session -> PipeWire, WirePlumber, then the
-// agent (the portals start on demand); its whole process group is stopped at the end.
-class PortalRun {
- public:
-  // `xdg`: the XDG_CONFIG_HOME (under the session's base folder) with the portal's config;
-  // `token`: the restore token file (in the runtime folder).
-  PortalRun(const testing::SwaySession& sway, const std::string& name, const std::string& xdg = "xdg",
-            const std::string& token = "portal-token")
-      : path_("/dev/shm/kagami-portal-test-" + std::to_string(::getpid()) + "-" + name), size_(32 << 20) {
-    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0 && ::ftruncate(fd, static_cast<off_t>(size_)) == 0) {
-      void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-      if (p != MAP_FAILED) map_ = static_cast<std::byte*>(p);
-    }
-    if (fd >= 0) ::close(fd);
-    sway.give(path_);
-    const std::string base = sway.base_dir();
-    log_ = sway.runtime_dir() + "/portal-" + name + ".log";
-    const std::string agent = sway.install(KAGAMI_AGENT_PATH);
-    pid_ = sway.spawn(
-        {"dbus-run-session", "--", base + "/portal-session.sh", agent, "--shm", path_, "--capture", "portal",
-         "--portal-token-file", sway.runtime_dir() + "/" + token, "--log-level", "debug"},
-        log_,
-        {"XDG_CURRENT_DESKTOP=sway", "XDG_CONFIG_HOME=" + base + "/" + xdg,
-         "WAYLAND_DISPLAY=" + sway.runtime_dir() + "/wayland-portal"});
-    reader_ = std::make_unique<testing::Reader>(std::span<std::byte>(map_, size_));
-  }
-  ~PortalRun() {
-    stop();
-    reader_.reset();  // it reads the mapping until it goes
-    if (map_) ::munmap(map_, size_);
-    ::unlink(path_.c_str());
-  }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGTERM);  // the agent, the bus, PipeWire and the portals: one process group
-    for (int i = 0; i < 300 && ::waitpid(pid_, nullptr, WNOHANG) != pid_; ++i)
-      std::this_thread::sleep_for(10ms);
-    ::kill(-pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  testing::Reader& reader() { return *reader_; }
-  std::string log() const { return testing::read_text(log_); }
-  // Waits until the log contains `text` (or `limit`).
-  bool log_says(const std::string& text, std::chrono::seconds limit = 15s) const {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (log().find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(50ms);
-    }
-    return true;
-  }
-
- private:
-  std::string path_;
-  std::size_t size_;
-  std::byte* map_ = nullptr;
-  std::string log_;
-  pid_t pid_ = -1;
-  std::unique_ptr<testing::Reader> reader_;
-};
+using testing::PortalRun;
 
 // Reads frames until one matches `rgb`. xdg-desktop-portal-wlr casts only changes, and a change
 // made before its first copy request is never sent: `nudge` (when given) recommits the screen's
@@ -144,60 +81,26 @@ class PortalCapture : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     sway_ = new testing::SwaySession();
-    if (!sway_->error().empty()) return;
-    for (const char* p : {"/usr/bin/dbus-run-session", "/usr/bin/pipewire", "/usr/bin/wireplumber",
-                          "/usr/libexec/xdg-desktop-portal", "/usr/libexec/xdg-desktop-portal-wlr"}) {
-      if (!installed(p)) missing_ = std::string(p) + " is not installed (scripts/deps/wayland.txt)";
-    }
-    const std::string base = sway_->base_dir();
-    // The portal's configs: the output chosen without asking; and a chooser that cancels, as a
-    // user who declines does.
-    for (const auto& [dir, config] :
-         {std::pair<std::string, std::string>{"xdg", "chooser_type=none\noutput_name=HEADLESS-1\n"},
-          std::pair<std::string, std::string>{"xdg-decline", "chooser_type=simple\nchooser_cmd=false\n"}}) {
-      ::mkdir((base + "/" + dir).c_str(), 0755);
-      ::mkdir((base + "/" + dir + "/xdg-desktop-portal-wlr").c_str(), 0755);
-      std::ofstream(base + "/" + dir + "/xdg-desktop-portal-wlr/config") << "[screencast]\n" << config;
-    }
-    {
-      std::ofstream script(base + "/portal-session.sh");
-      script << "#!/bin/sh\n"
-             << "# inside dbus-run-session: the media graph, then the agent (the portals are activated on "
-                "the bus)\n"
-             << "rm -f \"$XDG_RUNTIME_DIR\"/pipewire-0*  # a previous run's socket would fool the wait\n"
-             << "pipewire &\n"
-             << "for i in $(seq 100); do pw-cli info 0 >/dev/null 2>&1 && break; sleep 0.1; done\n"
-             << "wireplumber &\n"
-             << "# the portal's backend needs PipeWire; started here (not on the bus) so its log is ours\n"
-             << "/usr/libexec/xdg-desktop-portal-wlr -l INFO &\n"
-             << "exec \"$@\"\n";
-    }
-    ::chmod((base + "/portal-session.sh").c_str(), 0755);
-    proxy_ = new testing::WaylandVersionProxy(sway_->socket_path(), sway_->runtime_dir() + "/wayland-portal",
-                                              "zwlr_screencopy_manager_v1", 3, /*fake_dmabuf=*/true,
-                                              sway_->uid(), sway_->gid());
+    if (sway_->error().empty()) stack_ = new testing::PortalStack(*sway_);
   }
   static void TearDownTestSuite() {
-    delete proxy_;
+    delete stack_;
     delete sway_;
   }
   void SetUp() override {
     if (!sway_->error().empty()) GTEST_SKIP() << "no headless sway here: " << sway_->error();
-    if (!missing_.empty()) GTEST_SKIP() << missing_;
-    ASSERT_TRUE(proxy_->error().empty()) << proxy_->error();
+    if (!stack_->error().empty()) GTEST_SKIP() << stack_->error();
   }
   static testing::SwaySession* sway_;
-  static testing::WaylandVersionProxy* proxy_;
-  static std::string missing_;
+  static testing::PortalStack* stack_;
 };
 testing::SwaySession* PortalCapture::sway_ = nullptr;
-testing::WaylandVersionProxy* PortalCapture::proxy_ = nullptr;
-std::string PortalCapture::missing_;
+testing::PortalStack* PortalCapture::stack_ = nullptr;
 
 TEST_F(PortalCapture, FramesAndDamageThroughPipeWireThenTheRestoreToken) {
   std::string why;
   {
-    PortalRun run(*sway_, "first");
+    PortalRun run(*sway_, KAGAMI_AGENT_PATH, "first");
     ASSERT_TRUE(run.log_says("PipeWire stream streaming")) << run.log();
     testing::WaylandPainter painter(sway_->socket_path());
     ASSERT_TRUE(painter.show(gradient)) << painter.error();
@@ -224,7 +127,7 @@ TEST_F(PortalCapture, FramesAndDamageThroughPipeWireThenTheRestoreToken) {
     EXPECT_NE(run.log().find("permission saved to"), std::string::npos) << run.log();
   }
   // The second start uses the kept restore token (nobody would be asked).
-  PortalRun again(*sway_, "second");
+  PortalRun again(*sway_, KAGAMI_AGENT_PATH, "second");
   ASSERT_TRUE(again.log_says("PipeWire stream streaming")) << again.log();
   testing::WaylandPainter painter(sway_->socket_path());
   ASSERT_TRUE(painter.show(gradient)) << painter.error();
@@ -234,7 +137,7 @@ TEST_F(PortalCapture, FramesAndDamageThroughPipeWireThenTheRestoreToken) {
 }
 
 TEST_F(PortalCapture, DecliningIsAClearError) {
-  PortalRun run(*sway_, "declined", "xdg-decline", "portal-token-declined");
+  PortalRun run(*sway_, KAGAMI_AGENT_PATH, "declined", "xdg-decline", "portal-token-declined");
   EXPECT_TRUE(run.log_says("the user declined screen sharing")) << run.log();
 }
 

@@ -65,7 +65,7 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-SwaySession::SwaySession(std::uint32_t width1, std::uint32_t height1) {
+SwaySession::SwaySession(std::uint32_t width1, std::uint32_t height1, std::uint32_t refresh_hz) {
   for (const char* program : {"sway", "swaybg"}) {
     if (!on_path(program)) {
       error_ =
@@ -112,7 +112,8 @@ SwaySession::SwaySession(std::uint32_t width1, std::uint32_t height1) {
   }
   {
     std::ofstream config(base_ + "/config");
-    config << "output HEADLESS-1 resolution " << width1 << "x" << height1 << " position 0 0 bg "
+    config << "output HEADLESS-1 resolution " << width1 << "x" << height1
+           << (refresh_hz ? "@" + std::to_string(refresh_hz) + "Hz" : std::string()) << " position 0 0 bg "
            << colour(kBackground1) << " solid_color\n"
            << "output HEADLESS-2 resolution 800x600 position " << width1 << " 0 bg " << colour(kBackground2)
            << " solid_color\n"

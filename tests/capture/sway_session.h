@@ -3,7 +3,9 @@
 // test runs as root (CI) it creates an unprivileged system user (kagami-wayland-test) and runs
 // sway, and every program the test starts "as the user", under that user; run as anyone else,
 // everything runs as the caller. Two outputs with the pixman renderer:
-//   HEADLESS-1 1280x720 (or the size given), background kBackground1;
+//   HEADLESS-1 1280x720 (or the size given), background kBackground1, refresh `refresh_hz` (0: sway's
+//   default, 60 Hz; wlroots 0.15's headless output then makes a frame every 16 ms *plus* the time
+//   sway takes to render it, see docs/agent.md);
 //   HEADLESS-2 800x600, background kBackground2
 // No borders, gaps or bar, so a client window fills HEADLESS-1 exactly. The whole process group
 // is stopped when the object goes away.
@@ -20,7 +22,8 @@ class SwaySession {
   static constexpr std::uint32_t kBackground1 = 0x30a050;  // 0xRRGGBB
   static constexpr std::uint32_t kBackground2 = 0xa03050;
 
-  explicit SwaySession(std::uint32_t width1 = 1280, std::uint32_t height1 = 720);
+  explicit SwaySession(std::uint32_t width1 = 1280, std::uint32_t height1 = 720,
+                       std::uint32_t refresh_hz = 0);
   ~SwaySession();
   SwaySession(const SwaySession&) = delete;
   SwaySession& operator=(const SwaySession&) = delete;

@@ -7,7 +7,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 
+// The generated header names a function like its struct (wp_presentation_feedback): -Wshadow.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#include "presentation-time-client-protocol.h"
+#pragma GCC diagnostic pop
 #include "xdg-shell-client-protocol.h"
 
 namespace kagami::testing {
@@ -43,6 +49,48 @@ const xdg_toplevel_listener kToplevel{toplevel_configure, toplevel_close, toplev
 void buffer_release(void* data, wl_buffer*) { *static_cast<bool*>(data) = false; }
 const wl_buffer_listener kBuffer{buffer_release};
 
+void frame_done(void* data, wl_callback* callback, std::uint32_t) {
+  *static_cast<bool*>(data) = true;
+  wl_callback_destroy(callback);
+}
+const wl_callback_listener kFrameDone{frame_done};
+
+std::uint64_t monotonic_now_ns() {
+  timespec t{};
+  ::clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(t.tv_nsec);
+}
+
+// The feedback of one commit: which painter, which entry of presentations().
+struct Feedback {
+  WaylandPainter* painter;
+  std::size_t index;
+};
+void feedback_sync_output(void*, struct wp_presentation_feedback*, wl_output*) {}
+void feedback_presented(void* data, struct wp_presentation_feedback* feedback, std::uint32_t sec_hi,
+                        std::uint32_t sec_lo, std::uint32_t nsec, std::uint32_t, std::uint32_t, std::uint32_t,
+                        std::uint32_t) {
+  auto* f = static_cast<Feedback*>(data);
+  const std::uint64_t sec = (std::uint64_t{sec_hi} << 32) | sec_lo;
+  f->painter->on_presented(f->index, sec * 1'000'000'000u + nsec);
+  wp_presentation_feedback_destroy(feedback);
+  delete f;
+}
+void feedback_discarded(void* data, struct wp_presentation_feedback* feedback) {
+  auto* f = static_cast<Feedback*>(data);
+  f->painter->on_discarded(f->index);
+  wp_presentation_feedback_destroy(feedback);
+  delete f;
+}
+const wp_presentation_feedback_listener kFeedback{feedback_sync_output, feedback_presented,
+                                                  feedback_discarded};
+
+// presentation-time reports on one clock; the benchmark compares with CLOCK_MONOTONIC.
+void presentation_clock(void* data, wp_presentation*, std::uint32_t clock_id) {
+  *static_cast<bool*>(data) = clock_id == CLOCK_MONOTONIC;
+}
+const wp_presentation_listener kPresentation{presentation_clock};
+
 }  // namespace
 
 WaylandPainter::WaylandPainter(const std::string& socket_path) {
@@ -54,6 +102,11 @@ WaylandPainter::WaylandPainter(const std::string& socket_path) {
   registry_ = wl_display_get_registry(display_);
   wl_registry_add_listener(registry_, &kRegistry, this);
   wl_display_roundtrip(display_);
+  wl_display_roundtrip(display_);  // the presentation clock
+  if (presentation_ && !presentation_monotonic_) {
+    wp_presentation_destroy(presentation_);
+    presentation_ = nullptr;
+  }
   if (!compositor_ || !shm_ || !wm_base_)
     error_ = "the compositor lacks wl_compositor, wl_shm or xdg_wm_base";
 }
@@ -68,6 +121,7 @@ WaylandPainter::~WaylandPainter() {
   if (xdg_surface_) xdg_surface_destroy(xdg_surface_);
   if (surface_) wl_surface_destroy(surface_);
   if (wm_base_) xdg_wm_base_destroy(wm_base_);
+  if (presentation_) wp_presentation_destroy(presentation_);
   if (shm_) wl_shm_destroy(shm_);
   if (compositor_) wl_compositor_destroy(compositor_);
   if (registry_) wl_registry_destroy(registry_);
@@ -85,7 +139,27 @@ void WaylandPainter::on_global(wl_registry* registry, std::uint32_t name, const 
     wm_base_ = static_cast<xdg_wm_base*>(
         wl_registry_bind(registry, name, &xdg_wm_base_interface, std::min<std::uint32_t>(version, 2)));
     xdg_wm_base_add_listener(wm_base_, &kWmBase, this);
+  } else if (i == wp_presentation_interface.name) {
+    presentation_ =
+        static_cast<wp_presentation*>(wl_registry_bind(registry, name, &wp_presentation_interface, 1));
+    wp_presentation_add_listener(presentation_, &kPresentation, &presentation_monotonic_);
   }
+}
+
+void WaylandPainter::on_presented(std::size_t index, std::uint64_t ns) {
+  presentations_[index].presented_ns = ns;
+  --feedback_pending_;
+}
+
+void WaylandPainter::on_discarded(std::size_t index) {
+  presentations_[index].discarded = true;
+  --feedback_pending_;
+}
+
+void WaylandPainter::settle(int ms) {
+  wl_display_roundtrip(display_);
+  const std::uint64_t deadline = monotonic_now_ns() + static_cast<std::uint64_t>(ms) * 1'000'000u;
+  while (feedback_pending_ > 0 && monotonic_now_ns() < deadline) dispatch(10);
 }
 
 void WaylandPainter::on_surface_configure(std::uint32_t serial) {
@@ -138,8 +212,50 @@ bool WaylandPainter::update(std::uint32_t x, std::uint32_t y, std::uint32_t w, s
   return commit(x, y, w, h);
 }
 
+bool WaylandPainter::update_and_wait_drawn(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+                                           std::uint32_t rgb) {
+  for (std::uint32_t row = y; row < y + h && row < height_; ++row) {
+    std::fill_n(&image_[std::size_t{row} * width_ + x], std::min(w, width_ - x), rgb);
+  }
+  // A commit's frame callback may come from the output frame that is already under way (sway
+  // sends callbacks after rendering, to every surface that asked by then), so it is not proof
+  // that the change was drawn: the callback of a second, empty commit is.
+  bool drawn = false;
+  if (!commit(x, y, w, h, {}, &drawn) || !wait_for(drawn)) return false;
+  drawn = false;
+  wl_callback_add_listener(wl_surface_frame(surface_), &kFrameDone, &drawn);
+  wl_surface_commit(surface_);
+  return wait_for(drawn);
+}
+
+bool WaylandPainter::wait_for(const bool& flag) {
+  const std::uint64_t deadline = monotonic_now_ns() + 10'000'000'000u;
+  while (!flag && monotonic_now_ns() < deadline) dispatch(100);
+  if (!flag) error_ = "the compositor did not draw the change within 10 s";
+  return flag;
+}
+
+void WaylandPainter::dispatch(int timeout_ms) {
+  while (wl_display_prepare_read(display_) != 0) wl_display_dispatch_pending(display_);
+  wl_display_flush(display_);
+  pollfd readable{wl_display_get_fd(display_), POLLIN, 0};
+  if (::poll(&readable, 1, timeout_ms) > 0) {
+    wl_display_read_events(display_);
+  } else {
+    wl_display_cancel_read(display_);
+  }
+  wl_display_dispatch_pending(display_);
+}
+
 bool WaylandPainter::commit_frame(std::uint32_t rgb, const std::function<void(std::uint32_t*)>& last) {
   std::fill(image_.begin(), image_.end(), rgb);
+  if (presentation_) {
+    auto* feedback = new Feedback{this, presentations_.size()};
+    wp_presentation_feedback_add_listener(wp_presentation_feedback(presentation_, surface_), &kFeedback,
+                                          feedback);
+    presentations_.push_back({});
+    ++feedback_pending_;
+  }
   return commit(0, 0, width_, height_, last);
 }
 
@@ -177,7 +293,7 @@ WaylandPainter::Buffer* WaylandPainter::free_buffer() {
 }
 
 bool WaylandPainter::commit(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
-                            const std::function<void(std::uint32_t*)>& last) {
+                            const std::function<void(std::uint32_t*)>& last, bool* drawn) {
   Buffer* b = free_buffer();
   if (!b) {
     error_ = "cannot allocate a buffer";
@@ -189,6 +305,8 @@ bool WaylandPainter::commit(std::uint32_t x, std::uint32_t y, std::uint32_t w, s
   wl_surface_attach(surface_, b->buffer, 0, 0);
   wl_surface_damage_buffer(surface_, static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),
                            static_cast<std::int32_t>(w), static_cast<std::int32_t>(h));
+  if (drawn) wl_callback_add_listener(wl_surface_frame(surface_), &kFrameDone, drawn);
+  if (last && !presentations_.empty()) presentations_.back().commit_ns = monotonic_now_ns();
   wl_surface_commit(surface_);
   if (wl_display_flush(display_) < 0) {
     error_ = "the compositor closed the connection";

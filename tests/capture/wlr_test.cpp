@@ -11,9 +11,12 @@
 
 #include <memory>
 
+#include "capture/wlr/wlr_backend.h"
+#include "common/clock.h"
 #include "reader.h"
 #include "sway_session.h"
 #include "wayland_painter.h"
+#include "wayland_version_proxy.h"
 
 namespace kagami {
 namespace {
@@ -190,6 +193,98 @@ TEST_F(WlrCapture, OutputPixelExactThenAWindowAndItsDamage) {
 
   EXPECT_EQ(agent.stop(), 0) << agent.log();
   EXPECT_NE(agent.log().find("capture: wlr"), std::string::npos) << agent.log();
+}
+
+// The backend in this process, so that the test decides when capture() runs: a change that sway
+// draws while the agent is elsewhere (publishing the previous frame, say) is copied meanwhile,
+// into the second of the copies kept requested, so the next capture() returns a frame sway copied
+// *before* that call. (With one copy in flight, the next copy was only requested inside
+// capture(), a round trip later: the frame came from an output commit after the call, one frame
+// interval late, and whatever sway showed in between was never captured.)
+TEST_F(WlrCapture, AChangeDrawnWhileTheAgentIsAwayIsCopiedMeanwhile) {
+  testing::WaylandPainter painter(sway_->socket_path());
+  ASSERT_TRUE(painter.show(gradient)) << painter.error();
+  capture::WlrBackend backend(capture::WlrConfig{sway_->socket_path(), "HEADLESS-1", false});
+  ASSERT_TRUE(backend.start()) << backend.last_error();
+  std::vector<std::byte> pixels(std::size_t{1280} * 720 * 4);
+  capture::FrameTarget target;
+  target.pixels = pixels;
+  target.pitch = 1280 * 4;
+  const auto rgb_at = [&](std::uint32_t x, std::uint32_t y) {
+    const std::byte* p = pixels.data() + (std::size_t{y} * 1280 + x) * 4;
+    return (std::to_integer<std::uint32_t>(p[2]) << 16) | (std::to_integer<std::uint32_t>(p[1]) << 8) |
+           std::to_integer<std::uint32_t>(p[0]);
+  };
+  // The window captured, then until sway has nothing more to show (what earlier tests left).
+  capture::CaptureEvent event;
+  for (int i = 0; i < 100; ++i) {
+    const auto status = backend.capture(150ms, &event);
+    if (status == capture::CaptureStatus::timeout && rgb_at(1000, 600) == gradient(1000, 600)) break;
+    if (status == capture::CaptureStatus::ok && event.frame) {
+      ASSERT_EQ(backend.read_pixels(target, {}), capture::CaptureStatus::ok) << backend.last_error();
+    }
+  }
+  ASSERT_EQ(rgb_at(1000, 600), gradient(1000, 600)) << "the window never arrived";
+  // A first change, captured: capture() has just returned a frame...
+  ASSERT_TRUE(painter.update(100, 100, 64, 32, 0x112233)) << painter.error();
+  ASSERT_EQ(backend.capture(5s, &event), capture::CaptureStatus::ok) << backend.last_error();
+  ASSERT_EQ(backend.read_pixels(target, {}), capture::CaptureStatus::ok) << backend.last_error();
+  ASSERT_EQ(rgb_at(110, 110), 0x112233u);
+
+  // ... and the agent is away from capture() (publishing it): a second change, drawn by sway.
+  ASSERT_TRUE(painter.update_and_wait_drawn(700, 400, 64, 32, 0x445566)) << painter.error();
+  const std::uint64_t back = monotonic_ns();
+
+  ASSERT_EQ(backend.capture(5s, &event), capture::CaptureStatus::ok) << backend.last_error();
+  ASSERT_TRUE(event.frame);
+  EXPECT_LT(backend.frame_commit_ns(), back) << "the frame was copied only after capture() was called";
+  ASSERT_EQ(backend.read_pixels(target, {}), capture::CaptureStatus::ok) << backend.last_error();
+  EXPECT_EQ(rgb_at(710, 410), 0x445566u);
+  EXPECT_EQ(rgb_at(1000, 600), gradient(1000, 600));
+  ASSERT_FALSE(event.full_damage);
+  EXPECT_TRUE(std::any_of(event.damage.begin(), event.damage.end(), [](const capture::Rect& r) {
+    return r.x <= 700 && r.y <= 400 && r.x + r.width >= 764 && r.y + r.height >= 432;
+  })) << "no damage rect covers the change";
+}
+
+// A compositor with screen-copy version 1 (no copy_with_damage: every copy is answered at the
+// next commit, whole): the backend keeps one copy requested, and changes still arrive, as whole
+// frames. (WaylandVersionProxy lowers the version sway announces.)
+TEST_F(WlrCapture, AVersion1CompositorGivesWholeFrames) {
+  testing::WaylandVersionProxy proxy(sway_->socket_path(), sway_->runtime_dir() + "/wayland-v1",
+                                     "zwlr_screencopy_manager_v1", 1, /*fake_dmabuf=*/false, sway_->uid(),
+                                     sway_->gid());
+  ASSERT_TRUE(proxy.error().empty()) << proxy.error();
+  testing::WaylandPainter painter(sway_->socket_path());
+  ASSERT_TRUE(painter.show(gradient)) << painter.error();
+  capture::WlrBackend backend(capture::WlrConfig{sway_->runtime_dir() + "/wayland-v1", "HEADLESS-1", false});
+  ASSERT_TRUE(backend.start()) << backend.last_error();
+  EXPECT_EQ(backend.protocol_version(), 1u);
+  std::vector<std::byte> pixels(std::size_t{1280} * 720 * 4);
+  capture::FrameTarget target;
+  target.pixels = pixels;
+  target.pitch = 1280 * 4;
+  const auto rgb_at = [&](std::uint32_t x, std::uint32_t y) {
+    const std::byte* p = pixels.data() + (std::size_t{y} * 1280 + x) * 4;
+    return (std::to_integer<std::uint32_t>(p[2]) << 16) | (std::to_integer<std::uint32_t>(p[1]) << 8) |
+           std::to_integer<std::uint32_t>(p[0]);
+  };
+  const auto capture_until = [&](std::uint32_t x, std::uint32_t y, std::uint32_t rgb, bool* all_whole) {
+    capture::CaptureEvent event;
+    for (int i = 0; i < 100 && rgb_at(x, y) != rgb; ++i) {
+      if (painter.width() && i % 10 == 9) painter.redraw();  // v1 copies come at the next commit
+      if (backend.capture(200ms, &event) != capture::CaptureStatus::ok || !event.frame) continue;
+      *all_whole = *all_whole && event.full_damage;
+      if (backend.read_pixels(target, {}) != capture::CaptureStatus::ok) return false;
+    }
+    return rgb_at(x, y) == rgb;
+  };
+  bool whole = true;
+  ASSERT_TRUE(capture_until(1000, 600, gradient(1000, 600), &whole)) << backend.last_error();
+  ASSERT_TRUE(painter.update(700, 400, 64, 32, 0x445566)) << painter.error();
+  ASSERT_TRUE(capture_until(710, 410, 0x445566, &whole)) << backend.last_error();
+  EXPECT_EQ(rgb_at(1000, 600), gradient(1000, 600));
+  EXPECT_TRUE(whole) << "a version 1 compositor announces no damage: frames are whole";
 }
 
 TEST_F(WlrCapture, SecondOutputByName) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ Xvfb::Xvfb(std::uint32_t width, std::uint32_t height) {
   const std::string screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
   pid_ = ::fork();
   if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // dies with the test, even one a sanitizer halts
     ::close(fds[0]);
     const std::string fd = std::to_string(fds[1]);
     ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", screen.c_str(), "-noreset",

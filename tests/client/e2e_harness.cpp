@@ -170,6 +170,32 @@ std::string client_binary() {
   return exe.substr(0, exe.rfind('/')) + "/../../src/apps/kagami-client";
 }
 
+AgentProcess::AgentProcess(const std::vector<std::string>& args) {
+  std::string binary = client_binary();
+  binary.replace(binary.rfind("kagami-client"), std::string("kagami-client").size(), "kagami-agent");
+  std::vector<std::string> line = {binary};
+  line.insert(line.end(), args.begin(), args.end());
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int null_fd = open("/dev/null", O_WRONLY);
+    dup2(null_fd, 1);
+    std::vector<char*> argv;
+    for (auto& a : line) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+}
+
+void AgentProcess::stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 ClientProcess::ClientProcess(const std::string& display, const std::string& shm, int width, int height,
                              std::vector<std::string> extra_args) {
   log_path_ = "/tmp/" + unique_name("client-log") + ".txt";

@@ -98,6 +98,20 @@ class ClientProcess {
 
 std::string client_binary();
 
+// kagami-agent (next to kagami-client in the build) as a child process with these arguments, its
+// output discarded; SIGTERM and waited for on destruction or stop().
+class AgentProcess {
+ public:
+  explicit AgentProcess(const std::vector<std::string>& args);
+  ~AgentProcess() { stop(); }
+  AgentProcess(const AgentProcess&) = delete;
+  AgentProcess& operator=(const AgentProcess&) = delete;
+  void stop();
+
+ private:
+  pid_t pid_ = -1;
+};
+
 // Reads the window title (WM_NAME) of the first top-level window on the display.
 std::string window_title(const std::string& display);
 

@@ -23,6 +23,11 @@ for program in "$@"; do
   man=$root/usr/share/man/man1/$program.1.gz
   [ -s "$man" ] || { echo "missing man page $man" >&2; exit 1; }
   zcat "$man" | grep -q "^\.TH \"\?$(echo "$program" | tr a-z A-Z)" || { echo "$man is not a man page" >&2; exit 1; }
+  # Debian policy: a machine-readable copyright file under the package's own doc directory.
+  copyright=$root/usr/share/doc/$program/copyright
+  [ -s "$copyright" ] || { echo "missing $copyright" >&2; exit 1; }
+  head -1 "$copyright" | grep -q "^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" ||
+    { echo "$copyright is not in the Debian copyright format" >&2; exit 1; }
   # Every shared library the binary needs resolves on this system (the declared Depends).
   if ldd "$root/usr/bin/$program" | grep -q "not found"; then ldd "$root/usr/bin/$program" >&2; exit 1; fi
   case $program in

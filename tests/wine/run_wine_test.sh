@@ -168,6 +168,7 @@ case "$scenario" in
     timeout 120 wine "$setup" /S "/SHM=$shm_wine" || fail "the installer exited with $?"
     installed="$WINEPREFIX/drive_c/Program Files/kagami"
     [ -f "$installed/kagami-agent.exe" ] && [ -f "$installed/uninstall.exe" ] || fail "files not in $installed"
+    grep -q "^Copyright: " "$installed/copyright.txt" || fail "no copyright.txt in $installed"
     timeout 30 wine reg query "$key" /v ImagePath >"$work/reg.txt" 2>&1 || fail "no service key"
     cat "$work/reg.txt"
     grep -q 'Program Files\\kagami\\kagami-agent.exe" service --shm' "$work/reg.txt" || fail "ImagePath"

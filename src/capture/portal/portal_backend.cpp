@@ -28,6 +28,9 @@ void on_param_changed(void* data, std::uint32_t id, const spa_pod* param) {
   if (id == SPA_PARAM_Format && param) static_cast<PortalBackend*>(data)->on_format(param);
 }
 void on_process(void* data) { static_cast<PortalBackend*>(data)->on_process(); }
+void on_remove_buffer(void* data, pw_buffer* buffer) {
+  static_cast<PortalBackend*>(data)->on_remove_buffer(buffer);
+}
 
 const pw_stream_events& stream_events() {
   static const pw_stream_events events = [] {
@@ -36,6 +39,7 @@ const pw_stream_events& stream_events() {
     e.state_changed = on_state_changed;
     e.param_changed = on_param_changed;
     e.process = on_process;
+    e.remove_buffer = on_remove_buffer;
     return e;
   }();
   return events;
@@ -83,6 +87,7 @@ void PortalBackend::stop() {
   listener_.reset();
   session_.reset();
   std::lock_guard lock(mutex_);
+  held_ = reading_ = nullptr;  // the stream and its buffers are gone
   negotiated_ = new_frame_ = lost_ = false;
   full_damage_ = true;
   damage_.clear();
@@ -193,7 +198,6 @@ void PortalBackend::on_format(const void* pod) {
     format_.width = info.size.width;
     format_.height = info.size.height;
     format_.pitch = info.size.width * 4;
-    image_.assign(std::size_t{format_.pitch} * format_.height, std::byte{0});
     full_damage_ = true;
     damage_.clear();
     negotiated_ = true;
@@ -232,7 +236,8 @@ bool has_pixels(spa_buffer* buffer) {
 }  // namespace
 
 void PortalBackend::on_process() {
-  // Every waiting buffer: their damage and cursor updates add up; the newest has the pixels.
+  // Every waiting buffer: their damage and cursor updates add up; the newest is kept (dequeued)
+  // for read_pixels, the others go back to PipeWire at once.
   std::vector<pw_buffer*> buffers;
   while (pw_buffer* b = pw_stream_dequeue_buffer(stream_)) buffers.push_back(b);
   if (buffers.empty()) return;
@@ -244,49 +249,49 @@ void PortalBackend::on_process() {
                   b->n_datas ? b->datas[0].chunk->stride : 0);
   }
 
-  std::lock_guard lock(mutex_);
-  std::vector<Rect> rects;
-  bool whole = full_damage_;
-  spa_buffer* pixels = nullptr;
-  for (pw_buffer* b : buffers) {
-    if (cursor_metadata_) {
-      if (auto c = cursor_of(b->buffer)) {
-        if (cursor_ && !c->shape) c->shape = std::move(cursor_->shape);  // keep a shape not yet sent
-        cursor_ = std::move(c);
-        changed_.notify_all();
-      }
-    }
-    if (!has_pixels(b->buffer) || !negotiated_) continue;
-    pixels = b->buffer;
-    if (!add_damage_of(b->buffer, format_.width, format_.height, rects)) whole = true;
-  }
-  if (pixels) {
-    const spa_data& data = pixels->datas[0];
-    const std::uint32_t stride =
-        data.chunk->stride > 0 ? static_cast<std::uint32_t>(data.chunk->stride) : format_.pitch;
-    const std::uint64_t offset = std::min<std::uint64_t>(data.chunk->offset, data.maxsize);
-    const auto rows = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(format_.height, stride == 0 ? 0 : (data.maxsize - offset) / stride));
-    const auto* source = static_cast<const std::byte*>(data.data) + offset;
-    if (whole) rects = {Rect{0, 0, format_.width, rows}};
-    if (stride >= format_.pitch) {  // validated: every row read lies inside the buffer
-      for (Rect r : rects) {
-        r = clip(r, format_.width, rows);
-        for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
-          std::memcpy(image_.data() + std::size_t{y} * format_.pitch + std::size_t{r.x} * 4,
-                      source + std::size_t{y} * stride + std::size_t{r.x} * 4, std::size_t{r.width} * 4);
+  std::vector<pw_buffer*> give_back;
+  {
+    std::lock_guard lock(mutex_);
+    std::vector<Rect> rects;
+    bool whole = false;
+    pw_buffer* newest = nullptr;
+    for (pw_buffer* b : buffers) {
+      if (cursor_metadata_) {
+        if (auto c = cursor_of(b->buffer)) {
+          if (cursor_ && !c->shape) c->shape = std::move(cursor_->shape);  // keep a shape not yet sent
+          cursor_ = std::move(c);
+          changed_.notify_all();
         }
       }
+      if (!has_pixels(b->buffer) || !negotiated_) continue;
+      newest = b;
+      if (!add_damage_of(b->buffer, format_.width, format_.height, rects)) whole = true;
+    }
+    for (pw_buffer* b : buffers) {
+      if (b != newest) give_back.push_back(b);
+    }
+    if (newest) {
+      // The buffer read_pixels may be copying from stays with it: it gives it back when done.
+      if (held_ && held_ != reading_) give_back.push_back(held_);
+      held_ = newest;
       if (whole) {
         full_damage_ = true;
       } else {
-        for (const Rect& r : rects) add_rect(damage_, r);
+        for (const Rect& r : rects) add_rect(damage_, clip(r, format_.width, format_.height));
       }
       new_frame_ = new_frame_ || whole || !rects.empty();
       changed_.notify_all();
     }
   }
-  for (pw_buffer* b : buffers) pw_stream_queue_buffer(stream_, b);
+  for (pw_buffer* b : give_back) pw_stream_queue_buffer(stream_, b);
+}
+
+void PortalBackend::on_remove_buffer(pw_buffer* buffer) {
+  // PipeWire unmaps it after this returns (a new format): never while read_pixels copies from it.
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return reading_ != buffer; });
+  if (held_ == buffer) held_ = nullptr;
+  ++removals_;
 }
 
 CaptureStatus PortalBackend::capture(std::chrono::milliseconds timeout, CaptureEvent* event) {
@@ -322,24 +327,57 @@ CaptureStatus PortalBackend::capture(std::chrono::milliseconds timeout, CaptureE
 }
 
 CaptureStatus PortalBackend::read_pixels(const FrameTarget& target, std::span<const Rect> rects) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (target.pitch != format_.pitch) {
     error_ = fmt::format("frame pitch {} does not match the stream ({} bytes per row)", target.pitch,
                          format_.pitch);
     return CaptureStatus::error;
   }
+  // No buffer after a new format, until the producer sends one: that frame comes whole, later.
+  if (!held_) return CaptureStatus::ok;
+  pw_buffer* buffer = held_;
+  reading_ = buffer;
+  const std::uint64_t generation = removals_;
+  const FrameFormat format = format_;
+  lock.unlock();  // PipeWire's thread goes on while this copies
+
+  // The buffer's layout, read once and checked: every row read lies inside the mapping.
+  const spa_data& data = buffer->buffer->datas[0];
+  const std::uint64_t maxsize = data.maxsize;
+  const std::uint64_t offset = std::min<std::uint64_t>(data.chunk->offset, maxsize);
+  const std::int32_t chunk_stride = data.chunk->stride;
+  const std::uint32_t stride = chunk_stride > 0 ? static_cast<std::uint32_t>(chunk_stride) : format.pitch;
+  const auto* source = static_cast<const std::byte*>(data.data) + offset;
   const auto rows = static_cast<std::uint32_t>(
-      std::min<std::uint64_t>(format_.height, target.pixels.size() / target.pitch));
+      std::min<std::uint64_t>({format.height, target.pixels.size() / target.pitch,
+                               stride < format.pitch ? 0 : (maxsize - offset) / stride}));
   copy_rects_in_order(
-      rects_to_copy(rects, format_.width, format_.height, rows), target.pitch, rows,
+      rects_to_copy(rects, format.width, format.height, rows), target.pitch, rows,
       [&](const Rect& r) {
         for (std::uint32_t y = r.y; y < r.y + r.height; ++y) {
           std::memcpy(target.pixels.data() + std::size_t{y} * target.pitch + std::size_t{r.x} * 4,
-                      image_.data() + std::size_t{y} * format_.pitch + std::size_t{r.x} * 4,
-                      std::size_t{r.width} * 4);
+                      source + std::size_t{y} * stride + std::size_t{r.x} * 4, std::size_t{r.width} * 4);
         }
       },
       target.progress);
+
+  lock.lock();
+  reading_ = nullptr;
+  const bool superseded = held_ != buffer;  // a newer one came meanwhile: this one is ours to give back
+  changed_.notify_all();
+  lock.unlock();
+  if (superseded && loop_) {
+    // Under the loop's lock no buffer can be removed; one removed since the copy (a new format)
+    // may be freed already, and PipeWire takes them all back with the old format anyway.
+    pw_thread_loop_lock(loop_);
+    bool alive;
+    {
+      std::lock_guard again(mutex_);
+      alive = removals_ == generation;
+    }
+    if (alive) pw_stream_queue_buffer(stream_, buffer);
+    pw_thread_loop_unlock(loop_);
+  }
   return CaptureStatus::ok;
 }
 

@@ -4,8 +4,12 @@
 //   session  portal_session.h: D-Bus ScreenCast calls, the restore token kept so the user is
 //            asked once; clear errors when there is no portal or the user declines.
 //   pixels   a PipeWire video stream (BGRx/BGRA/RGBx/RGBA) in shared-memory buffers (MemFd or
-//            MemPtr, mapped by PipeWire). PipeWire's thread copies each buffer's damaged rects
-//            into a private image and returns the buffer at once; read_pixels copies from there.
+//            MemPtr, mapped by PipeWire). PipeWire's thread keeps the newest buffer dequeued
+//            (returning the one before, and any older ones at once); read_pixels copies the
+//            damaged rects straight from it into the frame slot: one copy in the agent. (Before:
+//            a copy into a private image on PipeWire's thread, then another into the slot.)
+//            A buffer read_pixels is copying from is given back by read_pixels when a newer one
+//            came meanwhile, and PipeWire waits for it before it unmaps buffers (a new format).
 //   damage   SPA_META_VideoDamage (whole frames when a buffer has none).
 //   cursor   SPA_META_Cursor where the portal offers cursor metadata (position, and the bitmap
 //            when it changes) into the cursor channel; otherwise the portal is asked to hide it.
@@ -27,6 +31,7 @@ struct pw_context;
 struct pw_core;
 struct pw_stream;
 struct spa_hook;
+struct pw_buffer;
 
 namespace kagami::capture {
 
@@ -45,6 +50,7 @@ class PortalBackend final : public CaptureBackend {
   void on_state(int state, const char* error);
   void on_format(const void* pod);
   void on_process();
+  void on_remove_buffer(pw_buffer* buffer);
 
  private:
   void stop();
@@ -63,7 +69,9 @@ class PortalBackend final : public CaptureBackend {
   std::condition_variable changed_;
   bool negotiated_ = false;
   FrameFormat format_;            // negotiated
-  std::vector<std::byte> image_;  // the current screen, format_.pitch a row
+  pw_buffer* held_ = nullptr;     // the newest frame, kept from PipeWire; null until one came
+  pw_buffer* reading_ = nullptr;  // the buffer read_pixels copies from right now (outside mutex_)
+  std::uint64_t removals_ = 0;    // buffers PipeWire removed so far (on_remove_buffer)
   bool new_frame_ = false;
   bool full_damage_ = true;                       // since the last capture()
   std::vector<Rect> damage_;                      // since the last capture()

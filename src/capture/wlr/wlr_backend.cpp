@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "capture/drm/drm_formats.h"
 #include "capture/rects.h"
@@ -22,7 +23,7 @@ struct WlrBackend::Pool {
   std::byte* data = nullptr;
   std::size_t size = 0;
   wl_shm_pool* pool = nullptr;
-  wl_buffer* buffers[2] = {nullptr, nullptr};
+  wl_buffer* buffers[WlrBackend::kBuffers] = {};
   std::uint32_t format = 0, width = 0, height = 0, stride = 0;
 
   bool matches(const Frame& f) const {
@@ -39,6 +40,12 @@ struct WlrBackend::Pool {
 };
 
 namespace {
+
+std::uint64_t monotonic_now_ns() {
+  timespec t{};
+  ::clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(t.tv_nsec);
+}
 
 // wl_shm names its two oldest formats 0 and 1; every other code is the DRM fourcc.
 std::uint32_t drm_fourcc_of_shm(std::uint32_t shm_format) {
@@ -104,8 +111,12 @@ void frame_buffer(void* data, zwlr_screencopy_frame_v1*, std::uint32_t format, s
 void frame_flags(void* data, zwlr_screencopy_frame_v1*, std::uint32_t flags) {
   frame_of(data)->y_invert = (flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT) != 0;
 }
-void frame_ready(void* data, zwlr_screencopy_frame_v1*, std::uint32_t, std::uint32_t, std::uint32_t) {
-  frame_of(data)->ready = true;
+void frame_ready(void* data, zwlr_screencopy_frame_v1*, std::uint32_t sec_hi, std::uint32_t sec_lo,
+                 std::uint32_t nsec) {
+  Frame* f = frame_of(data);
+  f->ready = true;
+  f->commit_ns = ((std::uint64_t{sec_hi} << 32) | sec_lo) * 1'000'000'000u + nsec;
+  f->received_ns = monotonic_now_ns();
 }
 void frame_failed(void* data, zwlr_screencopy_frame_v1*) { frame_of(data)->failed = true; }
 void frame_damage(void* data, zwlr_screencopy_frame_v1*, std::uint32_t x, std::uint32_t y,
@@ -129,7 +140,7 @@ WlrBackend::~WlrBackend() { disconnect(); }
 
 void WlrBackend::disconnect() {
   // Every proxy goes before the display it belongs to.
-  destroy_frame(pending_);
+  destroy_queued();
   destroy_frame(current_);
   pool_.reset();
   for (auto& o : outputs_) {
@@ -154,6 +165,19 @@ void WlrBackend::disconnect() {
 void WlrBackend::destroy_frame(std::unique_ptr<Frame>& frame) {
   if (frame && frame->frame) zwlr_screencopy_frame_v1_destroy(frame->frame);
   frame.reset();
+}
+
+void WlrBackend::destroy_queued() {
+  for (auto& f : queued_) destroy_frame(f);
+  queued_.clear();
+}
+
+int WlrBackend::free_slot() const {
+  for (int i = 0; i < kBuffers; ++i) {
+    const auto uses = [&](const std::unique_ptr<Frame>& f) { return f && f->pool == pool_ && f->slot == i; };
+    if (!uses(current_) && std::none_of(queued_.begin(), queued_.end(), uses)) return i;
+  }
+  return -1;
 }
 
 CaptureStatus WlrBackend::lost(std::string why) {
@@ -230,36 +254,68 @@ Result<void> WlrBackend::start() {
                              names.empty() ? "none" : names)};
   }
   output_name_ = chosen_->name;
-  request_frame();
-  wl_display_flush(display_);
+  request_frames();
   return {};
 }
 
-void WlrBackend::request_frame() {
-  auto f = std::make_unique<Frame>();
-  f->self = this;
-  f->frame =
-      zwlr_screencopy_manager_v1_capture_output(manager_, config_.overlay_cursor ? 1 : 0, chosen_->output);
-  zwlr_screencopy_frame_v1_add_listener(f->frame, &kFrameListener, f.get());
-  pending_ = std::move(f);
+std::size_t WlrBackend::copies_wanted() const {
+  // While a whole frame is awaited, and from version 1 compositors (no copy_with_damage), one
+  // `copy`: a second one queued beside it would be answered at the same commit (the compositor's
+  // damage for us is only cleared by a copy_with_damage).
+  if (need_full_frame_ || manager_version_ < 2) return 1;
+  return static_cast<std::size_t>(std::clamp(config_.queued_copies, 1, 2));
+}
+
+void WlrBackend::request_frames() {
+  // Two copies, plus one spare frame whose buffer the compositor has described already, so that
+  // when a copy becomes ready its successor is issued at once, without a round trip. While the
+  // whole first frame is awaited only one is copied, the others wait described.
+  const std::size_t want = config_.queued_copies >= 2 ? 3 : 1;
+  auto waiting = static_cast<std::size_t>(
+      std::count_if(queued_.begin(), queued_.end(), [](const auto& f) { return !f->ready; }));
+  for (; waiting < want; ++waiting) {
+    auto f = std::make_unique<Frame>();
+    f->self = this;
+    f->frame =
+        zwlr_screencopy_manager_v1_capture_output(manager_, config_.overlay_cursor ? 1 : 0, chosen_->output);
+    zwlr_screencopy_frame_v1_add_listener(f->frame, &kFrameListener, f.get());
+    queued_.push_back(std::move(f));
+  }
+  wl_display_flush(display_);
 }
 
 void WlrBackend::on_buffer_done(Frame* frame) {
-  if (frame->copied) return;
-  frame->copied = true;
+  if (frame->described) return;
+  frame->described = true;
   if (!frame->have_buffer) {
     frame->failed = true;
     frame->why = "the compositor offers no shared-memory buffer for this output";
     return;
   }
-  if (!pool_ || !pool_->matches(*frame)) {
+  issue_copies();
+}
+
+void WlrBackend::issue_copies() {
+  auto copying = static_cast<std::size_t>(
+      std::count_if(queued_.begin(), queued_.end(), [](const auto& f) { return f->copying && !f->ready; }));
+  for (auto& f : queued_) {
+    if (copying >= copies_wanted()) break;
+    if (!f->described || f->copying || f->failed) continue;
+    if (!copy(*f)) break;
+    ++copying;
+  }
+  wl_display_flush(display_);
+}
+
+bool WlrBackend::copy(Frame& frame) {
+  if (!pool_ || !pool_->matches(frame)) {
     // A new geometry: new buffers (the old ones stay alive while the current frame uses them).
     auto pool = std::make_shared<Pool>();
-    pool->format = frame->format;
-    pool->width = frame->width;
-    pool->height = frame->height;
-    pool->stride = frame->stride;
-    pool->size = std::size_t{frame->stride} * frame->height * 2;
+    pool->format = frame.format;
+    pool->width = frame.width;
+    pool->height = frame.height;
+    pool->stride = frame.stride;
+    pool->size = std::size_t{frame.stride} * frame.height * kBuffers;
     const int fd = ::memfd_create("kagami-wlr-capture", MFD_CLOEXEC);
     void* map = MAP_FAILED;
     if (fd >= 0 && ::ftruncate(fd, static_cast<off_t>(pool->size)) == 0) {
@@ -268,32 +324,36 @@ void WlrBackend::on_buffer_done(Frame* frame) {
     if (map == MAP_FAILED || pool->size > 0x7fffffff) {
       if (fd >= 0) ::close(fd);
       if (map != MAP_FAILED) ::munmap(map, pool->size);
-      frame->failed = true;
-      frame->why = fmt::format("cannot allocate {} bytes of shared memory for the capture", pool->size);
-      return;
+      frame.failed = true;
+      frame.why = fmt::format("cannot allocate {} bytes of shared memory for the capture", pool->size);
+      return false;
     }
     pool->data = static_cast<std::byte*>(map);
     pool->pool = wl_shm_create_pool(shm_, fd, static_cast<std::int32_t>(pool->size));
     ::close(fd);  // the compositor has its own reference now
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < kBuffers; ++i) {
       pool->buffers[i] = wl_shm_pool_create_buffer(
-          pool->pool, static_cast<std::int32_t>(static_cast<std::size_t>(i) * frame->stride * frame->height),
-          static_cast<std::int32_t>(frame->width), static_cast<std::int32_t>(frame->height),
-          static_cast<std::int32_t>(frame->stride), frame->format);
+          pool->pool, static_cast<std::int32_t>(static_cast<std::size_t>(i) * frame.stride * frame.height),
+          static_cast<std::int32_t>(frame.width), static_cast<std::int32_t>(frame.height),
+          static_cast<std::int32_t>(frame.stride), frame.format);
     }
     pool_ = std::move(pool);
   }
-  frame->pool = pool_;
-  // Never the buffer read_pixels reads from.
-  frame->slot = (current_ && current_->pool == pool_) ? 1 - current_->slot : 0;
-  wl_buffer* buffer = pool_->buffers[frame->slot];
+  // Never the buffer read_pixels reads from, nor one a ready or queued copy holds; none free
+  // (a ready copy not taken yet): the copy waits for the next capture().
+  const int slot = free_slot();
+  if (slot < 0) return false;
+  frame.pool = pool_;
+  frame.slot = slot;
+  frame.copying = true;
+  wl_buffer* buffer = pool_->buffers[slot];
   // The first frame must come now, changed or not; the rest only when something changed.
   if (manager_version_ >= 2 && !need_full_frame_) {
-    zwlr_screencopy_frame_v1_copy_with_damage(frame->frame, buffer);
+    zwlr_screencopy_frame_v1_copy_with_damage(frame.frame, buffer);
   } else {
-    zwlr_screencopy_frame_v1_copy(frame->frame, buffer);
+    zwlr_screencopy_frame_v1_copy(frame.frame, buffer);
   }
-  wl_display_flush(display_);
+  return true;
 }
 
 bool WlrBackend::dispatch_until(std::chrono::steady_clock::time_point deadline) {
@@ -323,56 +383,77 @@ CaptureStatus WlrBackend::capture(std::chrono::milliseconds timeout, CaptureEven
   for (;;) {
     if (chosen_removed_) return lost(fmt::format("output {} went away", output_name_));
     if (chosen_->changed) {
-      // A new mode or transform: the copy in flight has the old geometry. Ask again, at once.
+      // A new mode or transform: the copies queued have the old geometry. Ask again, at once.
       chosen_->changed = false;
-      if (pending_ && !pending_->ready) {
-        destroy_frame(pending_);
-        need_full_frame_ = true;
-        request_frame();
-        wl_display_flush(display_);
-      }
+      std::erase_if(queued_, [&](std::unique_ptr<Frame>& f) {
+        if (f->ready) return false;
+        destroy_frame(f);
+        return true;
+      });
+      need_full_frame_ = true;
+      request_frames();
     }
-    if (pending_ && pending_->failed) {
+    for (auto& f : queued_) {
+      if (!f->failed) continue;
       std::string why =
-          pending_->why.empty()
-              ? fmt::format("the compositor could not copy output {} (disabled or mode change?)",
-                            output_name_)
-              : pending_->why;
-      destroy_frame(pending_);
+          f->why.empty() ? fmt::format("the compositor could not copy output {} (disabled or mode change?)",
+                                       output_name_)
+                         : f->why;
+      destroy_queued();
       return lost(std::move(why));
     }
-    if (pending_ && pending_->ready) {
-      const auto source = source_format_from_drm(drm_fourcc_of_shm(pending_->format));
+    // Every copy that is ready now (usually one; more when the agent was away for several
+    // commits): the newest is shown, with the damage of all.
+    std::unique_ptr<Frame> newest;
+    std::vector<Rect> damage;
+    bool full = false;
+    for (auto it = queued_.begin(); it != queued_.end();) {
+      if (!(*it)->ready) {
+        ++it;
+        continue;
+      }
+      Frame& f = **it;
+      zwlr_screencopy_frame_v1_destroy(f.frame);
+      f.frame = nullptr;
+      if (newest && (newest->width != f.width || newest->height != f.height || newest->format != f.format ||
+                     newest->y_invert != f.y_invert)) {
+        full = true;
+      }
+      for (Rect r : f.damage) {
+        r = clip(r, f.width, f.height);
+        if (f.y_invert) r.y = f.height - r.y - r.height;
+        add_rect(damage, r);
+      }
+      newest = std::move(*it);
+      it = queued_.erase(it);
+    }
+    if (newest) {
+      const auto source = source_format_from_drm(drm_fourcc_of_shm(newest->format));
       if (!source) {
         error_ = fmt::format("unsupported pixel format {} from the compositor",
-                             fourcc_name(drm_fourcc_of_shm(pending_->format)));
+                             fourcc_name(drm_fourcc_of_shm(newest->format)));
         return CaptureStatus::error;
       }
       FrameFormat format;
       format.type = source_format_info(*source).frame_type;
-      format.width = pending_->width;
-      format.height = pending_->height;
-      format.pitch = pending_->width * 4;
-      const bool full = need_full_frame_ || !(format == format_) || manager_version_ < 2 ||
-                        (current_ && current_->y_invert != pending_->y_invert);
-      zwlr_screencopy_frame_v1_destroy(pending_->frame);
-      pending_->frame = nullptr;
-      current_ = std::move(pending_);
+      format.width = newest->width;
+      format.height = newest->height;
+      format.pitch = newest->width * 4;
+      full = full || need_full_frame_ || !(format == format_) || manager_version_ < 2 ||
+             (current_ && current_->y_invert != newest->y_invert);
+      current_ = std::move(newest);  // the previous frame's buffer is free again
       format_ = format;
       source_ = *source;
       need_full_frame_ = false;
-      request_frame();  // at once: the compositor may commit again before capture() is called
-      wl_display_flush(display_);
+      // At once: the compositor may commit again before capture() is called.
+      issue_copies();
+      request_frames();
 
       event->frame = true;
       event->format = format;
       event->full_damage = full;
       if (!full) {
-        for (Rect r : current_->damage) {
-          r = clip(r, format.width, format.height);
-          if (current_->y_invert) r.y = format.height - r.y - r.height;
-          add_rect(event->damage, r);
-        }
+        event->damage = std::move(damage);
         if (event->damage.empty()) event->frame = false;  // nothing visible changed
       }
       if (event->frame) return CaptureStatus::ok;

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 
+#include "client/latency_trace.h"
+
 namespace kagami::client {
 namespace {
 
@@ -23,7 +25,7 @@ bool has_extension(const char* name) {
 }
 
 Result<GlesUploadPath> choose_upload_path(std::string& why) {
-  const bool storage = has_extension("GL_EXT_buffer_storage") && eglGetProcAddress("glBufferStorageEXT");
+  const bool storage = has_extension("GL_EXT_buffer_storage") && SDL_GL_GetProcAddress("glBufferStorageEXT");
   const char* forced = std::getenv("KAGAMI_GLES_UPLOAD");
   if (forced && *forced) {
     const std::string f = forced;
@@ -48,6 +50,30 @@ Result<GlesUploadPath> choose_upload_path(std::string& why) {
   }
   why = storage ? "the driver has GL_EXT_buffer_storage" : "no GL_EXT_buffer_storage";
   return storage ? GlesUploadPath::persistent_pbo : GlesUploadPath::mapped_pbo;
+}
+
+// The GLX drawable's size when the context is GLX's (X11, window.cpp): the functions come
+// through SDL_GL_GetProcAddress, so the client links no GLX library. False when not GLX.
+bool glx_drawable_size(int& width, int& height) {
+  using GetDisplay = void* (*)();
+  using GetDrawable = unsigned long (*)();
+  using QueryDrawable = void (*)(void*, unsigned long, int, unsigned int*);
+  constexpr int kGlxWidth = 0x801D, kGlxHeight = 0x801E;  // GLX_WIDTH, GLX_HEIGHT (GLX 1.3)
+  static const auto get_display = reinterpret_cast<GetDisplay>(SDL_GL_GetProcAddress("glXGetCurrentDisplay"));
+  static const auto get_drawable =
+      reinterpret_cast<GetDrawable>(SDL_GL_GetProcAddress("glXGetCurrentDrawable"));
+  static const auto query = reinterpret_cast<QueryDrawable>(SDL_GL_GetProcAddress("glXQueryDrawable"));
+  if (!get_display || !get_drawable || !query) return false;
+  void* display = get_display();
+  const unsigned long drawable = get_drawable();
+  if (!display || !drawable) return false;
+  unsigned int w = 0, h = 0;
+  query(display, drawable, kGlxWidth, &w);
+  query(display, drawable, kGlxHeight, &h);
+  if (w == 0 || h == 0) return false;
+  width = static_cast<int>(w);
+  height = static_cast<int>(h);
+  return true;
 }
 
 }  // namespace
@@ -108,6 +134,7 @@ void GlesRenderer::drawable_size(int& width, int& height) const {
     height = h;
     return;
   }
+  if (glx_drawable_size(width, height)) return;
   SDL_GL_GetDrawableSize(window_, &width, &height);
 }
 
@@ -135,12 +162,24 @@ void GlesRenderer::render(const DrawState& s) {
     if (s.cursor_visible && cursor_->has_image()) cursor_->draw(s.cursor_x, s.cursor_y, s.cursor_scale, w, h);
   }
   if (s.overlay && imgui_ready_) ImGui_ImplOpenGL3_RenderDrawData(s.overlay);
+  // The trace follows a frame's first draw only (later draws of it are redraws).
+  const bool traced = latency_trace::enabled() && have_image && upload_->serial() != traced_serial_;
+  if (traced) latency_trace::mark(latency_trace::Stage::drawn, upload_->serial());
   SDL_GL_SwapWindow(window_);
+  if (traced) {
+    traced_serial_ = upload_->serial();
+    latency_trace::mark(latency_trace::Stage::swapped, traced_serial_);
+  }
 }
 
 void GlesRenderer::set_vsync(bool on) {
-  if (SDL_GL_SetSwapInterval(on ? 1 : 0) != 0)
-    spdlog::warn("cannot turn vsync {}: {}", on ? "on" : "off", SDL_GetError());
+  if (SDL_GL_SetSwapInterval(on ? 1 : 0) == 0) return;
+  // Mesa's GLX software rasteriser has no swap interval (SDL: "not supported") and never waits
+  // for a refresh, so a refused "off" is said at debug level (it keeps the driver's default).
+  if (on)
+    spdlog::warn("cannot turn vsync on: {}", SDL_GetError());
+  else
+    spdlog::debug("the driver takes no swap interval ({}): swaps are not held back by it", SDL_GetError());
 }
 
 Result<GuestImage> GlesRenderer::read_guest_image() {

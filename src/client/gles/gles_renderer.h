@@ -55,7 +55,8 @@ class GlesRenderer final : public Renderer {
   std::unique_ptr<FrameDraw> frame_;
   std::unique_ptr<CursorDraw> cursor_;
   bool imgui_ready_ = false;
-  int user_rotation_ = 0;  // quarter turns clockwise on top of the frame's rotation
+  int user_rotation_ = 0;              // quarter turns clockwise on top of the frame's rotation
+  std::uint32_t traced_serial_ = ~0u;  // the last frame whose first draw went to the latency trace
 
   FrameGeometry rotated(FrameGeometry g) const {
     g.rotation = static_cast<protocol::FrameRotation>((static_cast<int>(g.rotation) + user_rotation_) % 4);

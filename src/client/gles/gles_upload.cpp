@@ -1,6 +1,6 @@
 #include "client/gles/gles_upload.h"
 
-#include <EGL/egl.h>
+#include <SDL2/SDL.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "client/latency_trace.h"
 #include "common/clock.h"
 
 namespace kagami::client {
@@ -45,7 +46,8 @@ const char* to_string(GlesUploadPath path) {
 GlesUpload::GlesUpload(GlesUploadPath path, std::function<void()> wake)
     : path_(path), wake_(std::move(wake)), render_thread_(std::this_thread::get_id()) {
   if (path_ == GlesUploadPath::persistent_pbo)
-    buffer_storage_ = reinterpret_cast<PFNGLBUFFERSTORAGEEXTPROC>(eglGetProcAddress("glBufferStorageEXT"));
+    buffer_storage_ =
+        reinterpret_cast<PFNGLBUFFERSTORAGEEXTPROC>(SDL_GL_GetProcAddress("glBufferStorageEXT"));
 }
 
 GlesUpload::~GlesUpload() {
@@ -201,6 +203,8 @@ void GlesUpload::apply(const protocol::ValidatedFrame& f, const std::vector<Uplo
   geometry_ = {f.frame_width, f.frame_height, f.screen_width, f.screen_height, f.rotation};
   type_ = f.type;
   flags_ = f.flags;
+  serial_ = f.frame_serial;
+  latency_trace::mark(latency_trace::Stage::committed, f.frame_serial);
 }
 
 bool GlesUpload::commit(bool allow_new_geometry) {

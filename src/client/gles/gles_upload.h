@@ -66,6 +66,7 @@ class GlesUpload {
   const FrameGeometry& geometry() const { return geometry_; }
   protocol::FrameType type() const { return type_; }
   std::uint32_t flags() const { return flags_; }
+  std::uint32_t serial() const { return serial_; }  // the committed frame's (latency trace)
   void reset();
 
   // Render thread, at shutdown: a frame thread still waiting in upload() gives up at once.
@@ -139,6 +140,7 @@ class GlesUpload {
   FrameGeometry geometry_;
   protocol::FrameType type_ = protocol::FrameType::invalid;
   std::uint32_t flags_ = 0;
+  std::uint32_t serial_ = 0;
 };
 
 }  // namespace kagami::client

@@ -87,6 +87,7 @@ Result<std::unique_ptr<Device>> Device::create(SDL_Window* window) {
         d->physical = candidate;
         d->queue_family = i;
         d->name = props.deviceName;
+        d->cpu = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
         d->limits = props.limits;
       }
       break;

@@ -32,6 +32,7 @@ class Device {
   VkQueue queue = VK_NULL_HANDLE;
   std::uint32_t queue_family = 0;
   std::string name;  // "llvmpipe (LLVM 15.0.6, 256 bits)", "NVIDIA H200", ...
+  bool cpu = false;  // VK_PHYSICAL_DEVICE_TYPE_CPU: a software rasteriser (lavapipe)
   VkPhysicalDeviceMemoryProperties memory{};
   VkPhysicalDeviceLimits limits{};
 

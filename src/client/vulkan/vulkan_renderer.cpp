@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "client/latency_trace.h"
 #include "client/vulkan/vk_util.h"
 
 namespace kagami::client {
@@ -223,6 +224,8 @@ UploadStats VulkanRenderer::upload(const FrameSource& source) {
     type_ = f.type;
     flags_ = f.flags;
     has_frame_ = true;
+    serial_ = f.frame_serial;
+    latency_trace::mark(latency_trace::Stage::committed, f.frame_serial);
   }
   return stats;
 }
@@ -608,7 +611,14 @@ void VulkanRenderer::render(const DrawState& s) {
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cmd;
   const VkResult submitted = device_->submit(submit, slot.done);
+  // The trace follows a frame's first draw only (later draws of it are redraws).
+  const bool traced = latency_trace::enabled() && has_frame_ && serial_ != traced_serial_;
+  const std::uint32_t serial = serial_;
   lock.unlock();
+  if (traced) {
+    traced_serial_ = serial;
+    latency_trace::mark(latency_trace::Stage::drawn, serial);
+  }
   if (submitted != VK_SUCCESS) {
     spdlog::error("{}", vk::failure("vkQueueSubmit (render)", submitted).message);
     return;
@@ -629,6 +639,7 @@ void VulkanRenderer::render(const DrawState& s) {
     std::lock_guard queue_lock(device_->queue_mutex);
     presented = vkQueuePresentKHR(device_->queue, &present);
   }
+  if (traced) latency_trace::mark(latency_trace::Stage::swapped, serial);
   if (presented == VK_ERROR_OUT_OF_DATE_KHR || presented == VK_SUBOPTIMAL_KHR)
     swap_stale_ = true;
   else if (presented != VK_SUCCESS)

@@ -37,6 +37,7 @@ class VulkanRenderer final : public Renderer {
 
   std::string_view name() const override { return "vulkan"; }
   std::string describe() const override;
+  bool software() const override { return device_->cpu; }
   UploadStats upload(const FrameSource& source) override;
   std::uint32_t max_texture_size() const override;
   void drawable_size(int& width, int& height) const override;
@@ -116,6 +117,9 @@ class VulkanRenderer final : public Renderer {
   protocol::FrameType type_ = protocol::FrameType::invalid;
   std::uint32_t flags_ = 0;
   bool has_frame_ = false;
+  std::uint32_t serial_ = 0;  // the published frame's (latency trace)
+  // Render thread: the last frame whose first draw went to the latency trace.
+  std::uint32_t traced_serial_ = ~0u;
   bool forget_imports_ = false;  // reset(): the next upload drops its imports and is full
   vk::UploadPath upload_path_ = vk::UploadPath::none;  // the last upload's source, for describe()
   std::string staging_reason_;
