@@ -10,8 +10,8 @@
 
 namespace kagami::vm_test::multimon {
 
-// What the guest shows (with the default second mode): the two outputs side by side, as kagami-vm-drm-heads lights them and as
-// the drm backend places them (CRTC order, top-aligned).
+// What the guest shows (with the default second mode): the two outputs side by side, as
+// kagami-vm-drm-heads lights them and as the drm backend places them (CRTC order, top-aligned).
 struct Head {
   const char* name;
   std::uint32_t width, height;
