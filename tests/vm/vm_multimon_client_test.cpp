@@ -270,12 +270,14 @@ TEST_F(VmMultimonClient, AClickInWindowTwoLandsOnOutputTwo) {
   // pointer until a position on the target arrives, then click.
   std::vector<MouseState> states;
   const auto deadline = Clock::now() + std::chrono::seconds(15);
-  for (int i = 0; states.empty() || !on_target(states.back()); ++i) {
+  while (states.empty() || !on_target(states.back())) {
     ASSERT_TRUE(Clock::now() < deadline)
         << "no pointer position on output 2 reached the guest agent; states: "
         << ::testing::PrintToString(states) << "\n"
         << client_->log();
-    ASSERT_NO_FATAL_FAILURE(xdotool(i % 2 == 0 ? "mousemove 1289 21" : "mousemove 1290 20"));
+    // A nudge away and back: a motion event each round, and the pointer always ends on the target
+    // (the click below must not land where an earlier round left it).
+    ASSERT_NO_FATAL_FAILURE(xdotool("mousemove 1289 21 mousemove 1290 20"));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     states = guest_agent_states();
   }
