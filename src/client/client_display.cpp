@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <utility>
 
 #include "client/frame_geometry.h"
 #include "client/latency_trace.h"
@@ -62,7 +64,7 @@ Result<void> ClientDisplay::start(const WindowOptions& w) {
   // The renderer's wake-up: it needs render() to run (e.g. to give the frame thread a staging slot).
   rs.wake = [this] {
     render_requested_.store(true);
-    wake_draw();
+    wake_draw(true);
   };
   auto choice = create_renderer(*kind, ws, rs);
   if (!choice) return choice.error();
@@ -83,13 +85,7 @@ Result<void> ClientDisplay::start(const WindowOptions& w) {
   IntakeSettings is;
   is.shm = shm_;
   is.request_activation = options.request_activation;
-  intake_ = std::make_unique<FrameIntake>(is, *renderer_, [this] {
-    {
-      std::lock_guard lock(mutex_);
-      frame_woken_ = true;
-    }
-    wake_draw();
-  });
+  intake_ = std::make_unique<FrameIntake>(is, *renderer_, [this] { wake_draw(true); });
   shown_status_ = fmt::format("opening {}", shm_);
   update_title();
   window_->set_title(*new_title_);
@@ -251,10 +247,11 @@ WindowPointerMap ClientDisplay::pointer_map() {
 
 // ---- draw thread ----
 
-void ClientDisplay::wake_draw() {
+void ClientDisplay::wake_draw(bool by_frame_path) {
   {
     std::lock_guard lock(mutex_);
     pending_ = true;
+    frame_woken_ = frame_woken_ || by_frame_path;
   }
   cv_.notify_one();
 }

@@ -111,13 +111,15 @@ class ClientDisplay {
   ClientDisplay(const WindowOptions& window, const DisplayShared& shared, std::uint32_t wake_event);
   Result<void> start(const WindowOptions& window);
   ViewState current_view() const;
-  // Runs `job` on the draw thread (where the renderer's context is current); `wait`: until done.
+  // Runs `job` on the draw thread (where the renderer's context is current), before its next draw.
   void post(std::function<void()> job);
   Result<GuestImage> read_guest_image();
 
   // Draw thread.
   void draw_loop(std::stop_token stop);
-  void wake_draw();  // any thread: something for the draw thread
+  // Frame or renderer thread: something for the draw thread (`by_frame_path`: a frame's progress,
+  // which the latency trace stamps as the draw thread's wake-up).
+  void wake_draw(bool by_frame_path);
   void take_snapshot();
   void render(std::uint64_t now_ns);
   void update_title();
@@ -146,7 +148,7 @@ class ClientDisplay {
   std::mutex mutex_;
   std::condition_variable_any cv_;
   bool pending_ = false;  // anything below (or a frame) for the draw thread
-  bool frame_woken_ = false;
+  bool frame_woken_ = false;  // by the frame thread or the renderer
   std::optional<ViewState> new_view_;
   int changed_settle_ = -1;  // -1: no change asked for
   std::uint64_t keep_drawing_until_ns_ = 0;
