@@ -350,8 +350,14 @@ void ClientDisplay::take_snapshot() {
   if (snap_.frames != seen_frames_) {
     timings_.frames += snap_.frames - seen_frames_;
     seen_frames_ = snap_.frames;
-    frame_pending_stats_ = true;
-    redraw_.changed();
+    if (!drawn_once_ || renderer_->frame_pending()) {
+      frame_pending_stats_ = true;
+      redraw_.changed();
+    } else {
+      // Already on screen (the GLES direct path draws a frame while its upload() waits): a second
+      // draw would show the same image at the cost of a whole blit and swap.
+      stats_.on_frame(snap_.frame_received_ns, last_presented_ns_);
+    }
   }
   if (snap_.attention_requests != seen_attention_) {
     seen_attention_ = snap_.attention_requests;
@@ -470,6 +476,8 @@ void ClientDisplay::render(std::uint64_t now_ns) {
     frame_pending_stats_ = false;
   }
   redraw_.drawn(presented, overlay_visible && v.show_stats);
+  drawn_once_ = true;
+  last_presented_ns_ = presented;
 }
 
 }  // namespace kagami::client

@@ -171,6 +171,8 @@ class ClientDisplay {
   bool shown_connected_ = false;
   std::uint32_t image_width_ = 0, image_height_ = 0;
   bool frame_pending_stats_ = false;
+  bool drawn_once_ = false;
+  std::uint64_t last_presented_ns_ = 0;
   RedrawPolicy redraw_;
   FrameStats stats_;
   RenderTimings timings_;

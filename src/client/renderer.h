@@ -119,6 +119,11 @@ class Renderer {
   // layout the caller computed from geometry() always fits what is drawn.
   virtual bool has_frame() const = 0;
   virtual FrameGeometry geometry() const = 0;
+  // True while an uploaded frame is not yet in a draw: staged and not committed (GLES), or
+  // published after the last render() began (Vulkan). False means the last draw showed the newest
+  // upload: the GLES direct path commits and draws a frame while its upload() still waits, so the
+  // frame count that moves after it asks for no second, identical draw (ClientDisplay).
+  virtual bool frame_pending() const = 0;
   virtual void reset() = 0;  // forget the image: black until the next frame
   // The user's rotation, quarter turns clockwise, on top of the frame's own (the rotate command);
   // geometry().rotation is the sum, and takes effect at once.
