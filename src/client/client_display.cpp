@@ -374,7 +374,8 @@ void ClientDisplay::take_snapshot() {
     drawn_.offset = desktop_offset(snap_.guest ? snap_.guest->output : std::nullopt);
   }
   // The app applies the OR of all displays on the event thread: wake it when this one changed.
-  if (screensaver_blocked_.exchange(snap_.block_screensaver) != snap_.block_screensaver) request_window_work();
+  if (screensaver_blocked_.exchange(snap_.block_screensaver) != snap_.block_screensaver)
+    request_window_work();
 }
 
 RedrawPolicy::Inputs ClientDisplay::redraw_inputs() const {

@@ -147,7 +147,7 @@ class ClientDisplay {
   // Guarded by mutex_: event thread -> draw thread.
   std::mutex mutex_;
   std::condition_variable_any cv_;
-  bool pending_ = false;  // anything below (or a frame) for the draw thread
+  bool pending_ = false;      // anything below (or a frame) for the draw thread
   bool frame_woken_ = false;  // by the frame thread or the renderer
   std::optional<ViewState> new_view_;
   int changed_settle_ = -1;  // -1: no change asked for

@@ -91,15 +91,16 @@ void Overlay::notify(std::string text, std::uint64_t now_ns) {
   notice_until_ns_ = now_ns + 4'000'000'000ull;
 }
 
-ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns, int points_width, int points_height,
-                           int pixels_width, int pixels_height) {
+ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns, int points_width,
+                           int points_height, int pixels_width, int pixels_height) {
   // What ImGui's SDL platform backend would set, without its SDL calls (mouse capture, focus
   // queries) on the draw thread: the overlay takes no input.
   ImGuiIO& io = ImGui::GetIO();
-  io.DisplaySize = ImVec2(static_cast<float>(std::max(points_width, 1)), static_cast<float>(std::max(points_height, 1)));
-  io.DisplayFramebufferScale =
-      ImVec2(points_width > 0 ? static_cast<float>(pixels_width) / static_cast<float>(points_width) : 1.0f,
-             points_height > 0 ? static_cast<float>(pixels_height) / static_cast<float>(points_height) : 1.0f);
+  io.DisplaySize =
+      ImVec2(static_cast<float>(std::max(points_width, 1)), static_cast<float>(std::max(points_height, 1)));
+  io.DisplayFramebufferScale = ImVec2(
+      points_width > 0 ? static_cast<float>(pixels_width) / static_cast<float>(points_width) : 1.0f,
+      points_height > 0 ? static_cast<float>(pixels_height) / static_cast<float>(points_height) : 1.0f);
   io.DeltaTime = last_build_ns_ && now_ns > last_build_ns_
                      ? std::max(static_cast<float>(now_ns - last_build_ns_) / 1e9f, 1e-4f)
                      : 1.0f / 60.0f;

@@ -18,9 +18,9 @@
 #include <thread>
 
 #include "client/layout.h"
-#include "protocol/lgmp_layout.h"
 #include "e2e_harness.h"
 #include "frame_builder.h"
+#include "protocol/lgmp_layout.h"
 #include "renderer_backends.h"
 #include "xvfb.h"
 
@@ -627,7 +627,7 @@ TEST_P(EveryBackendEndToEnd, EachFrameIsDrawnOnce) {
   int busy_seconds = 0;
   for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
     const int frames = std::stoi((*it)[1]), draws = std::stoi((*it)[2]);
-    if (frames < 20) continue;  // the start or the tail
+    if (frames < 20) continue;          // the start or the tail
     if (++busy_seconds == 1) continue;  // with the start's draws
     EXPECT_LE(draws, frames + 2) << (*it)[0] << "\n" << log;
   }

@@ -215,7 +215,8 @@ bool GlesUpload::commit(bool allow_new_geometry) {
 bool GlesUpload::pending() {
   std::lock_guard lock(mutex_);
   if (direct_ && !direct_->done) return true;
-  return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == SlotState::staged; });
+  return std::any_of(slots_.begin(), slots_.end(),
+                     [](const Slot& s) { return s.state == SlotState::staged; });
 }
 
 bool GlesUpload::commit_locked(bool allow_new_geometry) {
