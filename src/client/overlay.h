@@ -1,7 +1,6 @@
 #pragma once
 // Dear ImGui on top of the guest image: the status screen (what the client is waiting for), the
 // statistics overlay, the key-binding help and short notices.
-#include <SDL2/SDL.h>
 
 #include <atomic>
 #include <cstdint>
