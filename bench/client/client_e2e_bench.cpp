@@ -322,7 +322,7 @@ int main(int argc, char** argv) {
 
   if (!quick) {
     std::printf(
-        "kagami-client events while frames stream (XTest motion every 3 ms -> handled on the render "
+        "kagami-client events while frames stream (XTest motion every 3 ms -> handled on the event "
         "thread)\n");
     run_event_phases(pub, probe, pid, xvfb.display(), trace_path);
   }

@@ -44,7 +44,7 @@ void print_stage_breakdown(const Trace& trace, const std::map<std::uint32_t, Pub
       {"agent wrote the last byte", {}},
       {"frame thread took the frame message", {}},
       {"write pointer covered the frame", {}},
-      {"render thread woken (first wake-up after taken)", {}},
+      {"draw thread woken (first wake-up after taken)", {}},
       {"frame in the texture/image that is drawn (commit)", {}},
       {"frame thread's upload() returned", {}},
       {"draw submitted", {}},

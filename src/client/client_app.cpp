@@ -184,34 +184,27 @@ int ClientApp::run() {
     spdlog::error("{}", started.error().message);
     return 1;
   }
+  // The event thread: events, commands and input only. Each display draws on its own thread
+  // (client_display.h) and asks for what must happen here (title, size, attention) with an SDL
+  // user event, so nothing here waits for a draw.
+  constexpr int kMaxWaitMs = 50;  // SDL's SIGTERM handler only queues SDL_QUIT on the next pump
   while (running_ && !displays_.empty()) {
-    std::uint64_t now = monotonic_ns();
-    // Sleeps until an event (X input, a frame thread's wake-up) or the next redraw deadline of
-    // any window.
-    int wait = -1;
-    for (auto& d : displays_) {
-      const int ms = d->wait_ms(now);
-      if (ms >= 0 && (wait < 0 || ms < wait)) wait = ms;
-    }
     SDL_Event e;
-    if (SDL_WaitEventTimeout(&e, wait)) {
+    if (SDL_WaitEventTimeout(&e, kMaxWaitMs)) {
       handle_event(e);
       while (running_ && SDL_PollEvent(&e)) handle_event(e);
     }
     if (!running_) break;
-    now = monotonic_ns();
     bool screensaver = false;
     for (auto& d : displays_) {
-      d->take_snapshot(now);
+      d->sync_view();  // the options, commands and keys as the events left them
       screensaver = screensaver || d->blocks_screensaver();
     }
     if (screensaver != screensaver_blocked_) {
       screensaver_blocked_ = screensaver;
       screensaver ? SDL_DisableScreenSaver() : SDL_EnableScreenSaver();
     }
-    check_input_note(now);
-    // Each its own "now": a display's draw time must not include the draw of the one before it.
-    for (auto& d : displays_) d->render_if_needed(monotonic_ns());
+    check_input_note(monotonic_ns());
   }
   return 0;
 }

@@ -1,12 +1,13 @@
 #pragma once
-// The app shell on the render thread (the thread that created the windows): the process-wide part
+// The app shell on the event thread (the thread that created the windows): the process-wide part
 // of the client. It owns the options, the SDL event loop, the key bindings and escape-key
 // commands, the guest input (one SPICE connection for the whole guest) and one ClientDisplay per
 // region (client_display.h: a window with its own renderer, frame thread, session, status and
 // recovery). Events go to the display whose SDL window id they carry; the keyboard goes to the
 // guest from whichever window has the focus, and commands act on that window.
-// Frames come from each display's frame thread, which wakes this one with an SDL user event;
-// nothing here waits for a frame, so input is answered within a few milliseconds at all times.
+// Each display draws on a draw thread of its own, woken by its frame thread directly; this thread
+// only pumps events, runs commands and forwards input, and never waits for a frame or a draw, so
+// input is answered within a few milliseconds at all times.
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -3,7 +3,7 @@
 // single-threaded and lives entirely on this thread), takes cursor updates and frames, crops each
 // frame to the limits (frame_bounds.h), and hands it to Renderer::upload(), which waits for the
 // agent's write pointer and stages the rows as they arrive. Then the frame is released at once.
-// The render thread learns what happened through snapshot() (under mutex_) and a wake-up
+// The draw thread learns what happened through snapshot() (under mutex_) and a wake-up
 // callback; it never waits for a frame, so input and redraws go on while a frame trickles in.
 #include <atomic>
 #include <cstdint>
@@ -25,7 +25,7 @@
 
 namespace kagami::client {
 
-// What the render thread needs from the frame thread. Copied out under the intake's mutex.
+// What the draw thread needs from the frame thread. Copied out under the intake's mutex.
 struct IntakeSnapshot {
   std::uint64_t version = 0;  // changes whenever anything below changes
   std::string status;         // the session's message for the user
@@ -39,15 +39,15 @@ struct IntakeSnapshot {
   bool cursor_visible = false;
   std::int32_t cursor_x = 0, cursor_y = 0;  // guest desktop pixels, top-left of the shape
   std::uint64_t cursor_moves = 0;           // counts position/visibility changes
-  std::optional<CursorImage> cursor_image;  // a new shape, taken by the render thread
+  std::optional<CursorImage> cursor_image;  // a new shape, taken by the draw thread
 
-  std::uint64_t frames = 0;             // frames uploaded (the render thread draws when it moves)
+  std::uint64_t frames = 0;             // frames uploaded (the draw thread draws when it moves)
   std::uint64_t frame_received_ns = 0;  // when the newest of them was taken from the queue
   protocol::FrameType frame_type = protocol::FrameType::invalid;
   bool block_screensaver = false;
   std::uint64_t attention_requests = 0;  // the guest asked for attention (already rate limited)
 
-  // Summed since the last snapshot (the render thread's per-second log).
+  // Summed since the last snapshot (the draw thread's per-second log).
   std::uint64_t upload_ns = 0, upload_cpu_ns = 0, upload_bytes = 0;
 };
 
@@ -83,7 +83,7 @@ class FrameIntake {
   bool take_frame(std::stop_token stop);
   bool wait_ready(const protocol::FrameLease& lease, std::uint64_t bytes, std::stop_token stop) const;
   void set_warning(std::string warning);
-  void publish();  // mutex_ held by the caller: bump the version and wake the render thread
+  void publish();  // mutex_ held by the caller: bump the version and wake the draw thread
 
   const IntakeSettings settings_;
   Renderer& renderer_;

@@ -3,7 +3,7 @@
 // with KAGAMI_LATENCY_TRACE=FILE each stage of the client's frame path stamps CLOCK_MONOTONIC
 // (the clock the agent's latency marker uses) against the frame's serial, and one line per frame
 // that reached the screen is appended to FILE once its swap returned. Input events handled on
-// the render thread are written too (event latency). Unset (the default) each call costs one
+// the event thread are written too (event latency). Unset (the default) each call costs one
 // relaxed atomic load. bench/client/client_e2e_bench reads the file (docs/client.md, performance).
 //
 // Line formats (times in ns, 0 = the stage was not seen for this frame):
@@ -16,20 +16,20 @@ namespace kagami::client::latency_trace {
 enum class Stage : int {
   taken,      // frame thread: the frame message was taken from the queue
   ready,      // frame thread: the write pointer covered the last band it waited for
-  woken,      // render thread: its first wake-up event after `taken`
-  committed,  // render thread: the frame went into the texture/image that is drawn
+  woken,      // draw thread: its first wake-up by the frame thread after `taken`
+  committed,  // draw thread: the frame went into the texture/image that is drawn
   uploaded,   // frame thread: Renderer::upload() returned (the frame message is released)
-  drawn,      // render thread: the draw was submitted, before the swap/present
-  swapped,    // render thread: the swap/present returned; the line is written
+  drawn,      // draw thread: the draw was submitted, before the swap/present
+  swapped,    // draw thread: the swap/present returned; the line is written
   count
 };
 
 bool enabled();
 // Any thread. `serial` is the KVMFR frame serial.
 void mark(Stage stage, std::uint32_t serial);
-// Render thread: it handled its wake-up event (stamped on the frames taken and not yet woken).
+// Draw thread: the frame thread woke it (stamped on the frames taken and not yet woken).
 void woken();
-// Render thread: a pointer motion at window (x, y) was handled.
+// Event thread: a pointer motion at window (x, y) was handled.
 void motion(int x, int y);
 
 }  // namespace kagami::client::latency_trace

@@ -1,6 +1,5 @@
 #include "client/overlay.h"
 
-#include <backends/imgui_impl_sdl.h>
 #include <fmt/format.h>
 #include <imgui.h>
 
@@ -56,9 +55,16 @@ constexpr float kMargin = 10.0f;
 // otherwise grow past the edge and cut the line off).
 float wrap_width() { return std::max(100.0f, ImGui::GetIO().DisplaySize.x - 4 * kMargin); }
 
+// ImGui's current context is a process-wide global; every draw thread sets its own inside this.
+std::mutex& imgui_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 }  // namespace
 
-Overlay::Overlay(SDL_Window* window) {
+Overlay::Overlay() {
+  std::lock_guard guard(imgui_mutex());
   IMGUI_CHECKVERSION();
   context_ = ImGui::CreateContext();
   ImGui::SetCurrentContext(context_);
@@ -66,31 +72,39 @@ Overlay::Overlay(SDL_Window* window) {
   io.IniFilename = nullptr;  // no imgui.ini in the user's working directory
   io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
   ImGui::StyleColorsDark();
-  // The platform side only (events, display size); the renderer owns ImGui's renderer backend.
-  ImGui_ImplSDL2_InitForOpenGL(window, nullptr);
 }
 
 Overlay::~Overlay() {
-  activate();
-  ImGui_ImplSDL2_Shutdown();
+  std::lock_guard guard(imgui_mutex());
   ImGui::DestroyContext(context_);
 }
 
-void Overlay::activate() { ImGui::SetCurrentContext(context_); }
-
-void Overlay::process_event(const SDL_Event& event) {
-  activate();
-  ImGui_ImplSDL2_ProcessEvent(&event);
+std::unique_lock<std::mutex> Overlay::lock() {
+  std::unique_lock guard(imgui_mutex());
+  ImGui::SetCurrentContext(context_);
+  return guard;
 }
 
 void Overlay::notify(std::string text, std::uint64_t now_ns) {
+  std::lock_guard guard(notice_mutex_);
   notice_ = std::move(text);
   notice_until_ns_ = now_ns + 4'000'000'000ull;
 }
 
-ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns) {
-  activate();
-  ImGui_ImplSDL2_NewFrame();
+ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns, int points_width,
+                           int points_height, int pixels_width, int pixels_height) {
+  // What ImGui's SDL platform backend would set, without its SDL calls (mouse capture, focus
+  // queries) on the draw thread: the overlay takes no input.
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize =
+      ImVec2(static_cast<float>(std::max(points_width, 1)), static_cast<float>(std::max(points_height, 1)));
+  io.DisplayFramebufferScale = ImVec2(
+      points_width > 0 ? static_cast<float>(pixels_width) / static_cast<float>(points_width) : 1.0f,
+      points_height > 0 ? static_cast<float>(pixels_height) / static_cast<float>(points_height) : 1.0f);
+  io.DeltaTime = last_build_ns_ && now_ns > last_build_ns_
+                     ? std::max(static_cast<float>(now_ns - last_build_ns_) / 1e9f, 1e-4f)
+                     : 1.0f / 60.0f;
+  last_build_ns_ = now_ns;
   ImGui::NewFrame();
   const bool others = !state.help_only;
   if (others && (!state.connected || !state.have_image || !state.warning.empty())) draw_status(state);
@@ -105,7 +119,12 @@ ImDrawData* Overlay::build(const OverlayState& state, std::uint64_t now_ns) {
                      ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoFocusOnAppearing |
                      ImGuiWindowFlags_NoNav);
     ImGui::PushTextWrapPos(wrap_width());
-    ImGui::TextUnformatted(for_font(notice_).c_str());
+    std::string notice;
+    {
+      std::lock_guard guard(notice_mutex_);
+      notice = notice_;
+    }
+    ImGui::TextUnformatted(for_font(notice).c_str());
     ImGui::PopTextWrapPos();
     ImGui::End();
   }

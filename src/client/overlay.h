@@ -1,10 +1,11 @@
 #pragma once
 // Dear ImGui on top of the guest image: the status screen (what the client is waiting for), the
 // statistics overlay, the key-binding help and short notices.
-#include <SDL2/SDL.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "client/frame_stats.h"
@@ -35,29 +36,36 @@ struct OverlayState {
   std::string renderer;  // the backend, its upload path and why it was chosen
 };
 
+// Threads: every window draws on a draw thread of its own, and Dear ImGui's current context is
+// one process-wide global. So everything ImGui does (this class's build(), the renderer's ImGui
+// backend: begin_overlay_frame, drawing the draw data, its shutdown) happens while holding lock(),
+// which takes the one ImGui mutex and makes this window's context current. The overlay takes no
+// input (every ImGui window here is NoInputs), so the event thread never touches ImGui: it only
+// calls notify(), which is thread-safe.
 class Overlay {
  public:
-  // Creates the ImGui context and its SDL platform backend; the renderer draws the result
-  // (Renderer::begin_overlay_frame before build(), the draw data in DrawState::overlay).
-  // One per window: ImGui's context is a global "current" one, so with several windows the
-  // owner calls activate() before anything ImGui does for this window (the renderer's ImGui
-  // backend keeps its state in the current context too).
-  explicit Overlay(SDL_Window* window);
+  // Creates the ImGui context (no platform backend: build() sets the display size itself); the
+  // renderer draws the result (Renderer::begin_overlay_frame before build(), the draw data in
+  // DrawState::overlay).
+  Overlay();
   ~Overlay();
   Overlay(const Overlay&) = delete;
   Overlay& operator=(const Overlay&) = delete;
 
-  void activate();
-  void process_event(const SDL_Event& event);
-  // A notice shown for a few seconds (e.g. "screenshot saved to ...").
+  // The process-wide ImGui mutex, held, with this window's context current.
+  [[nodiscard]] std::unique_lock<std::mutex> lock();
+  // Any thread: a notice shown for a few seconds (e.g. "screenshot saved to ...").
   void notify(std::string text, std::uint64_t now_ns);
-  // True while a notice is on screen (the overlay must be drawn).
-  bool showing_notice(std::uint64_t now_ns) const { return now_ns < notice_until_ns_; }
-  // When the screen must be drawn again for the overlay to stay current: the last notice's
-  // expiry (it is nothing to animate: one draw when it shows, one when it goes).
-  std::uint64_t redraw_at_ns() const { return notice_until_ns_; }
-  // Lays out this frame's overlay; the draw data stays valid until the next build().
-  ImDrawData* build(const OverlayState& state, std::uint64_t now_ns);
+  // Any thread: true while a notice is on screen (the overlay must be drawn).
+  bool showing_notice(std::uint64_t now_ns) const { return now_ns < notice_until_ns_.load(); }
+  // Any thread: when the screen must be drawn again for the overlay to stay current: the last
+  // notice's expiry (it is nothing to animate: one draw when it shows, one when it goes).
+  std::uint64_t redraw_at_ns() const { return notice_until_ns_.load(); }
+  // Under lock(): lays out this frame's overlay for a window of `points_width` x `points_height`
+  // (SDL window size) drawn into `pixels_width` x `pixels_height` (HiDPI). The draw data stays
+  // valid until the next build().
+  ImDrawData* build(const OverlayState& state, std::uint64_t now_ns, int points_width, int points_height,
+                    int pixels_width, int pixels_height);
 
  private:
   void draw_status(const OverlayState& state);
@@ -65,8 +73,10 @@ class Overlay {
   void draw_help(const OverlayState& state);
 
   ImGuiContext* context_ = nullptr;
-  std::string notice_;
-  std::uint64_t notice_until_ns_ = 0;
+  std::uint64_t last_build_ns_ = 0;  // ImGui's frame delta
+  std::mutex notice_mutex_;          // notify() runs on the event thread, build() on the draw thread
+  std::string notice_;               // guarded by notice_mutex_
+  std::atomic<std::uint64_t> notice_until_ns_{0};
 };
 
 }  // namespace kagami::client

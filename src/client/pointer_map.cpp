@@ -25,13 +25,12 @@ bool window_to_desktop(const FrameGeometry& g, const Layout& layout, const Deskt
 }
 
 bool WindowPointerMap::window_to_guest(int window_x, int window_y, int& guest_x, int& guest_y) const {
-  if (!renderer_.has_frame()) return false;
-  int points_w = 0, points_h = 0, pixels_w = 0, pixels_h = 0;
+  if (!view_.has_frame) return false;
+  int points_w = 0, points_h = 0;
   SDL_GetWindowSize(window_.sdl(), &points_w, &points_h);
-  renderer_.drawable_size(pixels_w, pixels_h);
-  const double sx = points_w > 0 ? static_cast<double>(pixels_w) / points_w : 1.0;  // HiDPI
-  const double sy = points_h > 0 ? static_cast<double>(pixels_h) / points_h : 1.0;
-  return window_to_desktop(renderer_.geometry(), layout_, offset_, window_x * sx, window_y * sy, guest_x,
+  const double sx = points_w > 0 ? static_cast<double>(view_.drawable_width) / points_w : 1.0;  // HiDPI
+  const double sy = points_h > 0 ? static_cast<double>(view_.drawable_height) / points_h : 1.0;
+  return window_to_desktop(view_.geometry, view_.layout, view_.offset, window_x * sx, window_y * sy, guest_x,
                            guest_y);
 }
 

@@ -33,18 +33,24 @@ DesktopOffset desktop_offset(const std::optional<protocol::OutputInfo>& output);
 bool window_to_desktop(const FrameGeometry& g, const Layout& layout, const DesktopOffset& offset, double wx,
                        double wy, int& desktop_x, int& desktop_y);
 
+// What the draw thread last drew, as the event thread maps pointer positions through it (a copy:
+// the event thread never asks the renderer, which belongs to the draw thread).
+struct DrawnView {
+  bool has_frame = false;
+  FrameGeometry geometry;
+  Layout layout;
+  int drawable_width = 0, drawable_height = 0;  // pixels
+  DesktopOffset offset;                         // from the KGMO record
+};
+
 class WindowPointerMap final : public GuestPointerMap {
  public:
-  WindowPointerMap(const Window& window, const Renderer& renderer, const Layout& layout,
-                   DesktopOffset offset = {})
-      : window_(window), renderer_(renderer), layout_(layout), offset_(offset) {}
+  WindowPointerMap(const Window& window, const DrawnView& view) : window_(window), view_(view) {}
   bool window_to_guest(int window_x, int window_y, int& guest_x, int& guest_y) const override;
 
  private:
   const Window& window_;
-  const Renderer& renderer_;
-  const Layout& layout_;
-  DesktopOffset offset_;
+  DrawnView view_;
 };
 
 }  // namespace kagami::client

@@ -6,8 +6,7 @@ namespace kagami::client {
 namespace {
 constexpr std::uint64_t kCursorRedrawNs = 4'000'000;
 constexpr std::uint64_t kStatsRedrawNs = 100'000'000;
-// The longest the render thread sleeps in SDL_WaitEventTimeout: SDL's SIGTERM handler only
-// queues SDL_QUIT on the next event pump.
+// The longest a draw thread sleeps without a wake-up (a bound, not a need: every change wakes it).
 constexpr int kMaxWaitMs = 50;
 }  // namespace
 

@@ -1,6 +1,6 @@
 #pragma once
-// When the render thread redraws (nothing is drawn unless something changed), and the per-second
-// timings it logs at debug level. Pure; times in nanoseconds; render thread only.
+// When a display's draw thread redraws (nothing is drawn unless something changed), and the per-second
+// timings it logs at debug level. Pure; times in nanoseconds; the draw thread only.
 #include <cstdint>
 
 namespace kagami::client {
@@ -23,7 +23,7 @@ class RedrawPolicy {
     bool show_stats = false;         // the statistics move: 10 draws a second
   };
   bool needs_redraw(std::uint64_t now_ns, const Inputs& in) const;
-  // How long the render thread may sleep waiting for events before it must look again (ms).
+  // How long the draw thread may sleep waiting for a wake-up before it must look again (ms).
   int wait_ms(std::uint64_t now_ns, const Inputs& in) const;
   void drawn(std::uint64_t now_ns, bool stats_shown);
 
@@ -36,7 +36,7 @@ class RedrawPolicy {
   std::uint64_t last_stats_draw_ns_ = 0;
 };
 
-// Summed over a second, logged at debug level by the render thread.
+// Summed over a second, logged at debug level by the draw thread.
 struct RenderTimings {
   std::uint64_t since_ns = 0, upload_ns = 0, upload_cpu_ns = 0, draw_ns = 0, draws = 0, frames = 0;
 };

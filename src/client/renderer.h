@@ -8,18 +8,22 @@
 //                   never touch the window or present. When upload() returns, the renderer no
 //                   longer reads the region for that frame, so the caller releases the frame
 //                   message (for a zero-copy import: after the GPU's copy completed).
-//   render thread — everything else, on the thread that created the window (it also pumps SDL's
-//                   events). upload() may wait for the render thread (e.g. to grow a staging
-//                   ring) only through settings.wake (below) and never longer than ~100 ms.
+//   render thread — everything else: the display's draw thread (client_display.h), which is not
+//                   the thread that created the window and pumps SDL's events; GLES has its
+//                   context current there only. Creation and destruction happen on the window's
+//                   thread while no draw thread runs. upload() may wait for the render thread
+//                   (e.g. to grow a staging ring) only through settings.wake (below) and never
+//                   longer than ~100 ms.
 //   upload() and render() may run at the same time; the backend synchronises what they share
 //   (e.g. a mutex around its queue submission or a PBO ring's indices) and documents how.
 //   The newest uploaded frame is what render() draws: never one older than one already drawn.
 //   max_texture_size() is constant after creation and may be called from any thread.
 //
-// Dear ImGui: the app owns the ImGui context and its SDL platform backend (overlay.cpp); the
-// renderer owns ImGui's renderer backend (imgui_impl_opengl3 / imgui_impl_vulkan), started on the
-// first begin_overlay_frame() and shut down in its destructor (so the renderer goes before the
-// ImGui context).
+// Dear ImGui: the display owns the ImGui context (overlay.cpp); the renderer owns ImGui's renderer
+// backend (imgui_impl_opengl3 / imgui_impl_vulkan), started on the first begin_overlay_frame() and
+// shut down in its destructor (so the renderer goes before the ImGui context). The caller holds
+// Overlay::lock() around begin_overlay_frame(), a render() with overlay draw data, and the
+// destructor: ImGui's current context is one process-wide global.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -115,6 +119,11 @@ class Renderer {
   // layout the caller computed from geometry() always fits what is drawn.
   virtual bool has_frame() const = 0;
   virtual FrameGeometry geometry() const = 0;
+  // True while an uploaded frame is not yet in a draw: staged and not committed (GLES), or
+  // published after the last render() began (Vulkan). False means the last draw showed the newest
+  // upload: the GLES direct path commits and draws a frame while its upload() still waits, so the
+  // frame count that moves after it asks for no second, identical draw (ClientDisplay).
+  virtual bool frame_pending() const = 0;
   virtual void reset() = 0;  // forget the image: black until the next frame
   // The user's rotation, quarter turns clockwise, on top of the frame's own (the rotate command);
   // geometry().rotation is the sum, and takes effect at once.

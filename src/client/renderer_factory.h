@@ -23,8 +23,8 @@ Result<RendererKind> parse_renderer_kind(const std::string& name);
 
 struct RendererSettings {
   bool vsync = false;
-  // Asks the render thread to call render() soon (thread-safe; pushes an SDL event). A backend
-  // whose upload() needs the render thread (e.g. to grow its staging ring) calls it.
+  // Asks the draw thread to call render() soon (thread-safe; wakes it). A backend
+  // whose upload() needs the draw thread (e.g. to grow its staging ring) calls it.
   std::function<void()> wake;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// The client window (SDL2, X11 or Wayland). Owns SDL's video subsystem; one per process, used from
-// the thread that created it (the render thread, which also pumps SDL's events). The graphics
+// The client window (SDL2, X11 or Wayland). Owns SDL's video subsystem; used from the thread that
+// created it (the event thread, which also pumps SDL's events). The display's draw thread only
+// presents into it through the renderer (SDL_GL_SwapWindow / the Vulkan swapchain). The graphics
 // context (EGL/GL or the Vulkan surface) belongs to the renderer (renderer.h), which is created
 // for the window by renderer_factory.
 #include <SDL2/SDL.h>

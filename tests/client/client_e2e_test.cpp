@@ -14,12 +14,13 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include "client/layout.h"
-#include "protocol/lgmp_layout.h"
 #include "e2e_harness.h"
 #include "frame_builder.h"
+#include "protocol/lgmp_layout.h"
 #include "renderer_backends.h"
 #include "xvfb.h"
 
@@ -595,6 +596,42 @@ TEST_P(EveryBackendEndToEnd, EscapeRRotatesClockwiseAndEscapeVStopsShowingNewFra
   const protocol::FrameDamageRect rect{8, 8, 16, 16};
   agent.post(third, std::span(&rect, 1));
   EXPECT_EQ(worst_match(kN, kTop, third.expected, 0), 0) << client.log();
+  expect_backend_ran(GetParam(), client);
+}
+
+// Each frame is drawn once (issue 12: the draw thread). The GLES direct path commits and draws a
+// frame while its upload() waits; the frame count that moves after it must not cause a second,
+// identical blit + swap (Renderer::frame_pending). Read from the client's per-second debug line
+// "last second: F frames, D draws" (counts, not timings).
+TEST_P(EveryBackendEndToEnd, EachFrameIsDrawnOnce) {
+  ShmRegion region(kRegionSize);
+  TestAgent agent(region.bytes());
+  agent.start();
+  constexpr int kN = 64;
+  auto started = start_backend_client(GetParam(), xvfb_->display(), region.path(), kN, kN);
+  ClientProcess& client = *started;
+  const BuiltFrame frame = build_frame(FrameType::bgra, kN, kN, 3);
+  agent.post(frame);
+  ASSERT_EQ(worst_match(kN, kN, frame.expected, 0), 0) << client.log();
+  // ~3 s of frames at ~50 fps. The first per-second line with frames also holds the draws of the
+  // start: after the window is exposed the client keeps drawing for 300 ms (RedrawPolicy::
+  // keep_drawing_until), so only the lines after it count.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3000);
+  while (std::chrono::steady_clock::now() < until) {
+    agent.wait_for_slot();
+    agent.post(frame);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string log = client.log();
+  static const std::regex line(R"(last second: (\d+) frames, (\d+) draws)");
+  int busy_seconds = 0;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
+    const int frames = std::stoi((*it)[1]), draws = std::stoi((*it)[2]);
+    if (frames < 20) continue;          // the start or the tail
+    if (++busy_seconds == 1) continue;  // with the start's draws
+    EXPECT_LE(draws, frames + 2) << (*it)[0] << "\n" << log;
+  }
+  EXPECT_GE(busy_seconds, 2) << log;
   expect_backend_ran(GetParam(), client);
 }
 

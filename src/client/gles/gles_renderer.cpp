@@ -10,6 +10,7 @@
 #include <string>
 
 #include "client/latency_trace.h"
+#include "common/clock.h"
 
 namespace kagami::client {
 namespace {
@@ -121,6 +122,30 @@ GlesRenderer::~GlesRenderer() {
 }
 
 void GlesRenderer::drawable_size(int& width, int& height) const {
+  // Asking the X server (GLX) is a round trip, and its reply wakes the event thread too (it waits
+  // on the same connection): asked again only when SDL's size moved within the last 500 ms, else
+  // at most every 100 ms.
+  int sdl_width = 0, sdl_height = 0;
+  SDL_GetWindowSizeInPixels(window_, &sdl_width, &sdl_height);
+  const std::uint64_t now = monotonic_ns();
+  if (sdl_width != size_cache_.sdl_width || sdl_height != size_cache_.sdl_height) {
+    size_cache_.sdl_width = sdl_width;
+    size_cache_.sdl_height = sdl_height;
+    size_cache_.changed_ns = now;
+  }
+  if (size_cache_.width > 0 && now - size_cache_.changed_ns > 500'000'000 &&
+      now - size_cache_.asked_ns < 100'000'000) {
+    width = size_cache_.width;
+    height = size_cache_.height;
+    return;
+  }
+  query_drawable_size(width, height);
+  size_cache_.width = width;
+  size_cache_.height = height;
+  size_cache_.asked_ns = now;
+}
+
+void GlesRenderer::query_drawable_size(int& width, int& height) const {
   // The GL surface's own size: SDL's idea of the window size runs ahead of it while the window
   // system is still resizing (and stays wrong where a request is ignored, e.g. full screen
   // without a window manager), and drawing for the wrong size puts the image off-centre.

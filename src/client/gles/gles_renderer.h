@@ -37,6 +37,7 @@ class GlesRenderer final : public Renderer {
     upload_->commit(true);
     return rotated(upload_->geometry());
   }
+  bool frame_pending() const override { return upload_->pending(); }
   void reset() override { upload_->reset(); }
   void set_user_rotation(int quarter_turns) override { user_rotation_ = ((quarter_turns % 4) + 4) % 4; }
   void set_cursor(const CursorImage& image) override { cursor_->set_image(image); }
@@ -46,6 +47,7 @@ class GlesRenderer final : public Renderer {
 
  private:
   GlesRenderer(SDL_Window* window, SDL_GLContext context) : window_(window), context_(context) {}
+  void query_drawable_size(int& width, int& height) const;
 
   SDL_Window* window_;
   SDL_GLContext context_;
@@ -57,6 +59,11 @@ class GlesRenderer final : public Renderer {
   bool imgui_ready_ = false;
   int user_rotation_ = 0;              // quarter turns clockwise on top of the frame's rotation
   std::uint32_t traced_serial_ = ~0u;  // the last frame whose first draw went to the latency trace
+  struct SizeCache {  // drawable_size(): the last answer, and SDL's size then (render thread)
+    int width = 0, height = 0, sdl_width = 0, sdl_height = 0;
+    std::uint64_t changed_ns = 0, asked_ns = 0;
+  };
+  mutable SizeCache size_cache_;
 
   FrameGeometry rotated(FrameGeometry g) const {
     g.rotation = static_cast<protocol::FrameRotation>((static_cast<int>(g.rotation) + user_rotation_) % 4);

@@ -212,6 +212,13 @@ bool GlesUpload::commit(bool allow_new_geometry) {
   return commit_locked(allow_new_geometry);
 }
 
+bool GlesUpload::pending() {
+  std::lock_guard lock(mutex_);
+  if (direct_ && !direct_->done) return true;
+  return std::any_of(slots_.begin(), slots_.end(),
+                     [](const Slot& s) { return s.state == SlotState::staged; });
+}
+
 bool GlesUpload::commit_locked(bool allow_new_geometry) {
   // Staged slots in arrival order; a direct job takes its place in the same order.
   std::vector<std::size_t> order;

@@ -60,6 +60,8 @@ class GlesUpload {
   // it stops before a frame whose geometry differs from geometry() (render() draws with a layout
   // computed from the geometry its caller saw). True when a new frame was committed.
   bool commit(bool allow_new_geometry);
+  // Any thread: a staged slot or a direct job not committed yet.
+  bool pending();
   // Render thread: the committed image.
   const FrameTexture& texture() const { return texture_; }
   FrameTexture& texture() { return texture_; }

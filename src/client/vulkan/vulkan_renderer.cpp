@@ -158,6 +158,11 @@ bool VulkanRenderer::has_frame() const {
   return has_frame_;
 }
 
+bool VulkanRenderer::frame_pending() const {
+  std::lock_guard lock(state_mutex_);
+  return published_ != drawn_published_;
+}
+
 FrameGeometry VulkanRenderer::geometry() const {
   std::lock_guard lock(state_mutex_);
   return geometry_;
@@ -224,6 +229,7 @@ UploadStats VulkanRenderer::upload(const FrameSource& source) {
     type_ = f.type;
     flags_ = f.flags;
     has_frame_ = true;
+    ++published_;
     serial_ = f.frame_serial;
     latency_trace::mark(latency_trace::Stage::committed, f.frame_serial);
   }
@@ -519,6 +525,11 @@ void VulkanRenderer::render(const DrawState& s) {
   const auto width = static_cast<std::uint32_t>(s.window_width),
              height = static_cast<std::uint32_t>(s.window_height);
   if (s.overlay && !overlay_) start_overlay();
+  {
+    // Counted before the draw: a frame published after this is drawn next time (never skipped).
+    std::lock_guard lock(state_mutex_);
+    drawn_published_ = published_;
+  }
 
   Slot& slot = slots_[next_slot_];
   next_slot_ = (next_slot_ + 1) % kFramesInFlight;

@@ -43,6 +43,7 @@ class VulkanRenderer final : public Renderer {
   void drawable_size(int& width, int& height) const override;
   void begin_overlay_frame() override;
   bool has_frame() const override;
+  bool frame_pending() const override;
   FrameGeometry geometry() const override;
   void reset() override;
   void set_user_rotation(int quarter_turns) override;
@@ -109,6 +110,7 @@ class VulkanRenderer final : public Renderer {
 
   // Guarded by state_mutex_.
   mutable std::mutex state_mutex_;
+  std::uint64_t published_ = 0, drawn_published_ = 0;  // frames published / as of the last render()
   VkDescriptorSet frame_sets_[2][2] = {};  // [image][nearest, linear]
   std::uint64_t frame_sets_generation_ = 0;
   FrameGeometry geometry_;  // rotation: the frame's own plus the user's (shown_rotation)
