@@ -27,6 +27,7 @@
 #include "capture/pattern/latency_marker.h"
 #include "common/clock.h"
 #include "e2e_harness.h"
+#include "marked_frames.h"
 #include "marker_probe.h"
 #include "motion_injector.h"
 #include "stage_trace.h"
@@ -41,21 +42,8 @@ using kagami::bench::cpu_seconds;
 using kagami::bench::percentile;
 using Probe = kagami::bench::MarkerProbe;
 
-constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
+constexpr std::uint32_t kWidth = 1920, kHeight = 1080;
 constexpr long kProbePeriodNs = 500'000;
-
-// Full-screen motion: a diagonal gradient moved by `step` pixels.
-std::vector<std::byte> motion_frame(int step, std::uint32_t width = kWidth, std::uint32_t height = kHeight) {
-  std::vector<std::byte> pixels(std::size_t{width} * 4 * height);
-  for (std::uint32_t y = 0; y < height; ++y) {
-    auto* row = reinterpret_cast<std::uint32_t*>(pixels.data() + std::size_t{y} * width * 4);
-    for (std::uint32_t x = 0; x < width; ++x) {
-      const std::uint32_t v = (x + y + static_cast<std::uint32_t>(step) * 16) & 255;
-      row[x] = 0xFF000000u | v << 16 | (255 - v) << 8 | ((v * 3) & 255);
-    }
-  }
-  return pixels;
-}
 
 struct Publisher {
   TestAgent& agent;
@@ -67,29 +55,10 @@ struct Publisher {
   std::map<std::uint32_t, kagami::bench::PublishedFrame> times;
 
   void publish() {
-    kagami::protocol::FrameDescription d;
-    d.type = kagami::protocol::FrameType::bgra;
-    d.screen_width = d.frame_width = d.data_width = width;
-    d.screen_height = d.frame_height = d.data_height = height;
-    d.stride = width;
-    d.pitch = width * 4;
     const auto& src = (*frames)[next % frames->size()];
     const std::uint32_t frame = next++;
-    agent.post_with(d, [&](kagami::protocol::FrameWrite& w) {
-      std::byte* out = w.pixels().data();
-      // The marker's timestamp: the moment the agent starts writing this frame.
-      const LatencyMarker m{frame, monotonic_ns()};
-      std::size_t done = 0;
-      while (done < src.size()) {
-        const std::size_t n = std::min<std::size_t>(kagami::protocol::kFrameBufferChunk, src.size() - done);
-        std::memcpy(out + done, src.data() + done, n);
-        if (done == 0) kagami::capture::draw_latency_marker(m, out, width * 4, 0, 0);  // before wp passes it
-        done += n;
-        w.advance(done);
-      }
-      w.finish();
-      times[frame - 1] = {m.timestamp_ns, monotonic_ns(), 0};
-    });
+    const std::uint64_t started = kagami::bench::publish_marked_frame(agent, src, width, height, frame);
+    times[frame - 1] = {started, monotonic_ns(), 0};
   }
 };
 
@@ -250,7 +219,7 @@ void run_event_phases(Publisher& pub, Probe& probe, pid_t client, const std::str
   report("1080p60 full change:", t0, monotonic_ns(), r.cpu_percent);
 
   std::vector<std::vector<std::byte>> frames4k;
-  for (int i = 0; i < 4; ++i) frames4k.push_back(motion_frame(i, 3840, 2160));
+  for (int i = 0; i < 4; ++i) frames4k.push_back(kagami::bench::motion_frame(i, 3840, 2160));
   const auto* frames1080 = pub.frames;
   pub.frames = &frames4k;
   pub.width = 3840;
@@ -289,7 +258,7 @@ int main(int argc, char** argv) {
   setenv("KAGAMI_LATENCY_TRACE", trace_path.c_str(), 1);
   ClientProcess client(xvfb.display(), region.path(), kWidth, kHeight, client_args);
   std::vector<std::vector<std::byte>> frames;
-  for (int i = 0; i < 4; ++i) frames.push_back(motion_frame(i));
+  for (int i = 0; i < 4; ++i) frames.push_back(kagami::bench::motion_frame(i, kWidth, kHeight));
   Publisher pub{agent, &frames, 1, kWidth, kHeight, {}};
   Probe probe(xvfb.display());
 

@@ -23,6 +23,7 @@
 #include "capture/pattern/latency_marker.h"
 #include "common/clock.h"
 #include "e2e_harness.h"
+#include "marked_frames.h"
 #include "marker_probe.h"
 #include "xvfb.h"
 
@@ -34,45 +35,13 @@ using kagami::bench::percentile;
 using kagami::capture::LatencyMarker;
 using namespace kagami::client::test;
 
-constexpr std::uint32_t kWidth = 1920, kHeight = 1080, kPitch = kWidth * 4;
+constexpr std::uint32_t kWidth = 1920, kHeight = 1080;
 constexpr long kProbePeriodNs = 500'000;
 constexpr double kFps = 60.0, kSeconds = 7.0;
 
-// Full-screen motion: a diagonal gradient moved by `step` pixels (every pixel changes each frame).
-std::vector<std::byte> motion_frame(int step) {
-  std::vector<std::byte> pixels(std::size_t{kPitch} * kHeight);
-  for (std::uint32_t y = 0; y < kHeight; ++y) {
-    auto* row = reinterpret_cast<std::uint32_t*>(pixels.data() + std::size_t{y} * kPitch);
-    for (std::uint32_t x = 0; x < kWidth; ++x) {
-      const std::uint32_t v = (x + y + static_cast<std::uint32_t>(step) * 16) & 255;
-      row[x] = 0xFF000000u | v << 16 | (255 - v) << 8 | ((v * 3) & 255);
-    }
-  }
-  return pixels;
-}
-
-// Posts frame after frame into one region, the marker written first (before the write pointer
-// passes it), the rest progressively as an agent copies.
+// Posts one frame into one region as an agent would (marked_frames.h).
 void publish(TestAgent& agent, const std::vector<std::byte>& src, std::uint32_t frame) {
-  kagami::protocol::FrameDescription d;
-  d.type = kagami::protocol::FrameType::bgra;
-  d.screen_width = d.frame_width = d.data_width = kWidth;
-  d.screen_height = d.frame_height = d.data_height = kHeight;
-  d.stride = kWidth;
-  d.pitch = kPitch;
-  agent.post_with(d, [&](kagami::protocol::FrameWrite& w) {
-    std::byte* out = w.pixels().data();
-    const LatencyMarker m{frame, monotonic_ns()};
-    std::size_t done = 0;
-    while (done < src.size()) {
-      const std::size_t n = std::min<std::size_t>(kagami::protocol::kFrameBufferChunk, src.size() - done);
-      std::memcpy(out + done, src.data() + done, n);
-      if (done == 0) kagami::capture::draw_latency_marker(m, out, kPitch, 0, 0);
-      done += n;
-      w.advance(done);
-    }
-    w.finish();
-  });
+  kagami::bench::publish_marked_frame(agent, src, kWidth, kHeight, frame);
 }
 
 // The marker at the top-left of a window at (x, 0) of the screen.
@@ -210,7 +179,7 @@ void print_window(const char* what, const WindowResult& w, double floor) {
 int main() {
   Xvfb xvfb(2 * kWidth, kHeight);
   std::vector<std::vector<std::byte>> frames;
-  for (int i = 0; i < 4; ++i) frames.push_back(motion_frame(i));
+  for (int i = 0; i < 4; ++i) frames.push_back(kagami::bench::motion_frame(i, kWidth, kHeight));
 
   // memcpy of one frame: the speed-of-light floor for a copy of the same bytes.
   std::vector<std::byte> sink(frames[0].size());
