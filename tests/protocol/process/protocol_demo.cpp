@@ -114,17 +114,24 @@ int receive(const Options& o) {
   std::string last_status;
   const std::uint64_t start = monotonic_ns();
   std::uint64_t first_frame_ns = 0, window_start = start, window_frames = 0;
+  // Every status the session passes through: receive_frame() or frame_done() may end a session
+  // (the agent restarted) and the next poll() join the new one, so looking after poll() alone can
+  // miss it.
+  const auto report_status = [&] {
+    if (session.status().message == last_status) return;
+    last_status = session.status().message;
+    fmt::print("receive: {}\n", last_status);
+    std::fflush(stdout);
+  };
   while (!g_stop && monotonic_ns() - start < static_cast<std::uint64_t>(o.seconds * 1e9)) {
-    const SessionStatus& status = session.poll();
-    if (status.message != last_status) {
-      fmt::print("receive: {}\n", status.message);
-      std::fflush(stdout);
-      last_status = status.message;
-    }
+    session.poll();
+    report_status();
     auto frame = session.receive_frame();
+    report_status();
     if (!frame) fmt::print("receive: {}\n", frame.error().message);
     if (!frame || !frame->has_value()) {
       (void)session.receive_cursor();
+      report_status();
       waiter.idle();
       continue;
     }
@@ -141,6 +148,7 @@ int receive(const Options& o) {
     } else if (!intact) {
       ++torn;
     }
+    report_status();  // frame_done() may have found the session ended
     if (session.session_id() != last_session) {
       last_session = session.session_id();
       last_serial.reset();
