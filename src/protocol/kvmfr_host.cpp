@@ -147,8 +147,10 @@ Result<void> KvmfrHost::repost_last_frame() {
   auto* wp =
       &reinterpret_cast<FrameBufferHeader*>(at(memory.offset + page_size_ - kFrameBufferHeaderSize))->wp;
   atomic_store(*wp, static_cast<std::uint32_t>(std::uint64_t{d.data_height} * d.pitch));
-  if (LgmpStatus s = lgmp_.post(frame_queue_, 0, memory); s != LgmpStatus::ok)
+  if (LgmpStatus s = lgmp_.post(frame_queue_, 0, memory); s != LgmpStatus::ok) {
+    if (s == LgmpStatus::queue_full) lgmp_.hurry(frame_queue_);
     return Error{fmt::format("re-posting the last frame failed: {}", to_string(s))};
+  }
   return {};
 }
 
@@ -186,12 +188,15 @@ LgmpStatus KvmfrHost::repost_cursor() {
     c->y = last_cursor_.y;
     const LgmpStatus s = lgmp_.post(pointer_queue_, flags | kCursorFlagShape, memory);
     shape_unsent_ = s != LgmpStatus::ok;
+    if (s == LgmpStatus::queue_full) lgmp_.hurry(pointer_queue_);
     return s;
   }
   const LgmpAllocation& memory = cursor_buffers_[next_cursor_];
   next_cursor_ = (next_cursor_ + 1) % kCursorBuffers;
   write_cursor(last_cursor_, {at(memory.offset), memory.size});
-  return lgmp_.post(pointer_queue_, flags, memory);
+  const LgmpStatus s = lgmp_.post(pointer_queue_, flags, memory);
+  if (s == LgmpStatus::queue_full) lgmp_.hurry(pointer_queue_);
+  return s;
 }
 
 LgmpStatus KvmfrHost::process() {

@@ -307,6 +307,17 @@ LgmpStatus LgmpHost::process_queue(std::uint32_t queue, std::uint64_t now) {
   return LgmpStatus::ok;
 }
 
+void LgmpHost::hurry(std::uint32_t queue) {
+  const QueueState& q = queues_[queue];
+  LgmpHeaderQueue& hq = record(queue);
+  SpinGuard guard(hq.lock);
+  if (!guard.locked()) return;  // process() reports the lock held forever
+  if (atomic_load(hq.count) < q.num_messages - 1) return;  // room again
+  // Only ever brought forward: a newcomer retrying every tick does not push it back.
+  const std::uint64_t deadline = clock_.now_ms() + kFullQueueProbeMs;
+  if (atomic_load(hq.msg_timeout) > deadline) atomic_store(hq.msg_timeout, deadline);
+}
+
 bool LgmpHost::has_subs(std::uint32_t queue) const { return subs_on(atomic_load(record(queue).subs)) != 0; }
 
 std::uint32_t LgmpHost::new_subs(std::uint32_t queue) {

@@ -15,7 +15,8 @@
 // copy and repaired (counted in repairs()); BAD bits the host never set are cleared; evicted
 // slots keep the deadline the host gave them; a queue whose 32 subscriber slots are all taken
 // is probed (wants_probe(): the owner re-posts its last message) and its holders that do not
-// answer within kFullQueueProbeMs are evicted and reclaimed at once, so a newcomer gets in.
+// answer within kFullQueueProbeMs are evicted and reclaimed at once, so a newcomer gets in; a
+// full ring that blocks a re-post for a newcomer is hurried the same way (hurry()).
 // Only a wiped magic, a lock held forever or an impossible start/count still give CORRUPTED.
 #include <array>
 #include <atomic>
@@ -72,6 +73,11 @@ class LgmpHost {
   // message again) so holders that are gone time out. Set by process(), cleared by post();
   // may be read from another thread than process()'s.
   bool wants_probe(std::uint32_t queue) const { return probe_[queue].load(); }
+  // A re-post for a newcomer found the ring full: the holders of its oldest message must take
+  // it within kFullQueueProbeMs (not the queue's usual timeout) or be evicted, so the newcomer
+  // is served even when slots a client forged "subscribed" hold the ring. A live but slow
+  // reader evicted this way subscribes again.
+  void hurry(std::uint32_t queue);
   const LgmpRepairs& repairs() const { return repairs_; }
 
   bool has_subs(std::uint32_t queue) const;
