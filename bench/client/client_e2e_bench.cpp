@@ -194,7 +194,7 @@ void run_event_phases(Publisher& pub, Probe& probe, pid_t client, const std::str
                       const std::string& trace_path) {
   kagami::bench::MotionInjector injector(display);
   const auto report = [&](const char* label, std::uint64_t t0, std::uint64_t t1, double cpu) {
-    const kagami::bench::Trace trace = kagami::bench::read_trace(trace_path);
+    const kagami::bench::Trace trace = kagami::client::latency_trace::read(trace_path);
     std::size_t unmatched = 0;
     const std::vector<double> ms = kagami::bench::event_latencies_ms(trace, injector.sent(), unmatched);
     std::printf("  event latency, %-26s p50 %5.2f  p95 %5.2f  max %6.2f ms (%zu events, %zu not seen)", label,
@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
 
   std::vector<double> probe_ms;
   const PhaseResult at60 = run_phase(pub, probe, pid, 60.0, 7.0, &probe_ms);
-  const kagami::bench::Trace trace60 = kagami::bench::read_trace(trace_path);
+  const kagami::bench::Trace trace60 = kagami::client::latency_trace::read(trace_path);
   const auto times60 = pub.times;
   // KAGAMI_BENCH_QUICK=1: the 60 fps phase and its stage breakdown only (A/B runs of one change).
   const bool quick = std::getenv("KAGAMI_BENCH_QUICK") != nullptr;

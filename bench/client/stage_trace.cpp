@@ -2,34 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "marker_probe.h"
 
 namespace kagami::bench {
-
-Trace read_trace(const std::string& path) {
-  Trace t;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string kind;
-    fields >> kind;
-    if (kind == "frame") {
-      TracedFrame f;
-      fields >> f.serial;
-      for (auto& ns : f.ns) fields >> ns;
-      if (fields) t.frames.push_back(f);
-    } else if (kind == "motion") {
-      HandledMotion m;
-      fields >> m.x >> m.y >> m.ns;
-      if (fields) t.motions.push_back(m);
-    }
-  }
-  return t;
-}
 
 void print_stage_breakdown(const Trace& trace, const std::map<std::uint32_t, PublishedFrame>& published) {
   // Each instant of a frame's way to the screen, measured from the moment the agent started

@@ -9,26 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "client/latency_trace.h"
+
 namespace kagami::bench {
 
-// One line of the trace: a frame that reached the screen.
-struct TracedFrame {
-  std::uint32_t serial = 0;
-  // latency_trace::Stage order: taken, ready, woken, committed, uploaded, drawn, swapped.
-  std::uint64_t ns[7] = {};
-};
-
-struct HandledMotion {
-  int x = 0, y = 0;
-  std::uint64_t ns = 0;
-};
-
-struct Trace {
-  std::vector<TracedFrame> frames;
-  std::vector<HandledMotion> motions;
-};
-
-Trace read_trace(const std::string& path);
+// The client's trace file, read by src/client/latency_trace.h.
+using client::latency_trace::HandledMotion;
+using client::latency_trace::Trace;
+using client::latency_trace::TracedFrame;
 
 // What the benchmark knows of a frame it published (CLOCK_MONOTONIC ns; 0 = not seen).
 struct PublishedFrame {

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "common/clock.h"
 
@@ -19,24 +21,24 @@ struct Record {
 // Frames in flight are a handful; 64 records keyed by serial leave room for a burst.
 constexpr std::size_t kRecords = 64;
 
-struct Trace {
+struct Writer {
   std::mutex mutex;
   std::FILE* file = nullptr;
   std::array<Record, kRecords> records{};
 };
 
-Trace* open_trace() {
+Writer* open_trace() {
   const char* path = std::getenv("KAGAMI_LATENCY_TRACE");
   if (!path || !*path) return nullptr;
   std::FILE* file = std::fopen(path, "a");
   if (!file) return nullptr;
-  auto* trace = new Trace;  // lives as long as the process: stamps may come from any thread at exit
+  auto* trace = new Writer;  // lives as long as the process: stamps may come from any thread at exit
   trace->file = file;
   return trace;
 }
 
-Trace* trace() {
-  static Trace* const t = open_trace();
+Writer* trace() {
+  static Writer* const t = open_trace();
   return t;
 }
 
@@ -56,7 +58,7 @@ bool enabled() {
 void mark(Stage stage, std::uint32_t serial) {
   if (!enabled()) return;
   const std::uint64_t now = monotonic_ns();
-  Trace& t = *trace();
+  Writer& t = *trace();
   std::lock_guard lock(t.mutex);
   Record& r = t.records[serial % kRecords];
   // A frame starts its record when taken (a new agent session numbers its frames from 0 again).
@@ -72,7 +74,7 @@ void mark(Stage stage, std::uint32_t serial) {
 void woken() {
   if (!enabled()) return;
   const std::uint64_t now = monotonic_ns();
-  Trace& t = *trace();
+  Writer& t = *trace();
   std::lock_guard lock(t.mutex);
   // The first wake-up after a frame was taken is that frame's (whichever path then commits it).
   for (Record& r : t.records) {
@@ -86,10 +88,32 @@ void woken() {
 void motion(int x, int y) {
   if (!enabled()) return;
   const std::uint64_t now = monotonic_ns();
-  Trace& t = *trace();
+  Writer& t = *trace();
   std::lock_guard lock(t.mutex);
   std::fprintf(t.file, "motion %d %d %llu\n", x, y, static_cast<unsigned long long>(now));
   std::fflush(t.file);
+}
+
+Trace read(const std::string& path) {
+  Trace t;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string kind;
+    fields >> kind;
+    if (kind == "frame") {
+      TracedFrame f;
+      fields >> f.serial;
+      for (auto& ns : f.ns) fields >> ns;
+      if (fields) t.frames.push_back(f);
+    } else if (kind == "motion") {
+      HandledMotion m;
+      fields >> m.x >> m.y >> m.ns;
+      if (fields) t.motions.push_back(m);
+    }
+  }
+  return t;
 }
 
 }  // namespace kagami::client::latency_trace

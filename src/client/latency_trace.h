@@ -10,6 +10,8 @@
 //   frame SERIAL TAKEN READY WOKEN COMMITTED UPLOADED DRAWN SWAPPED
 //   motion X Y HANDLED
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace kagami::client::latency_trace {
 
@@ -31,5 +33,21 @@ void mark(Stage stage, std::uint32_t serial);
 void woken();
 // Event thread: a pointer motion at window (x, y) was handled.
 void motion(int x, int y);
+
+// The file read back, for the benchmark and the tests: its frame and motion lines in file order
+// (malformed lines skipped).
+struct TracedFrame {
+  std::uint32_t serial = 0;
+  std::uint64_t ns[static_cast<int>(Stage::count)] = {};  // by Stage
+};
+struct HandledMotion {
+  int x = 0, y = 0;
+  std::uint64_t ns = 0;
+};
+struct Trace {
+  std::vector<TracedFrame> frames;
+  std::vector<HandledMotion> motions;
+};
+Trace read(const std::string& path);
 
 }  // namespace kagami::client::latency_trace

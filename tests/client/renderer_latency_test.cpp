@@ -9,13 +9,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "client/latency_trace.h"
 #include "e2e_harness.h"
 #include "frame_builder.h"
 #include "xvfb.h"
@@ -26,32 +25,6 @@ namespace {
 using test::ClientProcess;
 using test::ShmRegion;
 using test::TestAgent;
-
-struct FrameLine {
-  std::uint32_t serial = 0;
-  // taken, ready, woken, committed, uploaded, drawn, swapped
-  std::uint64_t ns[7] = {};
-};
-
-std::vector<FrameLine> frame_lines(const std::string& path, std::vector<std::string>* motions) {
-  std::vector<FrameLine> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string kind;
-    fields >> kind;
-    if (kind == "frame") {
-      FrameLine f;
-      fields >> f.serial;
-      for (auto& ns : f.ns) fields >> ns;
-      if (fields) out.push_back(f);
-    } else if (kind == "motion" && motions) {
-      motions->push_back(line);
-    }
-  }
-  return out;
-}
 
 class LatencyTrace : public ::testing::TestWithParam<std::string> {
  protected:
@@ -74,15 +47,15 @@ TEST_P(LatencyTrace, FramesCarryTheirStagesInOrderAndMotionsTheirPosition) {
 
   // Posted serials: TestAgent numbers its posts from 0.
   std::set<std::uint32_t> posted;
-  std::vector<FrameLine> frames;
+  std::vector<latency_trace::TracedFrame> frames;
   for (std::uint32_t i = 0; i < 300 && frames.size() < 5; ++i) {
     agent.post(test::build_frame(protocol::FrameType::bgra, 320, 240, i));
     posted.insert(i);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    frames = frame_lines(trace, nullptr);
+    frames = latency_trace::read(trace).frames;
   }
   ASSERT_GE(frames.size(), 5u) << client.log();
-  for (const FrameLine& f : frames) {
+  for (const latency_trace::TracedFrame& f : frames) {
     SCOPED_TRACE("frame serial " + std::to_string(f.serial));
     EXPECT_TRUE(posted.count(f.serial));
     const auto [taken, ready, woken, committed, uploaded, drawn, swapped] =
@@ -106,9 +79,8 @@ TEST_P(LatencyTrace, FramesCarryTheirStagesInOrderAndMotionsTheirPosition) {
             0);
   bool seen = false;
   for (int i = 0; i < 200 && !seen; ++i) {
-    std::vector<std::string> motions;
-    frame_lines(trace, &motions);
-    for (const std::string& m : motions) seen |= m.rfind("motion 57 43 ", 0) == 0;
+    for (const latency_trace::HandledMotion& m : latency_trace::read(trace).motions)
+      seen |= m.x == 57 && m.y == 43;
     if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(seen);
