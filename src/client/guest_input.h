@@ -47,4 +47,7 @@ class GuestInput {
 // SPICE when built with it and enabled in the options; otherwise a view-only stand-in.
 std::unique_ptr<GuestInput> start_guest_input(const Options& options);
 
+// Input that reaches nothing: every call is ignored, note() says `why`.
+std::unique_ptr<GuestInput> view_only_guest_input(std::string why);
+
 }  // namespace kagami::client

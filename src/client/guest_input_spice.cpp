@@ -144,29 +144,10 @@ class SpiceInput final : public GuestInput {
   std::string last_from_guest_;  // not announced back to the guest (no loops)
 };
 
-class Disabled final : public GuestInput {
- public:
-  explicit Disabled(std::string why) : why_(std::move(why)) {}
-  void key(SDL_Scancode, bool) override {}
-  void event(const SDL_Event&, const GuestPointerMap&) override {}
-  void set_captured(bool) override {}
-  void release_all() override {}
-  void send_combo(const std::vector<SDL_Scancode>&) override {}
-  void set_input_enabled(bool) override {}
-  void set_mouse_sensitivity(int) override {}
-  void set_volume(unsigned) override {}
-  void set_mute(bool) override {}
-  void set_microphone(bool) override {}
-  std::string note() const override { return why_; }
-
- private:
-  std::string why_;
-};
-
 }  // namespace
 
 std::unique_ptr<GuestInput> start_guest_input(const Options& options) {
-  if (!options.spice) return std::make_unique<Disabled>("view-only: SPICE is off (--no-spice)");
+  if (!options.spice) return view_only_guest_input("view-only: SPICE is off (--no-spice)");
   spice::SessionOptions so;
   so.uri = options.spice_uri;
   so.password = options.spice_password;
@@ -178,7 +159,7 @@ std::unique_ptr<GuestInput> start_guest_input(const Options& options) {
   auto session = spice::Session::start(so);
   if (!session) {
     spdlog::warn("SPICE: {}", session.error().message);
-    return std::make_unique<Disabled>("view-only: " + session.error().message);
+    return view_only_guest_input("view-only: " + session.error().message);
   }
   spdlog::info("SPICE: connecting to {}", options.spice_uri);
   return std::make_unique<SpiceInput>(std::move(*session), options.spice_uri,
