@@ -279,9 +279,26 @@ void WlrBackend::request_frames() {
     f->frame =
         zwlr_screencopy_manager_v1_capture_output(manager_, config_.overlay_cursor ? 1 : 0, chosen_->output);
     zwlr_screencopy_frame_v1_add_listener(f->frame, &kFrameListener, f.get());
+    f->geometry = geometry_;
     queued_.push_back(std::move(f));
   }
   wl_display_flush(display_);
+}
+
+void WlrBackend::restart_requests() {
+  // The copies already answered stay in queued_ until capture() drops them as stale.
+  std::erase_if(queued_, [&](std::unique_ptr<Frame>& f) {
+    if (f->ready) return false;
+    destroy_frame(f);
+    return true;
+  });
+  ++geometry_;
+  need_full_frame_ = true;
+  request_frames();
+}
+
+bool WlrBackend::stale(const Frame& frame) const {
+  return frame.geometry != geometry_ || chosen_->announcing();
 }
 
 void WlrBackend::on_buffer_done(Frame* frame) {
@@ -385,12 +402,28 @@ CaptureStatus WlrBackend::capture(std::chrono::milliseconds timeout, CaptureEven
     if (chosen_->changed) {
       // A new mode or transform: the copies queued have the old geometry. Ask again, at once.
       chosen_->changed = false;
-      std::erase_if(queued_, [&](std::unique_ptr<Frame>& f) {
-        if (f->ready) return false;
-        destroy_frame(f);
-        return true;
-      });
-      need_full_frame_ = true;
+      restart_requests();
+    }
+    // Copies of a stale geometry, answered or failed, are dropped, never shown: their pixels are
+    // of the old buffer size, and a copy_with_damage answered took this client's damage from the
+    // compositor. Had it ended the wait for a whole frame, the copies of the new geometry would
+    // wait for damage that a static screen never brings: no frame of the new size, ever. If the
+    // copies now requested are such copy_with_damage ones (the change is still being
+    // announced), they are asked again as a whole frame; else the next copy is asked for.
+    bool dropped = false;
+    for (auto it = queued_.begin(); it != queued_.end();) {
+      if (((*it)->ready || (*it)->failed) && stale(**it)) {
+        destroy_frame(*it);
+        it = queued_.erase(it);
+        dropped = true;
+      } else {
+        ++it;
+      }
+    }
+    if (dropped && !need_full_frame_) {
+      restart_requests();
+    } else if (dropped) {
+      issue_copies();
       request_frames();
     }
     for (auto& f : queued_) {

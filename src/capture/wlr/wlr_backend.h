@@ -86,6 +86,12 @@ class WlrBackend final : public CaptureBackend {
     std::int32_t width = 0, height = 0, transform = 0;
     std::int32_t pending_width = 0, pending_height = 0, pending_transform = 0;
     bool changed = false;
+    // A new mode or transform announced whose `done` has not come yet (compositors that commit
+    // the new mode with a buffer answer copies between the two).
+    bool announcing() const {
+      return width != 0 &&
+             (pending_width != width || pending_height != height || pending_transform != transform);
+    }
   };
   // kBuffers wl_shm buffers of one memfd, for one buffer geometry: up to two queued copies and
   // the ready frame read_pixels reads.
@@ -103,6 +109,7 @@ class WlrBackend final : public CaptureBackend {
     std::string why;  // when failed on our side
     std::vector<Rect> damage;
     std::uint64_t commit_ns = 0, received_ns = 0;  // see frame_commit_ns()
+    std::uint64_t geometry = 0;                    // the backend's geometry_ when it was asked for
   };
   void on_global(wl_registry* registry, std::uint32_t name, const char* interface, std::uint32_t version);
   void on_global_remove(std::uint32_t name);
@@ -115,6 +122,11 @@ class WlrBackend final : public CaptureBackend {
   std::size_t copies_wanted() const;
   // Asks the compositor for frames: two copies and a spare one (queued_copies 2), or one.
   void request_frames();
+  // After a geometry change: drops the copies not answered yet and asks again, for a whole frame.
+  void restart_requests();
+  // Whether an answered copy may be of a geometry the output no longer has (asked for before the
+  // last change, or answered while a change is being announced): never shown.
+  bool stale(const Frame& frame) const;
   // Requests the copy of described frames until copies_wanted() are in flight.
   void issue_copies();
   // Requests `frame`'s copy into a free buffer; false when none is free (or allocation failed).
@@ -142,7 +154,11 @@ class WlrBackend final : public CaptureBackend {
   std::shared_ptr<Pool> pool_;                 // the buffers new frames use (replaced on a geometry change)
   FrameFormat format_;                         // of current_
   SourceFormat source_ = SourceFormat::xrgb8888;
+  // A whole frame is awaited (at start and after a geometry change): the copy asked for is a
+  // plain `copy`, answered at the next commit whatever the damage. Only a frame of the current
+  // geometry ends the wait.
   bool need_full_frame_ = true;
+  std::uint64_t geometry_ = 0;  // counts geometry changes (restart_requests)
   std::string error_;
 };
 
