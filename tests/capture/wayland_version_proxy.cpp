@@ -50,6 +50,10 @@ struct WaylandVersionProxy::Connection {
   std::set<std::uint32_t> managers;     // zwlr_screencopy_manager_v1 objects
   std::set<std::uint32_t> frames;       // zwlr_screencopy_frame_v1 objects
   std::uint32_t width = 0, height = 0;  // of the last buffer event
+  std::set<std::uint32_t> outputs;      // wl_output objects
+  std::set<std::uint32_t> announced;    // wl_output objects whose first done was forwarded
+  std::vector<std::uint8_t> held;       // wl_output.done events held back (hold_output_done)
+  bool answered = false;                // a copy was answered since the first held done
 };
 
 namespace {
@@ -152,17 +156,26 @@ void WaylandVersionProxy::track_request(Connection& c, std::size_t at, std::uint
     std::size_t next = 0;
     const std::string iface = string_arg(b, at + 12, at + size, &next);
     if (iface == "zwlr_screencopy_manager_v1" && next + 8 <= at + size) c.managers.insert(word(b, next + 4));
+    if (iface == "wl_output" && next + 8 <= at + size) c.outputs.insert(word(b, next + 4));
   }
   if (c.managers.count(object) && (opcode == 0 || opcode == 1) && size >= 12)
     c.frames.insert(word(b, at + 8));
 }
 
-// Compositor events, copied into `out`: a lowered version in wl_registry.global, and a
-// linux_dmabuf(XRGB8888, w, h) announcement before each screen-copy frame's buffer_done.
+// Compositor events, copied into `out`: a lowered version in wl_registry.global, a
+// linux_dmabuf(XRGB8888, w, h) announcement before each screen-copy frame's buffer_done, and
+// wl_output.done held back (into c.held) after an output's first.
 void WaylandVersionProxy::rewrite_event(Connection& c, std::size_t at, std::uint32_t size,
                                         std::vector<std::uint8_t>& out) {
   auto& b = c.down.bytes;
   const std::uint32_t object = word(b, at), opcode = word(b, at + 4) & 0xffff;
+  if (hold_output_done_ && c.outputs.count(object) && opcode == 2 && !c.announced.insert(object).second) {
+    c.held.insert(c.held.end(), b.begin() + static_cast<std::ptrdiff_t>(at),
+                  b.begin() + static_cast<std::ptrdiff_t>(at + size));
+    return;
+  }
+  // ready or failed
+  if (!c.held.empty() && c.frames.count(object) && (opcode == 2 || opcode == 3)) c.answered = true;
   if (c.registries.count(object) && opcode == 0 && size >= 20) {
     std::size_t version_at = 0;
     const std::string iface = string_arg(b, at + 12, at + size, &version_at);
@@ -254,6 +267,14 @@ void WaylandVersionProxy::run() {
                                 c.up, [&](std::size_t at, std::uint32_t size) { track_request(c, at, size); })
                           : -1;
         if (n < 0 || !forward(c.up, static_cast<std::size_t>(n))) dead[i] = true;
+        // The client answered the copies it was given: now the held wl_output.done.
+        if (n > 0 && !dead[i] && c.answered) {
+          const std::size_t held = c.held.size();
+          c.down.bytes.insert(c.down.bytes.begin(), c.held.begin(), c.held.end());
+          c.held.clear();
+          c.answered = false;
+          if (!forward(c.down, held)) dead[i] = true;
+        }
       }
       if (fds[3 + 2 * i].revents && !dead[i]) {
         std::vector<std::uint8_t> out;

@@ -1,7 +1,8 @@
 #pragma once
-// A Wayland socket in front of a compositor that can lower the version of one global interface
-// and can add a DMA-BUF format announcement (zwlr_screencopy_frame_v1.linux_dmabuf) to every
-// screen-copy frame; everything else is forwarded byte for byte (file descriptors included).
+// A Wayland socket in front of a compositor that can lower the version of one global interface,
+// can add a DMA-BUF format announcement (zwlr_screencopy_frame_v1.linux_dmabuf) to every
+// screen-copy frame, and can hold back wl_output.done after a change; everything else is
+// forwarded byte for byte (file descriptors included).
 //
 // Why: xdg-desktop-portal-wlr 0.7 (Debian 12) refuses to start a screen cast unless the
 // compositor announces a DMA-BUF format for screen-copy frames (its ScreenCast version >= 3
@@ -34,6 +35,14 @@ class WaylandVersionProxy {
 
   const std::string& error() const { return error_; }
 
+  // Call before a client connects. Every wl_output.done after an output's first is held back
+  // until a screen-copy copy has been answered (ready or failed) and the client has sent a
+  // request after that: the order of a compositor that commits a new mode with a buffer (wlroots
+  // on DRM), where copies asked for before the change are answered between the new `mode` and
+  // its `done`, and the client has seen them before the `done`. Sway's headless output commits
+  // the mode without a buffer, so `done` comes first there.
+  void hold_output_done() { hold_output_done_ = true; }
+
   struct Connection;
 
  private:
@@ -42,6 +51,7 @@ class WaylandVersionProxy {
   void rewrite_event(Connection& c, std::size_t at, std::uint32_t size, std::vector<std::uint8_t>& out);
 
   bool fake_dmabuf_;
+  std::atomic<bool> hold_output_done_{false};
   std::string upstream_, listen_path_, interface_;
   std::uint32_t max_version_;
   int listen_fd_ = -1;

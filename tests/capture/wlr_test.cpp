@@ -318,6 +318,77 @@ TEST_F(WlrCapture, OutputResizeGivesTheNewFormat) {
   EXPECT_EQ(agent.stop(), 0);
 }
 
+// Captures until the output is static (no frame for 300 ms): then two copy_with_damage wait in
+// the compositor. False if it never is.
+bool capture_until_static(capture::WlrBackend& backend) {
+  capture::CaptureEvent event;
+  for (int i = 0; i < 50; ++i) {
+    const auto status = backend.capture(300ms, &event);
+    if (status == capture::CaptureStatus::timeout) return true;
+    if (status != capture::CaptureStatus::ok) return false;
+  }
+  return false;
+}
+
+// Returns once sway has committed a frame of `width`x`height` on HEADLESS-2: a screen-copy client
+// of its own (straight to sway) gets one. Copies other clients asked for before a mode change
+// are answered at that commit or before.
+bool sway_drew(const testing::SwaySession& sway, std::uint32_t width, std::uint32_t height) {
+  capture::WlrBackend witness(capture::WlrConfig{sway.socket_path(), "HEADLESS-2", false});
+  if (!witness.start()) return false;
+  capture::CaptureEvent e;
+  for (int i = 0; i < 50; ++i) {
+    if (witness.capture(100ms, &e) == capture::CaptureStatus::ok && e.frame && e.format.width == width &&
+        e.format.height == height) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// "" when the first frame `backend` returns (within 5 s) is `width`x`height`, whole, and every
+// pixel HEADLESS-2's background; else what was wrong.
+std::string first_frame_is(capture::WlrBackend& backend, std::uint32_t width, std::uint32_t height) {
+  std::string wrong;  // the sizes of the frames before one of `width`x`height`
+  capture::CaptureEvent e;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto s = backend.capture(200ms, &e);
+    if (s == capture::CaptureStatus::reinit || s == capture::CaptureStatus::error)
+      return backend.last_error();
+    if (s != capture::CaptureStatus::ok || !e.frame) continue;
+    if (e.format.width == width && e.format.height == height) break;
+    wrong += " " + std::to_string(e.format.width) + "x" + std::to_string(e.format.height);
+    e.frame = false;
+  }
+  if (!e.frame) return "frames before:" + wrong + "; none of the new size within 5 s";
+  if (!wrong.empty()) return "frames of the old geometry first:" + wrong;
+  if (!e.full_damage) return "the first frame of the new mode is not whole";
+  std::vector<std::byte> pixels(std::size_t{width} * height * 4);
+  capture::FrameTarget target;
+  target.pixels = pixels;
+  target.pitch = width * 4;
+  if (backend.read_pixels(target, {}) != capture::CaptureStatus::ok) return backend.last_error();
+  for (std::uint32_t y = 0; y < height; ++y) {
+    for (std::uint32_t x = 0; x < width; ++x) {
+      const std::byte* p = pixels.data() + (std::size_t{y} * width + x) * 4;
+      const std::uint32_t rgb = (std::to_integer<std::uint32_t>(p[2]) << 16) |
+                                (std::to_integer<std::uint32_t>(p[1]) << 8) |
+                                std::to_integer<std::uint32_t>(p[0]);
+      if (rgb != testing::SwaySession::kBackground2) {
+        return "pixel (" + std::to_string(x) + ", " + std::to_string(y) + ") is not the background";
+      }
+    }
+  }
+  return {};
+}
+
+// HEADLESS-2 back to 800x600 (as the other tests expect it), also when an assertion fails.
+struct RestoreHeadless2 {
+  const testing::SwaySession& sway;
+  ~RestoreHeadless2() { sway.swaymsg({"output", "HEADLESS-2", "resolution", "800x600"}); }
+};
+
 // The backend in this process again, away from capture() (as the agent is while it publishes)
 // while the output changes mode: the two copy_with_damage kept requested for the old mode are
 // answered at sway's first commit in the new one, in the same read as the wl_output mode and
@@ -327,86 +398,45 @@ TEST_F(WlrCapture, OutputResizeGivesTheNewFormat) {
 // ever (the flake of OutputResizeGivesTheNewFormat under load, ~1 in 5). The first frame after the
 // change must be of the new mode, whole and pixel-exact; also after two changes in a row.
 TEST_F(WlrCapture, AModeChangeWhileTheAgentIsAwayGivesAWholeFrameOfTheNewMode) {
-  struct Restore {  // HEADLESS-2 as the other tests expect it, also when an assertion fails
-    testing::SwaySession* sway;
-    ~Restore() { sway->swaymsg({"output", "HEADLESS-2", "resolution", "800x600"}); }
-  } restore{sway_};
+  const RestoreHeadless2 restore{*sway_};
   capture::WlrBackend backend(capture::WlrConfig{sway_->socket_path(), "HEADLESS-2", false});
   ASSERT_TRUE(backend.start()) << backend.last_error();
-  std::vector<std::byte> pixels(std::size_t{800} * 600 * 4);
-  // Frames until none comes for 300 ms: the screen is static, two copies wait in sway.
-  capture::CaptureEvent event;
-  capture::CaptureStatus status = capture::CaptureStatus::ok;
-  for (int i = 0; i < 50 && status != capture::CaptureStatus::timeout; ++i) {
-    status = backend.capture(300ms, &event);
-    ASSERT_NE(status, capture::CaptureStatus::reinit) << backend.last_error();
-  }
-  ASSERT_EQ(status, capture::CaptureStatus::timeout) << "the output never became static";
-
-  // Returns once sway has committed a frame of `width`x`height`: a second screen-copy client
-  // gets one. The backend's copies for the old mode were answered at that commit or before.
-  const auto drawn = [&](std::uint32_t width, std::uint32_t height) {
-    capture::WlrBackend witness(capture::WlrConfig{sway_->socket_path(), "HEADLESS-2", false});
-    if (!witness.start()) return false;
-    capture::CaptureEvent e;
-    for (int i = 0; i < 50; ++i) {
-      if (witness.capture(100ms, &e) == capture::CaptureStatus::ok && e.frame && e.format.width == width &&
-          e.format.height == height) {
-        return true;
-      }
-    }
-    return false;
-  };
-  // "" when the first frame capture() returns is of that size, whole and pixel-exact.
-  const auto first_frame_is = [&](std::uint32_t width, std::uint32_t height) -> std::string {
-    std::string wrong;  // the sizes of the frames before one of `width`x`height`
-    capture::CaptureEvent e;
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const auto s = backend.capture(200ms, &e);
-      if (s == capture::CaptureStatus::reinit || s == capture::CaptureStatus::error) {
-        return backend.last_error();
-      }
-      if (s != capture::CaptureStatus::ok || !e.frame) continue;
-      if (e.format.width == width && e.format.height == height) break;
-      wrong += " " + std::to_string(e.format.width) + "x" + std::to_string(e.format.height);
-      e.frame = false;
-    }
-    if (!e.frame) return "frames before:" + wrong + "; none of the new size within 5 s";
-    if (!wrong.empty()) return "frames of the old geometry first:" + wrong;
-    if (!e.full_damage) return "the first frame of the new mode is not whole";
-    capture::FrameTarget target;
-    target.pixels = std::span(pixels).first(std::size_t{width} * height * 4);
-    target.pitch = width * 4;
-    if (backend.read_pixels(target, {}) != capture::CaptureStatus::ok) return backend.last_error();
-    for (std::uint32_t y = 0; y < height; ++y) {
-      for (std::uint32_t x = 0; x < width; ++x) {
-        const std::byte* p = pixels.data() + (std::size_t{y} * width + x) * 4;
-        const std::uint32_t rgb = (std::to_integer<std::uint32_t>(p[2]) << 16) |
-                                  (std::to_integer<std::uint32_t>(p[1]) << 8) |
-                                  std::to_integer<std::uint32_t>(p[0]);
-        if (rgb != testing::SwaySession::kBackground2) {
-          return "pixel (" + std::to_string(x) + ", " + std::to_string(y) + ") is not the background";
-        }
-      }
-    }
-    return {};
-  };
+  ASSERT_TRUE(capture_until_static(backend)) << backend.last_error();
 
   // 1. 800x600 -> 640x480 while the backend is away.
   ASSERT_TRUE(sway_->swaymsg({"output", "HEADLESS-2", "resolution", "640x480"}));
-  ASSERT_TRUE(drawn(640, 480)) << "sway drew no 640x480 frame";
-  EXPECT_EQ(first_frame_is(640, 480), "");
-  // Static again: two copies of 640x480 wait in sway.
-  for (int i = 0; i < 50 && backend.capture(300ms, &event) == capture::CaptureStatus::ok; ++i) {
-  }
+  ASSERT_TRUE(sway_drew(*sway_, 640, 480)) << "sway drew no 640x480 frame";
+  EXPECT_EQ(first_frame_is(backend, 640, 480), "");
+  ASSERT_TRUE(capture_until_static(backend)) << backend.last_error();
 
   // 2. Two changes in a row, 640x480 -> 1024x768 -> 800x600: the copies answered meanwhile were
   //    asked for two modes ago.
   ASSERT_TRUE(sway_->swaymsg({"output", "HEADLESS-2", "resolution", "1024x768"}));
   ASSERT_TRUE(sway_->swaymsg({"output", "HEADLESS-2", "resolution", "800x600"}));
-  ASSERT_TRUE(drawn(800, 600)) << "sway drew no 800x600 frame";
-  EXPECT_EQ(first_frame_is(800, 600), "");
+  ASSERT_TRUE(sway_drew(*sway_, 800, 600)) << "sway drew no 800x600 frame";
+  EXPECT_EQ(first_frame_is(backend, 800, 600), "");
+}
+
+// The same, from a compositor that answers the old mode's copies between the new `mode` and its
+// `done` (wlroots on DRM commits a new mode with a buffer), and a client that reads them before
+// the `done`: WaylandVersionProxy holds the `done` back until the backend has reacted to the
+// copies. Such a copy is also stale (its buffer has the old size; the output announced another
+// mode) and must not be shown.
+TEST_F(WlrCapture, CopiesAnsweredBeforeTheModeChangeIsDoneAreNotShown) {
+  const RestoreHeadless2 restore{*sway_};
+  testing::WaylandVersionProxy proxy(sway_->socket_path(), sway_->runtime_dir() + "/wayland-late-done",
+                                     "zwlr_screencopy_manager_v1", 3, /*fake_dmabuf=*/false, sway_->uid(),
+                                     sway_->gid());
+  ASSERT_TRUE(proxy.error().empty()) << proxy.error();
+  proxy.hold_output_done();
+  capture::WlrBackend backend(
+      capture::WlrConfig{sway_->runtime_dir() + "/wayland-late-done", "HEADLESS-2", false});
+  ASSERT_TRUE(backend.start()) << backend.last_error();
+  ASSERT_TRUE(capture_until_static(backend)) << backend.last_error();
+
+  ASSERT_TRUE(sway_->swaymsg({"output", "HEADLESS-2", "resolution", "640x480"}));
+  ASSERT_TRUE(sway_drew(*sway_, 640, 480)) << "sway drew no 640x480 frame";
+  EXPECT_EQ(first_frame_is(backend, 640, 480), "");
 }
 
 TEST_F(WlrCapture, UnknownOutputNamesTheOnesThereAre) {

@@ -19,8 +19,12 @@
 //   cursor  left out of the frames (overlay_cursor = 0) unless `overlay_cursor`; screen-copy has
 //           no cursor channel, so no cursor updates are sent.
 //   output  by name (wl_output version 4 `name`), else the first one announced.
-// A lost connection, a vanished output or a failed copy return CaptureStatus::reinit; start()
-// connects again.
+//   mode    a new mode or transform: the copies not yet answered are asked again, the first as a
+//           plain `copy` (a whole frame whatever the damage); copies of the old geometry
+//           answered anyway are dropped, never shown (see restart_requests(), stale() and
+//           docs/agent.md "wlr: a mode change").
+// A lost connection, a vanished output or a failed copy of the current geometry return
+// CaptureStatus::reinit; start() connects again.
 //
 // Why not the region's own fd as the wl_shm pool (as x11 does with MIT-SHM)? The compositor
 // writes a copy when *it* commits, not when asked; a frame slot may only be written between the
