@@ -1,10 +1,11 @@
 // Two guest outputs in one kagami-client (issue 13 part 5), on Xvfb + llvmpipe: two regions, two
 // 1080p publishers (KvmfrHost, the agent side) at 60 fps each, one client with two windows side
-// by side. Each publisher stamps a marker (frame number + CLOCK_MONOTONIC ns) into each frame; a
-// probe reads both windows' marker areas back from the X server in a loop and records when each
-// frame first appears. Printed per window: frames shown, fps, latency p50/p95 — beside the same
-// figures for ONE output in ONE window measured in this run with the same publisher and probe,
-// the probe's own floor (one GetImage) and a memcpy of one frame (the speed-of-light floor).
+// by side. Each publisher stamps a marker (frame number + CLOCK_MONOTONIC ns) into each frame's last
+// rows (marked_frames.h); a probe reads both windows' marker areas back from the X server in a
+// loop and records when each frame first appears whole. Printed per window: frames shown, fps, latency
+// p50/p95 — beside the same figures for ONE output in ONE window measured in this run with the same publisher
+// and probe, the probe's own floor (one GetImage), a memcpy of one frame (the speed-of-light floor) and the X
+// server's copy of one frame: Xvfb copies each window's swap in turn, on one thread.
 // Kept apart from client_e2e_bench so that both windows and the single one are measured the same way.
 #include <time.h>
 #include <xcb/xcb.h>
@@ -31,6 +32,7 @@ namespace {
 
 using kagami::monotonic_ns;
 using kagami::bench::cpu_seconds;
+using kagami::bench::MarkerProbe;
 using kagami::bench::percentile;
 using kagami::capture::LatencyMarker;
 using namespace kagami::client::test;
@@ -43,33 +45,6 @@ constexpr double kFps = 60.0, kSeconds = 7.0;
 void publish(TestAgent& agent, const std::vector<std::byte>& src, std::uint32_t frame) {
   kagami::bench::publish_marked_frame(agent, src, kWidth, kHeight, frame);
 }
-
-// The marker at the top-left of a window at (x, 0) of the screen.
-class WindowProbe {
- public:
-  explicit WindowProbe(const std::string& display) : c_(xcb_connect(display.c_str(), nullptr)) {
-    root_ = xcb_setup_roots_iterator(xcb_get_setup(c_)).data->root;
-  }
-  ~WindowProbe() { xcb_disconnect(c_); }
-  std::optional<LatencyMarker> read(std::int16_t x) {
-    using namespace kagami::capture;
-    auto* reply = xcb_get_image_reply(
-        c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, x, 0, kMarkerWidth, kMarkerHeight, ~0u),
-        nullptr);
-    if (!reply) return std::nullopt;
-    std::optional<LatencyMarker> marker;
-    if (xcb_get_image_data_length(reply) >= static_cast<int>(kMarkerWidth * kMarkerHeight * 4)) {
-      marker = decode_latency_marker(reinterpret_cast<const std::byte*>(xcb_get_image_data(reply)),
-                                     kMarkerWidth * 4, 4, kMarkerWidth, kMarkerHeight, 0, 0);
-    }
-    std::free(reply);
-    return marker;
-  }
-
- private:
-  xcb_connection_t* c_;
-  xcb_window_t root_;
-};
 
 struct WindowResult {
   std::vector<double> latencies_ms;
@@ -97,7 +72,8 @@ RunResult run(const std::string& display, std::size_t outputs,
     if (i > 0) extra.insert(extra.end(), {"--shm", regions.back()->path()});
   }
   ClientProcess client(display, regions[0]->path(), kWidth, kHeight, extra);
-  WindowProbe probe(display);
+  MarkerProbe probe(display);
+  const auto marker_y = static_cast<std::int16_t>(kagami::bench::marker_row(kHeight));
   const auto x_of = [](std::size_t i) { return static_cast<std::int16_t>(i * kWidth); };
 
   // Warm up until every window shows markers.
@@ -108,7 +84,7 @@ RunResult run(const std::string& display, std::size_t outputs,
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     bool all = true;
     for (std::size_t i = 0; i < outputs; ++i) {
-      auto m = probe.read(x_of(i));
+      auto m = probe.read(x_of(i), marker_y);
       all = all && m && m->frame > 0;
     }
     if (all) break;
@@ -144,7 +120,7 @@ RunResult run(const std::string& display, std::size_t outputs,
     if (running == 0 && stop_at == ~0ull) stop_at = monotonic_ns() + 200'000'000;
     for (std::size_t i = 0; i < outputs; ++i) {
       const std::uint64_t before = monotonic_ns();
-      auto m = probe.read(x_of(i));
+      auto m = probe.read(x_of(i), marker_y);
       const std::uint64_t after = monotonic_ns();
       r.probe_ms.push_back(static_cast<double>(after - before) / 1e6);
       if (m && m->frame >= first && m->frame < first + 1'000'000 && m->timestamp_ns <= after) {
@@ -181,11 +157,9 @@ int main() {
   std::vector<std::vector<std::byte>> frames;
   for (int i = 0; i < 4; ++i) frames.push_back(kagami::bench::motion_frame(i, kWidth, kHeight));
 
-  // memcpy of one frame: the speed-of-light floor for a copy of the same bytes.
-  std::vector<std::byte> sink(frames[0].size());
-  const std::uint64_t m0 = monotonic_ns();
-  for (int i = 0; i < 10; ++i) std::memcpy(sink.data(), frames[i % 4].data(), sink.size());
-  const double memcpy_ms = static_cast<double>(monotonic_ns() - m0) / 1e6 / 10;
+  // The floors: a memcpy of one frame, and the X server's copy of one frame (a swap's share).
+  const double memcpy_ms = kagami::bench::memcpy_ms(frames[0].size());
+  const double x_copy_ms = MarkerProbe(xvfb.display()).x_server_copy_ms(kWidth, kHeight);
 
   const RunResult one = run(xvfb.display(), 1, frames);
   const RunResult two = run(xvfb.display(), 2, frames);
@@ -198,6 +172,10 @@ int main() {
       "Xvfb + llvmpipe\n",
       kWidth, kHeight, kFps);
   std::printf("  floor: memcpy of one frame              %8.3f ms\n", memcpy_ms);
+  std::printf(
+      "  floor: X server's copy of one frame     %8.3f ms (MIT-SHM PutImage; one at a time, so the\n"
+      "                                                   later of two swaps that meet waits this long)\n",
+      x_copy_ms);
   std::printf("  floor: probe (one GetImage of marker)   %8.3f ms (p50 of %zu)\n", floor, probe_ms.size());
   std::printf("  probe period (sampling error bound)      %8.3f ms\n", kProbePeriodNs / 1e6);
   print_window("one output, window 1", one.windows[0], floor);

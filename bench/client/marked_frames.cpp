@@ -20,6 +20,8 @@ std::vector<std::byte> motion_frame(int step, std::uint32_t width, std::uint32_t
   return pixels;
 }
 
+std::uint32_t marker_row(std::uint32_t height) { return height - capture::kMarkerHeight; }
+
 std::uint64_t publish_marked_frame(client::test::TestAgent& agent, const std::vector<std::byte>& pixels,
                                    std::uint32_t width, std::uint32_t height, std::uint32_t frame) {
   protocol::FrameDescription d;
@@ -33,14 +35,19 @@ std::uint64_t publish_marked_frame(client::test::TestAgent& agent, const std::ve
     std::byte* out = w.pixels().data();
     const capture::LatencyMarker marker{frame, monotonic_ns()};
     started = marker.timestamp_ns;
+    // The chunks above the marker, then the marker's rows in one piece, marker included, before
+    // the write pointer passes them.
+    const std::size_t marker_start = std::size_t{marker_row(height)} * d.pitch;
     std::size_t done = 0;
-    while (done < pixels.size()) {
-      const std::size_t n = std::min<std::size_t>(protocol::kFrameBufferChunk, pixels.size() - done);
+    while (done < marker_start) {
+      const std::size_t n = std::min<std::size_t>(protocol::kFrameBufferChunk, marker_start - done);
       std::memcpy(out + done, pixels.data() + done, n);
-      if (done == 0) capture::draw_latency_marker(marker, out, d.pitch, 0, 0);  // before wp passes it
       done += n;
       w.advance(done);
     }
+    std::memcpy(out + done, pixels.data() + done, pixels.size() - done);
+    capture::draw_latency_marker(marker, out, d.pitch, 0, marker_row(height));
+    w.advance(pixels.size());
     w.finish();
   });
   return started;

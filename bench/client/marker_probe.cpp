@@ -1,9 +1,14 @@
 #include "marker_probe.h"
 
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <unistd.h>
+#include <xcb/shm.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -16,19 +21,56 @@ MarkerProbe::MarkerProbe(const std::string& display) : c_(xcb_connect(display.c_
 
 MarkerProbe::~MarkerProbe() { xcb_disconnect(c_); }
 
-std::optional<capture::LatencyMarker> MarkerProbe::read() {
+std::optional<capture::LatencyMarker> MarkerProbe::read(std::int16_t x, std::int16_t y) {
   using namespace kagami::capture;
   auto* reply = xcb_get_image_reply(
-      c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, kMarkerWidth, kMarkerHeight, ~0u), nullptr);
+      c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, x, y, kMarkerWidth, kMarkerHeight, ~0u),
+      nullptr);
   if (!reply) return std::nullopt;
   std::optional<LatencyMarker> marker;
   // Depth 24 on Xvfb: 4 bytes per pixel (B, G, R, X).
   if (xcb_get_image_data_length(reply) >= static_cast<int>(kMarkerWidth * kMarkerHeight * 4)) {
-    marker = decode_latency_marker(reinterpret_cast<const std::byte*>(xcb_get_image_data(reply)), kMarkerWidth * 4,
-                                   4, kMarkerWidth, kMarkerHeight, 0, 0);
+    marker = decode_latency_marker(reinterpret_cast<const std::byte*>(xcb_get_image_data(reply)),
+                                   kMarkerWidth * 4, 4, kMarkerWidth, kMarkerHeight, 0, 0);
   }
   std::free(reply);
   return marker;
+}
+
+double MarkerProbe::x_server_copy_ms(std::uint32_t width, std::uint32_t height, int runs) {
+  auto* version = xcb_shm_query_version_reply(c_, xcb_shm_query_version(c_), nullptr);
+  if (!version) return 0;
+  std::free(version);
+  const std::size_t bytes = std::size_t{width} * height * 4;
+  const int id = shmget(IPC_PRIVATE, bytes, IPC_CREAT | 0600);
+  if (id < 0) return 0;
+  void* memory = shmat(id, nullptr, 0);
+  shmctl(id, IPC_RMID, nullptr);  // freed once both sides detached
+  if (memory == reinterpret_cast<void*>(-1)) return 0;
+  std::memset(memory, 0x5a, bytes);
+  const xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(c_)).data;
+  const xcb_shm_seg_t segment = xcb_generate_id(c_);
+  xcb_shm_attach(c_, segment, static_cast<std::uint32_t>(id), 1);
+  const xcb_pixmap_t pixmap = xcb_generate_id(c_);
+  xcb_create_pixmap(c_, screen->root_depth, pixmap, root_, static_cast<std::uint16_t>(width),
+                    static_cast<std::uint16_t>(height));
+  const xcb_gcontext_t gc = xcb_generate_id(c_);
+  xcb_create_gc(c_, gc, pixmap, 0, nullptr);
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto w = static_cast<std::uint16_t>(width), h = static_cast<std::uint16_t>(height);
+    xcb_shm_put_image(c_, pixmap, gc, w, h, 0, 0, w, h, 0, 0, screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP,
+                      0, segment, 0);
+    std::free(xcb_get_input_focus_reply(c_, xcb_get_input_focus(c_), nullptr));  // waits for the copy
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  xcb_free_gc(c_, gc);
+  xcb_free_pixmap(c_, pixmap);
+  xcb_shm_detach(c_, segment);
+  std::free(xcb_get_input_focus_reply(c_, xcb_get_input_focus(c_), nullptr));
+  shmdt(memory);
+  return percentile(ms, 0.5);
 }
 
 std::vector<std::uint8_t> MarkerProbe::grab_rgb(std::uint32_t& width, std::uint32_t& height) {
@@ -36,8 +78,9 @@ std::vector<std::uint8_t> MarkerProbe::grab_rgb(std::uint32_t& width, std::uint3
   width = screen->width_in_pixels;
   height = screen->height_in_pixels;
   auto* reply = xcb_get_image_reply(
-      c_, xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, static_cast<std::uint16_t>(width),
-                        static_cast<std::uint16_t>(height), ~0u),
+      c_,
+      xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_, 0, 0, static_cast<std::uint16_t>(width),
+                    static_cast<std::uint16_t>(height), ~0u),
       nullptr);
   std::vector<std::uint8_t> rgb;
   if (!reply) return rgb;
@@ -52,6 +95,14 @@ std::vector<std::uint8_t> MarkerProbe::grab_rgb(std::uint32_t& width, std::uint3
   }
   std::free(reply);
   return rgb;
+}
+
+double memcpy_ms(std::size_t bytes) {
+  std::vector<std::byte> from(bytes, std::byte{0x5a}), to(bytes);
+  std::memcpy(to.data(), from.data(), bytes);  // both touched: no page faults in the timing
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) std::memcpy(to.data(), from.data(), bytes);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / 10;
 }
 
 double cpu_seconds(pid_t pid) {

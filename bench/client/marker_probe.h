@@ -1,10 +1,12 @@
 #pragma once
-// Reading what the client shows, from outside: the agent's latency marker in the top-left corner
-// of the X screen, a whole-screen grab, and another process's CPU time. Shared by the client
-// benchmark and the demo's probe.
+// Reading what the client shows, from outside: a latency marker on the X screen (the agent's
+// pattern puts it in the top-left corner, the benchmarks' marked frames in the bottom-left one), a
+// whole-screen grab, and another process's CPU time. Shared by the client benchmarks and the
+// demo's probe.
 #include <sys/types.h>
 #include <xcb/xcb.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,8 +23,13 @@ class MarkerProbe {
   MarkerProbe(const MarkerProbe&) = delete;
   MarkerProbe& operator=(const MarkerProbe&) = delete;
 
-  // The marker at the screen's top-left; nullopt when unreadable or torn.
-  std::optional<capture::LatencyMarker> read();
+  // The marker whose top-left corner is at (x, y) of the screen; nullopt when unreadable or torn.
+  std::optional<capture::LatencyMarker> read(std::int16_t x = 0, std::int16_t y = 0);
+  // A floor for the benchmarks: what a GL swap on a software rasteriser costs the X server, one
+  // MIT-SHM PutImage of a width x height frame (into a pixmap, round trip included), p50 of
+  // `runs`, in ms; 0 when the server has no MIT-SHM. The server does these one at a time, for
+  // every window.
+  double x_server_copy_ms(std::uint32_t width, std::uint32_t height, int runs = 30);
   // The whole screen as RGB rows (for a screenshot); empty on failure.
   std::vector<std::uint8_t> grab_rgb(std::uint32_t& width, std::uint32_t& height);
 
@@ -30,6 +37,9 @@ class MarkerProbe {
   xcb_connection_t* c_;
   xcb_window_t root_;
 };
+
+// memcpy of one frame of `bytes`, ms (mean of 10): the speed-of-light floor for a copy.
+double memcpy_ms(std::size_t bytes);
 
 // utime + stime of a process, in seconds (from /proc/PID/stat).
 double cpu_seconds(pid_t pid);
