@@ -39,7 +39,7 @@ ClientDisplay::~ClientDisplay() {
   }
   intake_.reset();
   if (renderer_) {
-    if (gl_context_) SDL_GL_MakeCurrent(window_->sdl(), gl_context_);
+    renderer_->attach_render_thread();
     std::unique_lock imgui = overlay_ ? overlay_->lock() : std::unique_lock<std::mutex>();
     renderer_.reset();
   }
@@ -72,12 +72,8 @@ Result<void> ClientDisplay::start(const WindowOptions& w) {
   renderer_ = std::move(choice->renderer);
   renderer_reason_ = choice->reason;
   // A GLES renderer made its context current here when it created it: released, so that the
-  // draw thread can make it current there (a context is current on one thread at a time; Vulkan
-  // has none).
-  if (window_->graphics() == WindowGraphics::opengl) {
-    gl_context_ = SDL_GL_GetCurrentContext();
-    SDL_GL_MakeCurrent(window_->sdl(), nullptr);
-  }
+  // draw thread can make it current there (a context is current on one thread at a time).
+  renderer_->detach_render_thread();
   window_id_.store(SDL_GetWindowID(window_->sdl()));
   spdlog::info("{}renderer: {}; {}", log_prefix(), renderer_reason_, renderer_->describe());
   overlay_ = std::make_unique<Overlay>();
@@ -265,7 +261,7 @@ void ClientDisplay::request_window_work() {
 }
 
 void ClientDisplay::draw_loop(std::stop_token stop) {
-  if (gl_context_) SDL_GL_MakeCurrent(window_->sdl(), gl_context_);
+  renderer_->attach_render_thread();
   while (!stop.stop_requested()) {
     bool frame_woken = false;
     std::optional<ViewState> view;
@@ -296,7 +292,7 @@ void ClientDisplay::draw_loop(std::stop_token stop) {
     const std::uint64_t now = monotonic_ns();
     if (redraw_.needs_redraw(now, redraw_inputs())) render(now);
   }
-  if (gl_context_) SDL_GL_MakeCurrent(window_->sdl(), nullptr);
+  renderer_->detach_render_thread();
 }
 
 void ClientDisplay::update_title() {

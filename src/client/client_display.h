@@ -135,7 +135,6 @@ class ClientDisplay {
 
   std::unique_ptr<Window> window_;  // event thread
   std::unique_ptr<Renderer> renderer_;
-  void* gl_context_ = nullptr;  // SDL_GLContext of a GLES renderer (current on the draw thread only)
   std::string renderer_reason_;
   std::unique_ptr<Overlay> overlay_;
   std::unique_ptr<FrameIntake> intake_;  // after the renderer: its thread uploads into it

@@ -109,6 +109,10 @@ class Renderer {
   virtual std::uint32_t max_texture_size() const = 0;
 
   // Render thread.
+  // The render thread takes the renderer's graphics context (GLES: makes its GL context current on
+  // the calling thread; created current on the creating thread) and gives it up when it ends.
+  virtual void attach_render_thread() {}
+  virtual void detach_render_thread() {}
   // The drawable's size in pixels (GL: the EGL surface; Vulkan: the surface extent), which may
   // differ from SDL's window size on HiDPI and while a resize is in flight.
   virtual void drawable_size(int& width, int& height) const = 0;

@@ -149,6 +149,51 @@ INSTANTIATE_TEST_SUITE_P(
                                          TypeCase{FrameType::bgr_32, 0}, TypeCase{FrameType::rgb_24, 0})),
     [](const auto& p) { return std::get<0>(p.param).name + "_" + type_name(std::get<1>(p.param).type); });
 
+// The GLES context on X11 (src/client/gles/gl_context.h): by default a GLX context on the
+// renderer's own X connection, with KAGAMI_GL_CONTEXT=sdl SDL's context (the fallback). Each must
+// be the one that ran, and show a frame pixel-exact, resize included.
+class GlContextKind : public RendererFixture,
+                      public ::testing::WithParamInterface<std::pair<std::string, std::string>> {
+ protected:
+  void SetUp() override {
+    if (GetParam().first.empty())
+      unsetenv("KAGAMI_GL_CONTEXT");
+    else
+      setenv("KAGAMI_GL_CONTEXT", GetParam().first.c_str(), 1);
+    backend_ = {"gles_direct", RendererKind::gles, "direct", GetParam().second};
+  }
+  void TearDown() override {
+    RendererFixture::TearDown();
+    unsetenv("KAGAMI_GL_CONTEXT");
+  }
+  const RendererBackend& backend() const override { return backend_; }
+  RendererBackend backend_;
+};
+
+TEST_P(GlContextKind, IsTheOneAskedForAndShowsExactPixels) {
+  const BuiltFrame f = build_frame(FrameType::bgra, 202, 120);
+  open(202, 120);  // open_backend checks describe() for the context's name
+  upload(f);
+  present(layout());
+  EXPECT_LE(worst_after_draw(f.expected, 0), 0);
+  // The drawable size follows the window (asked through the context's own connection).
+  SDL_SetWindowSize(window_->sdl(), 160, 100);
+  int w = 0, h = 0;
+  for (int i = 0; i < 200 && (w != 160 || h != 100); ++i) {
+    SDL_PumpEvents();
+    SDL_Delay(10);
+    renderer_->drawable_size(w, h);
+  }
+  EXPECT_EQ(w, 160);
+  EXPECT_EQ(h, 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    X11, GlContextKind,
+    ::testing::Values(std::pair<std::string, std::string>{"", "GLX on its own X connection"},
+                      std::pair<std::string, std::string>{"sdl", "SDL's context (x11)"}),
+    [](const auto& p) { return p.param.first.empty() ? std::string("own_glx") : p.param.first; });
+
 TEST_P(RendererTest, HdrPqFrameIsToneMappedNotClipped) {
   // RGBA10 with HDR|HDR_PQ: PQ code 0.58 is ~200 nits (SDR white); 0.75 is ~1000 nits.
   BuiltFrame f = build_frame(FrameType::rgba10, 64, 32);

@@ -53,30 +53,6 @@ Result<GlesUploadPath> choose_upload_path(std::string& why) {
   return storage ? GlesUploadPath::persistent_pbo : GlesUploadPath::mapped_pbo;
 }
 
-// The GLX drawable's size when the context is GLX's (X11, window.cpp): the functions come
-// through SDL_GL_GetProcAddress, so the client links no GLX library. False when not GLX.
-bool glx_drawable_size(int& width, int& height) {
-  using GetDisplay = void* (*)();
-  using GetDrawable = unsigned long (*)();
-  using QueryDrawable = void (*)(void*, unsigned long, int, unsigned int*);
-  constexpr int kGlxWidth = 0x801D, kGlxHeight = 0x801E;  // GLX_WIDTH, GLX_HEIGHT (GLX 1.3)
-  static const auto get_display = reinterpret_cast<GetDisplay>(SDL_GL_GetProcAddress("glXGetCurrentDisplay"));
-  static const auto get_drawable =
-      reinterpret_cast<GetDrawable>(SDL_GL_GetProcAddress("glXGetCurrentDrawable"));
-  static const auto query = reinterpret_cast<QueryDrawable>(SDL_GL_GetProcAddress("glXQueryDrawable"));
-  if (!get_display || !get_drawable || !query) return false;
-  void* display = get_display();
-  const unsigned long drawable = get_drawable();
-  if (!display || !drawable) return false;
-  unsigned int w = 0, h = 0;
-  query(display, drawable, kGlxWidth, &w);
-  query(display, drawable, kGlxHeight, &h);
-  if (w == 0 || h == 0) return false;
-  width = static_cast<int>(w);
-  height = static_cast<int>(h);
-  return true;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Renderer>> create_gles_renderer(SDL_Window* window, const RendererSettings& settings) {
@@ -84,13 +60,9 @@ Result<std::unique_ptr<Renderer>> create_gles_renderer(SDL_Window* window, const
 }
 
 Result<std::unique_ptr<Renderer>> GlesRenderer::create(SDL_Window* window, const RendererSettings& settings) {
-  SDL_GLContext context = SDL_GL_CreateContext(window);
-  if (!context) {
-    return Error{
-        fmt::format("cannot create an OpenGL ES 3 context: {} (install Mesa: libgl1-mesa-dri, libegl-mesa0)",
-                    SDL_GetError())};
-  }
-  std::unique_ptr<GlesRenderer> r(new GlesRenderer(window, context));
+  auto context = create_gl_context(window);
+  if (!context) return context.error();
+  std::unique_ptr<GlesRenderer> r(new GlesRenderer(window, std::move(*context)));
   GLint max_size = 0;
   glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_size);
   if (max_size > 0) r->max_texture_size_ = static_cast<std::uint32_t>(max_size);
@@ -105,9 +77,9 @@ Result<std::unique_ptr<Renderer>> GlesRenderer::create(SDL_Window* window, const
   auto cursor = CursorDraw::create();
   if (!cursor) return cursor.error();
   r->cursor_ = std::move(*cursor);
-  r->description_ =
-      fmt::format("{} ({}), upload: {} ({})", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
-                  reinterpret_cast<const char*>(glGetString(GL_VERSION)), to_string(*path), why);
+  r->description_ = fmt::format(
+      "{} ({}), {}, upload: {} ({})", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
+      reinterpret_cast<const char*>(glGetString(GL_VERSION)), r->context_->describe(), to_string(*path), why);
   r->set_vsync(settings.vsync);
   return std::unique_ptr<Renderer>(std::move(r));
 }
@@ -118,13 +90,13 @@ GlesRenderer::~GlesRenderer() {
   upload_.reset();
   cursor_.reset();
   frame_.reset();
-  SDL_GL_DeleteContext(context_);
+  context_.reset();
 }
 
 void GlesRenderer::drawable_size(int& width, int& height) const {
-  // Asking the X server (GLX) is a round trip, and its reply wakes the event thread too (it waits
-  // on the same connection): asked again only when SDL's size moved within the last 500 ms, else
-  // at most every 100 ms.
+  // Asking the X server (GLX) is a round trip (with SDL's context also a reply that wakes the
+  // event thread, which waits on that connection): asked again only when SDL's size moved within
+  // the last 500 ms, else at most every 100 ms.
   int sdl_width = 0, sdl_height = 0;
   SDL_GetWindowSizeInPixels(window_, &sdl_width, &sdl_height);
   const std::uint64_t now = monotonic_ns();
@@ -149,17 +121,7 @@ void GlesRenderer::query_drawable_size(int& width, int& height) const {
   // The GL surface's own size: SDL's idea of the window size runs ahead of it while the window
   // system is still resizing (and stays wrong where a request is ignored, e.g. full screen
   // without a window manager), and drawing for the wrong size puts the image off-centre.
-  EGLDisplay display = eglGetCurrentDisplay();
-  EGLSurface surface = eglGetCurrentSurface(EGL_DRAW);
-  EGLint w = 0, h = 0;
-  if (display != EGL_NO_DISPLAY && surface != EGL_NO_SURFACE &&
-      eglQuerySurface(display, surface, EGL_WIDTH, &w) && eglQuerySurface(display, surface, EGL_HEIGHT, &h) &&
-      w > 0 && h > 0) {
-    width = w;
-    height = h;
-    return;
-  }
-  if (glx_drawable_size(width, height)) return;
+  if (context_->drawable_size(width, height)) return;
   SDL_GL_GetDrawableSize(window_, &width, &height);
 }
 
@@ -190,7 +152,7 @@ void GlesRenderer::render(const DrawState& s) {
   // The trace follows a frame's first draw only (later draws of it are redraws).
   const bool traced = latency_trace::enabled() && have_image && upload_->serial() != traced_serial_;
   if (traced) latency_trace::mark(latency_trace::Stage::drawn, upload_->serial());
-  SDL_GL_SwapWindow(window_);
+  context_->swap();
   if (traced) {
     traced_serial_ = upload_->serial();
     latency_trace::mark(latency_trace::Stage::swapped, traced_serial_);
@@ -198,13 +160,14 @@ void GlesRenderer::render(const DrawState& s) {
 }
 
 void GlesRenderer::set_vsync(bool on) {
-  if (SDL_GL_SetSwapInterval(on ? 1 : 0) == 0) return;
-  // Mesa's GLX software rasteriser has no swap interval (SDL: "not supported") and never waits
-  // for a refresh, so a refused "off" is said at debug level (it keeps the driver's default).
+  std::string why;
+  if (context_->set_swap_interval(on ? 1 : 0, why)) return;
+  // Mesa's GLX software rasteriser has no swap interval and never waits for a refresh, so a
+  // refused "off" is said at debug level (it keeps the driver's default).
   if (on)
-    spdlog::warn("cannot turn vsync on: {}", SDL_GetError());
+    spdlog::warn("cannot turn vsync on: {}", why);
   else
-    spdlog::debug("the driver takes no swap interval ({}): swaps are not held back by it", SDL_GetError());
+    spdlog::debug("the driver takes no swap interval ({}): swaps are not held back by it", why);
 }
 
 Result<GuestImage> GlesRenderer::read_guest_image() {

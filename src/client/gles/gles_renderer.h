@@ -1,5 +1,5 @@
 #pragma once
-// The GLES 3 backend (EGL through SDL2): owns the GL context on the render thread, the frame
+// The GLES 3 backend: owns the GL context (gl_context.h) on the render thread, the frame
 // texture fed by GlesUpload (gles_upload.h: staging PBO ring filled by the frame thread), the
 // frame and cursor draws, Dear ImGui's OpenGL3 renderer and the swap.
 #include <SDL2/SDL.h>
@@ -9,6 +9,7 @@
 
 #include "client/gles/cursor_draw.h"
 #include "client/gles/frame_draw.h"
+#include "client/gles/gl_context.h"
 #include "client/gles/gles_upload.h"
 #include "client/renderer_factory.h"
 
@@ -26,6 +27,8 @@ class GlesRenderer final : public Renderer {
   UploadStats upload(const FrameSource& source) override { return upload_->upload(source); }
   std::uint32_t max_texture_size() const override { return max_texture_size_; }
 
+  void attach_render_thread() override { context_->make_current(); }
+  void detach_render_thread() override { context_->release(); }
   void drawable_size(int& width, int& height) const override;
   void begin_overlay_frame() override;
   // Both take in what the frame thread staged (GlesUpload::commit), so the geometry is the newest.
@@ -46,11 +49,12 @@ class GlesRenderer final : public Renderer {
   Result<GuestImage> read_guest_image() override;
 
  private:
-  GlesRenderer(SDL_Window* window, SDL_GLContext context) : window_(window), context_(context) {}
+  GlesRenderer(SDL_Window* window, std::unique_ptr<GlContext> context)
+      : window_(window), context_(std::move(context)) {}
   void query_drawable_size(int& width, int& height) const;
 
   SDL_Window* window_;
-  SDL_GLContext context_;
+  std::unique_ptr<GlContext> context_;
   std::uint32_t max_texture_size_ = 4096;
   std::string description_;
   std::unique_ptr<GlesUpload> upload_;
