@@ -10,7 +10,8 @@ class RedrawPolicy {
   // Something on screen changed: draw, then `settle` more frames (ImGui windows size themselves
   // over a couple of frames).
   void changed(int settle = 0);
-  // Keep drawing until `until_ns` (after a resize the EGL surface follows the X window late).
+  // Draw now, then every 4 ms until `until_ns` (after a resize the GL surface follows the X window
+  // late, and nothing says when it has).
   void keep_drawing_until(std::uint64_t until_ns);
   // Only the guest pointer moved: drawn at most every 4 ms (a 1000 Hz mouse must not mean 1000
   // full redraws a second; a new frame carries the latest position anyway).

@@ -30,6 +30,30 @@ TEST(RedrawPolicy, ANoticeIsDrawnWhenItShowsAndWhenItGoesNotInBetween) {
   EXPECT_FALSE(policy.needs_redraw(9000 * kMs, in));
 }
 
+// After a resize the draw thread draws at once, then every 4 ms until the surface caught up (300
+// ms), then stops: not flat out.
+TEST(RedrawPolicy, AfterAResizeItRedrawsEvery4MsForAWhile) {
+  RedrawPolicy policy;
+  RedrawPolicy::Inputs in;
+  policy.drawn(1 * kMs, false);
+  policy.keep_drawing_until(310 * kMs);
+  EXPECT_TRUE(policy.needs_redraw(10 * kMs, in));
+  policy.drawn(10 * kMs, false);
+  EXPECT_FALSE(policy.needs_redraw(11 * kMs, in));
+  EXPECT_EQ(policy.wait_ms(11 * kMs, in), 3);
+  EXPECT_TRUE(policy.needs_redraw(14 * kMs, in));
+  int draws = 1;
+  for (std::uint64_t t = 14; t < 400; ++t) {
+    if (policy.needs_redraw(t * kMs, in)) {
+      policy.drawn(t * kMs, false);
+      ++draws;
+    }
+  }
+  EXPECT_EQ(draws, 75);  // at 10, 14, 18, ..., 306 ms
+  EXPECT_FALSE(policy.needs_redraw(400 * kMs, in));
+  EXPECT_EQ(policy.wait_ms(400 * kMs, in), 50);
+}
+
 TEST(RedrawPolicy, AHiddenWindowIsNeverRedrawn) {
   RedrawPolicy policy;
   RedrawPolicy::Inputs in;
