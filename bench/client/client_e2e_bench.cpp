@@ -273,9 +273,11 @@ int main(int argc, char** argv) {
   }
   const pid_t pid = static_cast<pid_t>(std::stoi(client.pid_string()));
 
-  // The floors: a memcpy of one frame, and the X server's copy of one frame (a swap's share).
-  const double memcpy_ms = kagami::bench::memcpy_ms(frames[0].size());
-  const double x_copy_ms = probe.x_server_copy_ms(kWidth, kHeight);
+  // The floors: a memcpy of one frame (back to back, and after a frame interval asleep as the
+  // pipeline's copies are), and the X server's copy of one frame (a swap's share).
+  const double memcpy_ms = kagami::bench::memcpy_ms(frames[0].size(), 0);
+  const double memcpy_idle_ms = kagami::bench::memcpy_ms(frames[0].size(), 16);
+  const double x_copy_ms = probe.x_server_copy_ms(kWidth, kHeight, 16);
 
   std::vector<double> probe_ms;
   const PhaseResult at60 = run_phase(pub, probe, pid, 60.0, 7.0, &probe_ms);
@@ -305,13 +307,16 @@ int main(int argc, char** argv) {
   const double max =
       at60.latencies_ms.empty() ? 0 : *std::max_element(at60.latencies_ms.begin(), at60.latencies_ms.end());
   std::printf("kagami-client end to end, %ux%u BGRA full-screen motion, Xvfb + llvmpipe\n", kWidth, kHeight);
-  std::printf("  floor: memcpy of one frame              %8.3f ms\n", memcpy_ms);
-  std::printf("  floor: X server's copy of one frame     %8.3f ms (MIT-SHM PutImage; one at a time)\n",
-              x_copy_ms);
+  std::printf("  floor: memcpy of one frame              %8.3f ms back to back, %.3f ms after 16 ms asleep\n",
+              memcpy_ms, memcpy_idle_ms);
+  std::printf(
+      "  floor: X server's copy of one frame     %8.3f ms (MIT-SHM PutImage after 16 ms asleep; one at a "
+      "time)\n",
+      x_copy_ms);
   // On llvmpipe a frame is copied four times between the agent and the screen: the agent's write,
   // the texture upload, the draw (a 1:1 blit) and the X server's copy of the swap.
-  std::printf("  floor: those four copies one by one     %8.3f ms (3 x memcpy + X copy)\n",
-              3 * memcpy_ms + x_copy_ms);
+  std::printf("  floor: those four copies one by one     %8.3f ms (3 x memcpy after 16 ms asleep + X copy)\n",
+              3 * memcpy_idle_ms + x_copy_ms);
   std::printf("  floor: probe (one GetImage of marker)   %8.3f ms (p50 of %zu)\n", floor, probe_ms.size());
   std::printf("  probe period (sampling error bound)      %8.3f ms\n", kProbePeriodNs / 1e6);
   std::printf("  latency @60 fps, samples                %8zu      (need >= 300)\n",

@@ -8,7 +8,8 @@
 // damage-light: one 256x256 rect a frame, announced as damage), unthrottled publisher:
 //   fps shown, upload CPU ms per frame (the frame thread's copies), draw ms per frame (render +
 //   swap, CPU time of the render thread), and a memcpy of one frame measured in the same run.
-// Usage: client_render_bench [--seconds S] [--backend gles|gles_persistent|gles_mapped|gles_direct|vulkan ...]
+// Usage: client_render_bench [--seconds S] [--backend gles|gles_persistent|gles_mapped|gles_direct|vulkan
+// ...]
 //        [--size 1080p|4k ...]
 #include <spdlog/spdlog.h>
 #include <time.h>
@@ -33,6 +34,7 @@
 #endif
 #include "common/clock.h"
 #include "e2e_harness.h"
+#include "marker_probe.h"
 
 namespace {
 
@@ -53,18 +55,6 @@ double thread_cpu_ms() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-double memcpy_ms(std::size_t bytes) {
-  std::vector<std::byte> a(bytes, std::byte{1}), b(bytes);
-  std::memcpy(b.data(), a.data(), bytes);  // warm
-  double best = 1e9;
-  for (int i = 0; i < 5; ++i) {
-    const std::uint64_t t = monotonic_ns();
-    std::memcpy(b.data(), a.data(), bytes);
-    best = std::min(best, static_cast<double>(monotonic_ns() - t) / 1e6);
-  }
-  return best;
 }
 
 struct RunResult {
@@ -265,7 +255,7 @@ int main(int argc, char** argv) {
       for (const bool full : {true, false}) {
         const RunResult r = run(*backend, *size, full, seconds);
         if (r.describe.empty()) break;
-        const double copy = memcpy_ms(std::size_t{size->width} * size->height * 4);
+        const double copy = kagami::bench::memcpy_ms(std::size_t{size->width} * size->height * 4, 0);
         std::printf("  %-15s %-5s %-12s %8.1f %9.2f ms %9.2f ms %7.2f ms %9.2f ms   [%s]\n",
                     backend->name.c_str(), size->name, full ? "full-change" : "damage-light", r.fps,
                     r.upload_cpu_ms, r.upload_wall_ms, r.draw_ms, copy, r.describe.c_str());

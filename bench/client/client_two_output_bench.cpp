@@ -157,9 +157,11 @@ int main() {
   std::vector<std::vector<std::byte>> frames;
   for (int i = 0; i < 4; ++i) frames.push_back(kagami::bench::motion_frame(i, kWidth, kHeight));
 
-  // The floors: a memcpy of one frame, and the X server's copy of one frame (a swap's share).
-  const double memcpy_ms = kagami::bench::memcpy_ms(frames[0].size());
-  const double x_copy_ms = MarkerProbe(xvfb.display()).x_server_copy_ms(kWidth, kHeight);
+  // The floors: a memcpy of one frame (back to back, and after a frame interval asleep as the
+  // pipeline's copies are), and the X server's copy of one frame (a swap's share).
+  const double memcpy_ms = kagami::bench::memcpy_ms(frames[0].size(), 0);
+  const double memcpy_idle_ms = kagami::bench::memcpy_ms(frames[0].size(), 16);
+  const double x_copy_ms = MarkerProbe(xvfb.display()).x_server_copy_ms(kWidth, kHeight, 16);
 
   const RunResult one = run(xvfb.display(), 1, frames);
   const RunResult two = run(xvfb.display(), 2, frames);
@@ -171,7 +173,8 @@ int main() {
       "kagami-client, one vs two outputs: %ux%u BGRA full-screen motion at %.0f fps per output, "
       "Xvfb + llvmpipe\n",
       kWidth, kHeight, kFps);
-  std::printf("  floor: memcpy of one frame              %8.3f ms\n", memcpy_ms);
+  std::printf("  floor: memcpy of one frame              %8.3f ms back to back, %.3f ms after 16 ms asleep\n",
+              memcpy_ms, memcpy_idle_ms);
   std::printf(
       "  floor: X server's copy of one frame     %8.3f ms (MIT-SHM PutImage; one at a time, so the\n"
       "                                                   later of two swaps that meet waits this long)\n",

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 
 namespace kagami::bench {
 
@@ -37,7 +38,7 @@ std::optional<capture::LatencyMarker> MarkerProbe::read(std::int16_t x, std::int
   return marker;
 }
 
-double MarkerProbe::x_server_copy_ms(std::uint32_t width, std::uint32_t height, int runs) {
+double MarkerProbe::x_server_copy_ms(std::uint32_t width, std::uint32_t height, int idle_ms, int runs) {
   auto* version = xcb_shm_query_version_reply(c_, xcb_shm_query_version(c_), nullptr);
   if (!version) return 0;
   std::free(version);
@@ -58,6 +59,7 @@ double MarkerProbe::x_server_copy_ms(std::uint32_t width, std::uint32_t height, 
   xcb_create_gc(c_, gc, pixmap, 0, nullptr);
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
     const auto start = std::chrono::steady_clock::now();
     const auto w = static_cast<std::uint16_t>(width), h = static_cast<std::uint16_t>(height);
     xcb_shm_put_image(c_, pixmap, gc, w, h, 0, 0, w, h, 0, 0, screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP,
@@ -97,12 +99,17 @@ std::vector<std::uint8_t> MarkerProbe::grab_rgb(std::uint32_t& width, std::uint3
   return rgb;
 }
 
-double memcpy_ms(std::size_t bytes) {
+double memcpy_ms(std::size_t bytes, int idle_ms) {
   std::vector<std::byte> from(bytes, std::byte{0x5a}), to(bytes);
   std::memcpy(to.data(), from.data(), bytes);  // both touched: no page faults in the timing
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 10; ++i) std::memcpy(to.data(), from.data(), bytes);
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / 10;
+  std::vector<double> ms;
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
+    const auto start = std::chrono::steady_clock::now();
+    std::memcpy(to.data(), from.data(), bytes);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return percentile(ms, 0.5);
 }
 
 double cpu_seconds(pid_t pid) {

@@ -26,10 +26,10 @@ class MarkerProbe {
   // The marker whose top-left corner is at (x, y) of the screen; nullopt when unreadable or torn.
   std::optional<capture::LatencyMarker> read(std::int16_t x = 0, std::int16_t y = 0);
   // A floor for the benchmarks: what a GL swap on a software rasteriser costs the X server, one
-  // MIT-SHM PutImage of a width x height frame (into a pixmap, round trip included), p50 of
-  // `runs`, in ms; 0 when the server has no MIT-SHM. The server does these one at a time, for
-  // every window.
-  double x_server_copy_ms(std::uint32_t width, std::uint32_t height, int runs = 30);
+  // MIT-SHM PutImage of a width x height frame (into a pixmap, round trip included), each after
+  // `idle_ms` asleep as in a frame pipeline (see memcpy_ms), p50 of `runs`, in ms; 0 when the
+  // server has no MIT-SHM. The server does these one at a time, for every window.
+  double x_server_copy_ms(std::uint32_t width, std::uint32_t height, int idle_ms, int runs = 20);
   // The whole screen as RGB rows (for a screenshot); empty on failure.
   std::vector<std::uint8_t> grab_rgb(std::uint32_t& width, std::uint32_t& height);
 
@@ -38,8 +38,10 @@ class MarkerProbe {
   xcb_window_t root_;
 };
 
-// memcpy of one frame of `bytes`, ms (mean of 10): the speed-of-light floor for a copy.
-double memcpy_ms(std::size_t bytes);
+// memcpy of one frame of `bytes`, ms (p50 of 10), each copy after `idle_ms` asleep: the speed of
+// light for a copy. A pipeline at 60 fps copies after ~16 ms idle, and on this kind of machine (a
+// VM whose idle vCPUs halt) such a copy takes ~1.4x one done back to back (idle_ms = 0).
+double memcpy_ms(std::size_t bytes, int idle_ms);
 
 // utime + stime of a process, in seconds (from /proc/PID/stat).
 double cpu_seconds(pid_t pid);
