@@ -176,8 +176,9 @@ int main() {
   std::printf("  floor: memcpy of one frame              %8.3f ms back to back, %.3f ms after 16 ms asleep\n",
               memcpy_ms, memcpy_idle_ms);
   std::printf(
-      "  floor: X server's copy of one frame     %8.3f ms (MIT-SHM PutImage; one at a time, so the\n"
-      "                                                   later of two swaps that meet waits this long)\n",
+      "  floor: X server's copy of one frame     %8.3f ms (MIT-SHM PutImage after 16 ms asleep; one at a\n"
+      "                                                   time: the later of two swaps that meet waits for "
+      "it)\n",
       x_copy_ms);
   std::printf("  floor: probe (one GetImage of marker)   %8.3f ms (p50 of %zu)\n", floor, probe_ms.size());
   std::printf("  probe period (sampling error bound)      %8.3f ms\n", kProbePeriodNs / 1e6);
