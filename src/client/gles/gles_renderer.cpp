@@ -1,6 +1,5 @@
 #include "client/gles/gles_renderer.h"
 
-#include <EGL/egl.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
