@@ -313,5 +313,35 @@ TEST_F(VmMultimon, OutputsSharingOneFramebufferAreCroppedEach) {
   EXPECT_TRUE(display_shows(1, 11, detail)) << detail;
 }
 
+// Xorg's monitors need not sit side by side: here the second one moves below the first, both
+// scanned out of one buffer. The drm backend takes each output's place from where its CRTC's
+// viewport lies in that buffer, notices the move within a second, and gives the moved output a
+// new session with its new record; the one that stayed keeps its place.
+TEST_F(VmMultimon, OutputsStackedInOneFramebufferReportTheirPlace) {
+  auto moved = vm().run("echo stacked 12 13 >/tmp/heads");
+  ASSERT_TRUE(moved) << moved.error().message;
+  auto log = vm().run_until("cat /tmp/heads.log", "stacked buffer", 10000);
+  ASSERT_TRUE(log) << log.error().message;
+  std::string detail;
+  ASSERT_TRUE(wait_for_pictures({12, 13}, 15000, detail)) << detail;
+  const protocol::OutputRect below{0, static_cast<std::int32_t>(kHeads[0].height), kHeads[1].width,
+                                   kHeads[1].height};
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline &&
+         !(session(1).guest().output && session(1).guest().output->rect == below)) {
+    (void)wait_for_picture(1, 13, 200, detail);  // polls: a new session attaches meanwhile
+  }
+  const auto& output = session(1).guest().output;
+  ASSERT_TRUE(output.has_value());
+  EXPECT_EQ(output->rect, below);
+  EXPECT_EQ(output->desktop,
+            (protocol::OutputRect{0, 0, kHeads[0].width, kHeads[0].height + kHeads[1].height}));
+  ASSERT_TRUE(session(0).guest().output.has_value());
+  EXPECT_EQ(session(0).guest().output->rect, (protocol::OutputRect{0, 0, kHeads[0].width, kHeads[0].height}));
+  draw(1, 14);  // the new session carries the moved output's own rows of the buffer
+  EXPECT_TRUE(wait_for_picture(1, 14, 10000, detail)) << detail;
+  EXPECT_TRUE(display_shows(1, 14, detail)) << detail;  // what QEMU shows agrees
+}
+
 }  // namespace
 }  // namespace kagami::vm_test

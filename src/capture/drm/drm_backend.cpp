@@ -223,11 +223,30 @@ Result<DrmBackend::Mapping> DrmBackend::export_planes(std::uint32_t fb_id, const
   return m;
 }
 
+bool DrmBackend::output_moved() {
+  std::unique_ptr<drmModeRes, ResourcesDeleter> resources(drmModeGetResources(fd_));
+  if (!resources) return true;
+  auto picked = pick_drm_output(fd_, *resources, config_.output);
+  // Its place for a viewer: its rectangle and the desktop's origin (the pointer maps through
+  // their difference). Other outputs coming and going alone change nothing for this region.
+  return !picked || picked->crtc_id != crtc_id_ || picked->info.rect != output_->rect ||
+         picked->info.desktop.x != output_->desktop.x || picked->info.desktop.y != output_->desktop.y;
+}
+
 CaptureStatus DrmBackend::read_screen(std::vector<std::byte>& out, FrameFormat& format) {
   auto fb = current_fb();
   if (!fb) {
     set_error(fb.error().message);
     return CaptureStatus::reinit;
+  }
+  // Where the output lies can change without its CRTC changing (Xorg moving a monitor within its
+  // desktop-wide buffer): looked at once a second; a new place means a new output record.
+  if (const auto now = std::chrono::steady_clock::now(); output_ && now >= next_output_check_) {
+    next_output_check_ = now + std::chrono::seconds(1);
+    if (output_moved()) {
+      set_error(fmt::format("{}: output '{}' moved in the desktop", config_.path, config_.output));
+      return CaptureStatus::reinit;
+    }
   }
   auto it = mappings_.find(*fb);
   if (it == mappings_.end()) {

@@ -56,6 +56,8 @@ class DrmBackend final : public PolledScreenBackend {
   // The part of `m` this output shows: the CRTC's viewport clipped to the buffer with --output,
   // else the whole buffer.
   Rect visible(const Mapping& m) const;
+  // With --output: its place in the desktop (or its CRTC) is no longer what output_ says.
+  bool output_moved();
   Result<Mapping> map_fb(std::uint32_t fb_id);
   Result<Mapping> export_planes(std::uint32_t fb_id, const ScanoutDescription& fb,
                                 const std::uint32_t handles[4], const std::uint32_t pitches[4],
@@ -68,6 +70,7 @@ class DrmBackend final : public PolledScreenBackend {
   std::uint32_t crtc_id_ = 0;
   Rect viewport_;  // the CRTC's source rectangle in its framebuffer (x, y, mode size)
   std::optional<protocol::OutputInfo> output_;
+  std::chrono::steady_clock::time_point next_output_check_{};
   std::map<std::uint32_t, Mapping> mappings_;  // by framebuffer id
   std::unique_ptr<GpuReader> gpu_;             // made on the first tiled framebuffer
 };

@@ -8,13 +8,15 @@
 #include <memory>
 #include <vector>
 
+#include "capture/drm/output_layout.h"
+
 namespace kagami::capture {
 
 namespace {
 
 struct Active {
   std::uint32_t crtc_id;
-  std::uint32_t width, height;
+  CrtcView view;
   std::string name;  // of the connector driving it; "crtc-ID" when none is found
 };
 
@@ -24,7 +26,9 @@ std::vector<Active> active_crtcs(int fd, const drmModeRes& res) {
     std::unique_ptr<drmModeCrtc, decltype(&drmModeFreeCrtc)> crtc(drmModeGetCrtc(fd, res.crtcs[i]),
                                                                   &drmModeFreeCrtc);
     if (!crtc || !crtc->mode_valid || crtc->buffer_id == 0) continue;
-    Active a{crtc->crtc_id, crtc->mode.hdisplay, crtc->mode.vdisplay, fmt::format("crtc-{}", crtc->crtc_id)};
+    Active a{crtc->crtc_id,
+             {crtc->buffer_id, crtc->x, crtc->y, crtc->mode.hdisplay, crtc->mode.vdisplay},
+             fmt::format("crtc-{}", crtc->crtc_id)};
     for (int c = 0; c < res.count_connectors; ++c) {
       std::unique_ptr<drmModeConnector, decltype(&drmModeFreeConnector)> conn(
           drmModeGetConnectorCurrent(fd, res.connectors[c]), &drmModeFreeConnector);
@@ -57,21 +61,18 @@ Result<DrmOutput> pick_drm_output(int fd, const drmModeRes& resources, const std
   if (found == active.size()) {
     std::string known;
     for (std::size_t i = 0; i < active.size(); ++i)
-      known += fmt::format("{}{} {} ({}x{})", known.empty() ? "" : ", ", i, active[i].name, active[i].width,
-                           active[i].height);
+      known += fmt::format("{}{} {} ({}x{})", known.empty() ? "" : ", ", i, active[i].name,
+                           active[i].view.width, active[i].view.height);
     return Error{fmt::format("no active output '{}' (active: {})", which, known.empty() ? "none" : known)};
   }
   DrmOutput out;
   out.crtc_id = active[found].crtc_id;
-  std::uint32_t x = 0, desktop_width = 0, desktop_height = 0;
-  for (std::size_t i = 0; i < active.size() && i < protocol::kMaxOutputs; ++i) {
-    if (i == found) x = desktop_width;
-    desktop_width += active[i].width;
-    desktop_height = std::max(desktop_height, active[i].height);
-  }
+  std::vector<CrtcView> views;
+  for (const Active& a : active) views.push_back(a.view);
+  const OutputLayout layout = layout_outputs(views);
   out.info.name = active[found].name;
-  out.info.rect = {static_cast<std::int32_t>(x), 0, active[found].width, active[found].height};
-  out.info.desktop = {0, 0, desktop_width, desktop_height};
+  out.info.rect = layout.outputs[found];
+  out.info.desktop = layout.desktop;
   out.info.index = static_cast<std::uint16_t>(std::min<std::size_t>(found, protocol::kMaxOutputs - 1));
   out.info.count =
       static_cast<std::uint16_t>(std::clamp<std::size_t>(active.size(), 1, protocol::kMaxOutputs));

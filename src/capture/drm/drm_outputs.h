@@ -16,9 +16,7 @@ struct DrmOutput {
   protocol::OutputInfo info;
 };
 
-// DRM does not know where the compositor puts each output in its desktop; kagami assumes them
-// side by side in CRTC order, top-aligned (what X and most compositors do by default), and says
-// so in docs/agent.md.
+// The output's place in the desktop: output_layout.h.
 Result<DrmOutput> pick_drm_output(int fd, const drmModeRes& resources, const std::string& which);
 
 }  // namespace kagami::capture

@@ -2,14 +2,16 @@
 // different test picture on each, as a guest with two monitors would. It stays running, since the
 // kernel's console takes the CRTCs back when the last DRM master goes away, and redraws one head
 // on each "HEAD SEED" line written to the --fifo file ("off HEAD" / "on HEAD" turn its CRTC off
-// and on again; "shared SEED0 SEED1" moves both heads to one new desktop-wide buffer).
+// and on again; "shared SEED0 SEED1" moves both heads to one new desktop-wide buffer, side by
+// side; "stacked SEED0 SEED1" to one with the second head below the first).
 //
 // Usage: kagami-vm-drm-heads [--shared-fb] [--fifo PATH] SEED0 [SEED1]
 //   default:     each head scans out a dumb buffer of its own mode's size (Wayland compositors);
 //   --shared-fb: one dumb buffer holds both heads side by side and each CRTC scans out its part
 //                at an x offset (what Xorg's modesetting driver does), so a capture must crop.
 // Prints "head I: NAME crtc ID WxH at X,0" per head, then "ready"; "drew head I seed S" per redraw,
-// "head I off" / "head I on" per switch, "shared buffer, seeds S0 S1" after the move.
+// "head I off" / "head I on" per switch, "shared buffer, seeds S0 S1" / "stacked buffer, seeds S0 S1"
+// after a move.
 // virtio-gpu only shows what was drawn after the dirty-fb ioctl, so every draw ends with one.
 #include <fcntl.h>
 #include <linux/kd.h>
@@ -43,7 +45,7 @@ struct Head {
   std::uint32_t connector_id = 0, crtc_id = 0;
   drmModeModeInfo mode{};
   std::uint32_t desktop_x = 0;  // where this head lies in the desktop (side by side)
-  std::uint32_t x = 0;          // where this head starts in its buffer (desktop_x in a shared one)
+  std::uint32_t x = 0, y = 0;   // where this head starts in its buffer (its desktop place in a shared one)
   Buffer* buffer = nullptr;     // the buffer this head's CRTC scans out
 };
 
@@ -80,12 +82,13 @@ Buffer make_buffer(int fd, std::uint32_t width, std::uint32_t height) {
 void draw(int fd, const Head& head, std::uint32_t seed) {
   const Buffer& b = *head.buffer;
   for (std::uint32_t y = 0; y < head.mode.vdisplay; ++y) {
-    auto* row = reinterpret_cast<std::uint32_t*>(b.pixels + std::size_t{y} * b.pitch) + head.x;
+    auto* row = reinterpret_cast<std::uint32_t*>(b.pixels + std::size_t{head.y + y} * b.pitch) + head.x;
     for (std::uint32_t x = 0; x < head.mode.hdisplay; ++x)
       row[x] = kagami::vm_test::pattern_pixel(x, y, seed);
   }
-  drmModeClip clip{static_cast<std::uint16_t>(head.x), 0,
-                   static_cast<std::uint16_t>(head.x + head.mode.hdisplay), head.mode.vdisplay};
+  drmModeClip clip{static_cast<std::uint16_t>(head.x), static_cast<std::uint16_t>(head.y),
+                   static_cast<std::uint16_t>(head.x + head.mode.hdisplay),
+                   static_cast<std::uint16_t>(head.y + head.mode.vdisplay)};
   if (drmModeDirtyFB(fd, b.fb_id, &clip, 1) != 0 && errno != ENOSYS) fail("dirty-fb");
 }
 
@@ -106,24 +109,37 @@ std::uint32_t free_crtc(int fd, const drmModeRes& res, const drmModeConnector& c
   return 0;
 }
 
-// Gives every head a new buffer (one each, or with `shared` one for the whole desktop), draws
-// the picture of its seed in it and points its CRTC at it. Buffers live as long as the program.
-void show(int fd, std::vector<Head>& heads, bool shared, const std::vector<std::uint32_t>& seeds,
+enum class Layout { own_buffers, shared, stacked };
+
+// Gives every head a new buffer (one each, or one for the whole desktop with the heads side by
+// side or one below the other), draws the picture of its seed in it and points its CRTC at it.
+// Buffers live as long as the program.
+void show(int fd, std::vector<Head>& heads, Layout layout, const std::vector<std::uint32_t>& seeds,
           std::deque<Buffer>& buffers) {
-  std::uint32_t desktop_width = 0, desktop_height = 0;
+  std::uint32_t desktop_width = 0, desktop_height = 0, stacked_height = 0;
   for (const Head& head : heads) {
     desktop_width = std::max<std::uint32_t>(desktop_width, head.desktop_x + head.mode.hdisplay);
     desktop_height = std::max<std::uint32_t>(desktop_height, head.mode.vdisplay);
+    stacked_height += head.mode.vdisplay;
   }
-  if (shared) buffers.push_back(make_buffer(fd, desktop_width, desktop_height));
+  if (layout == Layout::shared) buffers.push_back(make_buffer(fd, desktop_width, desktop_height));
+  if (layout == Layout::stacked) {
+    std::uint32_t widest = 0;
+    for (const Head& head : heads) widest = std::max<std::uint32_t>(widest, head.mode.hdisplay);
+    buffers.push_back(make_buffer(fd, widest, stacked_height));
+  }
+  std::uint32_t next_y = 0;
   for (std::size_t i = 0; i < heads.size(); ++i) {
     Head& head = heads[i];
-    if (!shared) buffers.push_back(make_buffer(fd, head.mode.hdisplay, head.mode.vdisplay));
+    if (layout == Layout::own_buffers)
+      buffers.push_back(make_buffer(fd, head.mode.hdisplay, head.mode.vdisplay));
     head.buffer = &buffers.back();
-    head.x = shared ? head.desktop_x : 0;
+    head.x = layout == Layout::shared ? head.desktop_x : 0;
+    head.y = layout == Layout::stacked ? next_y : 0;
+    next_y += head.mode.vdisplay;
     draw(fd, head, seeds[i]);
-    if (drmModeSetCrtc(fd, head.crtc_id, head.buffer->fb_id, head.x, 0, &head.connector_id, 1, &head.mode) !=
-        0)
+    if (drmModeSetCrtc(fd, head.crtc_id, head.buffer->fb_id, head.x, head.y, &head.connector_id, 1,
+                       &head.mode) != 0)
       fail("set the CRTC");
   }
 }
@@ -196,7 +212,7 @@ int main(int argc, char** argv) {
   }
 
   std::deque<Buffer> buffers;
-  show(fd, heads, shared_fb, seeds, buffers);
+  show(fd, heads, shared_fb ? Layout::shared : Layout::own_buffers, seeds, buffers);
   for (std::size_t i = 0; i < heads.size(); ++i) {
     std::printf("head %zu: %s crtc %u %ux%u at %u,0\n", i, heads[i].name.c_str(), heads[i].crtc_id,
                 heads[i].mode.hdisplay, heads[i].mode.vdisplay, heads[i].desktop_x);
@@ -223,15 +239,18 @@ int main(int argc, char** argv) {
       // Off: the CRTC shows nothing (a monitor switched off in the display settings); on: back.
       Head& head = heads[index];
       const bool on = word[1] == 'n';
-      const int r = on ? drmModeSetCrtc(fd, head.crtc_id, head.buffer->fb_id, head.x, 0, &head.connector_id,
-                                        1, &head.mode)
+      const int r = on ? drmModeSetCrtc(fd, head.crtc_id, head.buffer->fb_id, head.x, head.y,
+                                        &head.connector_id, 1, &head.mode)
                        : drmModeSetCrtc(fd, head.crtc_id, 0, 0, 0, nullptr, 0, nullptr);
       if (r != 0) fail(on ? "set the CRTC" : "turn the CRTC off");
       std::printf("head %u %s\n", index, word);
     } else if (unsigned seed1 = 0;
                std::sscanf(line, "shared %u %u", &seed, &seed1) == 2 && heads.size() == 2) {
-      show(fd, heads, true, {seed, seed1}, buffers);  // both heads move to one desktop-wide buffer
+      show(fd, heads, Layout::shared, {seed, seed1}, buffers);  // both heads move to one desktop-wide buffer
       std::printf("shared buffer, seeds %u %u\n", seed, seed1);
+    } else if (std::sscanf(line, "stacked %u %u", &seed, &seed1) == 2 && heads.size() == 2) {
+      show(fd, heads, Layout::stacked, {seed, seed1}, buffers);  // the second head below the first
+      std::printf("stacked buffer, seeds %u %u\n", seed, seed1);
     } else if (std::sscanf(line, "%u %u", &index, &seed) == 2 && index < heads.size()) {
       draw(fd, heads[index], seed);
       std::printf("drew head %u seed %u\n", index, seed);
