@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "capture/rects.h"
 #include "capture/x11/x11_outputs.h"
@@ -80,8 +81,15 @@ Result<void> X11Backend::start() {
   int screen_number = 0;
   // Connected and its root found before either is published: set_cursor_position (timer
   // thread) reads conn_ and root_ together under conn_mutex_.
-  xcb_connection_t* conn =
-      xcb_connect(config_.display.empty() ? nullptr : config_.display.c_str(), &screen_number);
+  xcb_connection_t* conn = nullptr;
+  {
+    // xcb_connect reads the X authority file through libXau, whose XauFileName keeps its answer in
+    // a static buffer: the backends of several outputs (a thread each, agent/multi_output.cpp)
+    // connecting at once wrote it together (found by ThreadSanitizer). One connect at a time.
+    static std::mutex connecting;
+    std::lock_guard lock(connecting);
+    conn = xcb_connect(config_.display.empty() ? nullptr : config_.display.c_str(), &screen_number);
+  }
   const char* shown = config_.display.empty() ? std::getenv("DISPLAY") : config_.display.c_str();
   if (xcb_connection_has_error(conn)) {
     xcb_disconnect(conn);
