@@ -261,6 +261,7 @@ void ClientDisplay::request_window_work() {
 }
 
 void ClientDisplay::draw_loop(std::stop_token stop) {
+  on_draw_thread_ = true;
   renderer_->attach_render_thread();
   while (!stop.stop_requested()) {
     bool frame_woken = false;
@@ -312,7 +313,7 @@ void ClientDisplay::update_title() {
     std::lock_guard lock(mutex_);
     new_title_ = std::move(text);
   }
-  if (draw_thread_.joinable()) request_window_work();
+  if (on_draw_thread_) request_window_work();
 }
 
 void ClientDisplay::take_snapshot() {

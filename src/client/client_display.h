@@ -162,7 +162,8 @@ class ClientDisplay {
 
   std::atomic<bool> render_requested_{false};  // the renderer asked for render() (RendererSettings::wake)
 
-  // Draw thread only.
+  // Draw thread only (start() reads on_draw_thread_ before the draw thread exists).
+  bool on_draw_thread_ = false;  // update_title() runs there, not in start()
   ViewState view_;
   IntakeSnapshot snap_;  // the frame thread's state as of the last look
   std::uint64_t seen_frames_ = 0, seen_cursor_moves_ = 0, seen_attention_ = 0, seen_version_ = 0;

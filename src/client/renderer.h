@@ -13,7 +13,7 @@
 //                   context current there only. Creation and destruction happen on the window's
 //                   thread while no draw thread runs. upload() may wait for the render thread
 //                   (e.g. to grow a staging ring) only through settings.wake (below) and never
-//                   longer than ~100 ms.
+//                   longer than ~500 ms in all (a stalled agent's frame is given up after as long).
 //   upload() and render() may run at the same time; the backend synchronises what they share
 //   (e.g. a mutex around its queue submission or a PBO ring's indices) and documents how.
 //   The newest uploaded frame is what render() draws: never one older than one already drawn.
