@@ -10,28 +10,18 @@
 namespace kagami::client {
 namespace {
 
-// The GLX drawable's size when SDL's context is GLX's: the functions come through
+// The current GLX drawable's size when SDL's context is GLX's: the functions come through
 // SDL_GL_GetProcAddress, so the client links no GLX library. False when not GLX.
-bool glx_drawable_size(int& width, int& height) {
+bool current_glx_drawable_size(int& width, int& height) {
   using GetDisplay = void* (*)();
   using GetDrawable = unsigned long (*)();
-  using QueryDrawable = void (*)(void*, unsigned long, int, unsigned int*);
-  constexpr int kGlxWidth = 0x801D, kGlxHeight = 0x801E;  // GLX_WIDTH, GLX_HEIGHT (GLX 1.3)
   static const auto get_display = reinterpret_cast<GetDisplay>(SDL_GL_GetProcAddress("glXGetCurrentDisplay"));
   static const auto get_drawable =
       reinterpret_cast<GetDrawable>(SDL_GL_GetProcAddress("glXGetCurrentDrawable"));
-  static const auto query = reinterpret_cast<QueryDrawable>(SDL_GL_GetProcAddress("glXQueryDrawable"));
-  if (!get_display || !get_drawable || !query) return false;
+  if (!get_display || !get_drawable) return false;
   void* display = get_display();
   const unsigned long drawable = get_drawable();
-  if (!display || !drawable) return false;
-  unsigned int w = 0, h = 0;
-  query(display, drawable, kGlxWidth, &w);
-  query(display, drawable, kGlxHeight, &h);
-  if (w == 0 || h == 0) return false;
-  width = static_cast<int>(w);
-  height = static_cast<int>(h);
-  return true;
+  return display && drawable && glx_drawable_size(display, drawable, width, height);
 }
 
 class SdlGlContext final : public GlContext {
@@ -57,7 +47,7 @@ class SdlGlContext final : public GlContext {
       height = h;
       return true;
     }
-    return glx_drawable_size(width, height);
+    return current_glx_drawable_size(width, height);
   }
   std::string describe() const override {
     return fmt::format("SDL's context ({})", SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "?");

@@ -39,4 +39,8 @@ Result<std::unique_ptr<GlContext>> create_gl_context(SDL_Window* window);
 // The own-connection GLX context (glx_context.cpp); an error says why it cannot be used here.
 Result<std::unique_ptr<GlContext>> create_glx_context(SDL_Window* window);
 
+// A GLX drawable's size on `display` (an Xlib Display*), asked with glXQueryDrawable
+// (glx_context.cpp); false when GLX is not there or the size is unknown.
+bool glx_drawable_size(void* display, unsigned long drawable, int& width, int& height);
+
 }  // namespace kagami::client

@@ -47,7 +47,7 @@ struct Glx {
   MakeCurrent make_current = get<MakeCurrent>("glXMakeCurrent");
   SwapBuffers swap_buffers = get<SwapBuffers>("glXSwapBuffers");
   DestroyContext destroy_context = get<DestroyContext>("glXDestroyContext");
-  QueryDrawable query_drawable = get<QueryDrawable>("glXQueryDrawable");
+  QueryDrawable query_drawable = get<QueryDrawable>("glXQueryDrawable");  // glx_drawable_size needs it
   SwapIntervalExt swap_interval_ext = get<SwapIntervalExt>("glXSwapIntervalEXT");
   SwapIntervalMesa swap_interval_mesa = get<SwapIntervalMesa>("glXSwapIntervalMESA");
 
@@ -98,13 +98,7 @@ class GlxContext final : public GlContext {
     return false;
   }
   bool drawable_size(int& width, int& height) override {
-    unsigned int w = 0, h = 0;
-    glx_.query_drawable(display_, window_, kGlxWidth, &w);
-    glx_.query_drawable(display_, window_, kGlxHeight, &h);
-    if (w == 0 || h == 0) return false;
-    width = static_cast<int>(w);
-    height = static_cast<int>(h);
-    return true;
+    return glx_drawable_size(display_, window_, width, height);
   }
   std::string describe() const override { return "GLX on its own X connection"; }
 
@@ -139,6 +133,18 @@ GLXFBConfig config_for(const Glx& glx, Display* display, Window window) {
 }
 
 }  // namespace
+
+bool glx_drawable_size(void* display, unsigned long drawable, int& width, int& height) {
+  static const auto query = Glx::get<Glx::QueryDrawable>("glXQueryDrawable");
+  if (!query) return false;
+  unsigned int w = 0, h = 0;
+  query(static_cast<Display*>(display), drawable, kGlxWidth, &w);
+  query(static_cast<Display*>(display), drawable, kGlxHeight, &h);
+  if (w == 0 || h == 0) return false;
+  width = static_cast<int>(w);
+  height = static_cast<int>(h);
+  return true;
+}
 
 Result<std::unique_ptr<GlContext>> create_glx_context(SDL_Window* window) {
   SDL_SysWMinfo info;
