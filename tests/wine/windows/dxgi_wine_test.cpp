@@ -93,6 +93,22 @@ ReceivedFrame expect_image(Viewer& viewer, const FakeDesktop& desktop, const Exp
   return frame;
 }
 
+// The client moves the pointer to (x, y) of its output: the agent's SetCursorPos (from its timer
+// thread) must put it at `desktop` (the output's origin added), seen with GetCursorPos while the
+// viewer keeps taking frames.
+void expect_pointer_moved(Viewer& viewer, std::int32_t x, std::int32_t y, POINT desktop) {
+  check(viewer.session().set_cursor_position(x, y).ok(), "set_cursor_position");
+  const std::string want = std::to_string(desktop.x) + "," + std::to_string(desktop.y);
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  POINT at{};
+  while (GetCursorPos(&at) && !(at.x == desktop.x && at.y == desktop.y)) {
+    check(std::chrono::steady_clock::now() < deadline,
+          "the pointer is at " + std::to_string(at.x) + "," + std::to_string(at.y) + ", not " + want);
+    viewer.frames_during(milliseconds(10));
+  }
+  std::printf("    GetCursorPos: %s\n", want.c_str());
+}
+
 // A new mode through ACCESS_LOST: the backend must drop the duplication and build a new one.
 void change_mode(FakeDesktop& desktop, const Mode& mode) {
   desktop.set_mode(mode);
@@ -357,17 +373,7 @@ int run() {
   }
 
   std::printf("--- the client moves the pointer: SetCursorPos from the agent's timer thread\n");
-  {
-    check(viewer.session().set_cursor_position(77, 66).ok(), "set_cursor_position");
-    const auto deadline = std::chrono::steady_clock::now() + kWait;
-    POINT at{};
-    while (GetCursorPos(&at) && !(at.x == 77 && at.y == 66)) {
-      check(std::chrono::steady_clock::now() < deadline,
-            "the pointer is at " + std::to_string(at.x) + "," + std::to_string(at.y) + ", not 77,66");
-      viewer.frames_during(milliseconds(10));
-    }
-    std::printf("    GetCursorPos: 77,66\n");
-  }
+  { expect_pointer_moved(viewer, 77, 66, {77, 66}); }
 
   stop = true;
   agent_thread.join();
@@ -438,15 +444,7 @@ int run_second_output() {
   expect_image(viewer, desktop, {protocol::FrameType::bgra, 0});
 
   std::printf("--- the client's pointer position is the output's: SetCursorPos adds its origin\n");
-  check(viewer.session().set_cursor_position(77, 66).ok(), "set_cursor_position");
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  POINT at{};
-  while (GetCursorPos(&at) && !(at.x == 1077 && at.y == 66)) {
-    check(std::chrono::steady_clock::now() < deadline,
-          "the pointer is at " + std::to_string(at.x) + "," + std::to_string(at.y) + ", not 1077,66");
-    viewer.frames_during(milliseconds(10));
-  }
-  std::printf("    GetCursorPos: 1077,66\n");
+  expect_pointer_moved(viewer, 77, 66, {1077, 66});
   stop = true;
   agent_thread.join();
   check(agent_error.empty(), "the agent failed: " + agent_error);
